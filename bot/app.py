@@ -1,0 +1,37 @@
+"""Assembling the bot: NoneBot, the OneBot v11 adapter, our plugins, the runtime and the web page."""
+
+from __future__ import annotations
+
+import nonebot
+from nonebot.adapters.onebot.v11 import Adapter as OneBotV11Adapter
+
+from bot.runtime import Runtime, get_runtime, set_runtime
+from bot.settings import Settings, get_settings
+
+PLUGINS = ("plugins.qa",)
+
+
+def setup(settings: Settings | None = None) -> None:
+    """Register adapters, start-up/shutdown of the runtime, web routes and plugins.
+
+    Call after `nonebot.init()`.
+    """
+    settings = settings or get_settings()
+    driver = nonebot.get_driver()
+    driver.register_adapter(OneBotV11Adapter)
+
+    @driver.on_startup
+    async def _start() -> None:
+        set_runtime(await Runtime.start(settings))
+
+    @driver.on_shutdown
+    async def _stop() -> None:
+        await get_runtime().stop()
+        set_runtime(None)
+
+    if settings.web_chat:
+        from bot.web.chat import router
+
+        nonebot.get_app().include_router(router)
+    for plugin in PLUGINS:
+        nonebot.load_plugin(plugin)

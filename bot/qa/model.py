@@ -1,0 +1,83 @@
+"""What crosses the boundary between a chat platform and the Q&A service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from bot.faq.model import FaqEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One message from a youth, already stripped of the @ of the bot."""
+
+    platform: str
+    """qq | web (later: wechat)."""
+    message_id: str
+    user_id: str
+    text: str
+    group_id: str | None = None
+    """None in private chat."""
+    to_me: bool = True
+    """The youth addressed the bot (@, a quote of the bot, or private chat)."""
+    reply_to: str | None = None
+    """The id of the message the youth quoted, if any."""
+
+    @property
+    def chat_key(self) -> str:
+        """One key per conversation: the group, or the private chat with this user."""
+        return (
+            f"{self.platform}:g{self.group_id}"
+            if self.group_id
+            else f"{self.platform}:u{self.user_id}"
+        )
+
+
+class Outcome(str, Enum):
+    """What became of a question."""
+
+    ANSWERED = "answered"
+    """The FAQ answered it directly."""
+    SUGGESTED = "suggested"
+    """Choices were offered; none picked yet."""
+    CHOSEN = "chosen"
+    """The youth picked one of the offered choices."""
+    UNANSWERED = "unanswered"
+    """Nothing fitted; it waits for a person."""
+    CRISIS = "crisis"
+    """Safety-critical: the hotline was given and people alerted."""
+
+
+class ReplyKind(str, Enum):
+    """What the bot says back."""
+
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    UNANSWERED = "unanswered"
+    CRISIS = "crisis"
+    THANKS = "thanks"
+    SORRY = "sorry"
+    RATE_LIMITED = "rate_limited"
+    TOO_LONG = "too_long"
+    EMPTY = "empty"
+    CHOICE_INVALID = "choice_invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The bot's reply: plain text (never markup) and the question it belongs to."""
+
+    kind: ReplyKind
+    text: str
+    question_id: int | None = None
+    entry: FaqEntry | None = None
+    choices: tuple[FaqEntry, ...] = field(default=())
+
+    @property
+    def remember(self) -> bool:
+        """Whether a quote of this reply should find its question again (answers and choices)."""
+        return self.question_id is not None and self.kind in (
+            ReplyKind.ANSWER,
+            ReplyKind.SUGGEST,
+        )

@@ -1,0 +1,306 @@
+"""The Q&A service: record every question, answer from the FAQ, offer choices, or hand over."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.faq.bands import classify
+from bot.faq.model import Band, Match
+from bot.faq.normalize import normalize
+from bot.faq.service import FaqService
+from bot.qa import texts
+from bot.qa.intents import parse_choice, parse_feedback
+from bot.qa.model import Incoming, Outcome, Reply, ReplyKind
+from bot.safety.crisis import CrisisKind, detect_crisis
+from bot.safety.masking import mask_pii, mask_user
+from bot.safety.ratelimit import RateLimiter
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.models import BotMessage, Feedback, GroupSetting, InboundMessage, Question, utcnow
+from bot.storage.upsert import insert_ignore
+
+log = logging.getLogger(__name__)
+
+QuestionHook = Callable[[Question], Awaitable[None]]
+"""Called after commit with a question that needs a person (the seam where cases open)."""
+CrisisHook = Callable[[Question, CrisisKind], Awaitable[None]]
+"""Called after commit with a safety-critical question (the seam for alerting on-duty cadres)."""
+
+_ANSWERED = (Outcome.ANSWERED.value, Outcome.CHOSEN.value)
+_AUTO_ASK_TTL = 60.0
+
+
+class QaService:
+    """Turns an `Incoming` message into a recorded question and a `Reply`."""
+
+    def __init__(
+        self,
+        db: Database,
+        faq: FaqService,
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.faq = faq
+        self.settings = settings
+        self.clock = clock
+        self.user_limit = RateLimiter(settings.rate_user_per_minute)
+        self.group_limit = RateLimiter(settings.rate_group_per_minute)
+        self.on_unanswered: list[QuestionHook] = []
+        self.on_crisis: list[CrisisHook] = []
+        self._auto_ask: dict[str, tuple[float, bool]] = {}
+
+    async def handle(self, msg: Incoming) -> Reply | None:
+        """Handle one message; None when the bot should stay silent (not for it, or a re-delivery)."""
+        text = msg.text.strip()
+        feedback = parse_feedback(text)
+        choice = parse_choice(text)
+        if feedback is None and choice is None and not msg.to_me and not await self.auto_ask(msg):
+            return None
+
+        hooks: list[Callable[[], Awaitable[None]]] = []
+        async with self.db.session() as session:
+            if not await insert_ignore(
+                session, InboundMessage, platform=msg.platform, message_id=msg.message_id
+            ):
+                log.info("duplicate %s message %s ignored", msg.platform, msg.message_id)
+                return None
+            if feedback is not None:
+                reply = await self._feedback(session, msg, feedback)
+                if reply is not None:
+                    return reply
+            if choice is not None:
+                reply = await self._choose(session, msg, choice)
+                if reply is not None:
+                    return reply
+            if not msg.to_me and not await self.auto_ask(msg):
+                return None
+            reply = self._refusal(msg, text)
+            if reply is not None:
+                return reply
+            reply = await self._ask(session, msg, text, hooks)
+        for hook in hooks:
+            await hook()
+        return reply
+
+    async def remember_sent(self, platform: str, message_id: str, reply: Reply) -> None:
+        """Record the platform id of a sent reply so a quote of it finds its question."""
+        if not reply.remember or not message_id:
+            return
+        async with self.db.session() as session:
+            await insert_ignore(
+                session,
+                BotMessage,
+                platform=platform,
+                message_id=message_id,
+                question_id=reply.question_id,
+                sent_at=self.clock(),
+            )
+
+    async def auto_ask(self, msg: Incoming) -> bool:
+        """Whether every message of this group reads as a question (cached briefly)."""
+        if msg.group_id is None:
+            return True
+        key = f"{msg.platform}:{msg.group_id}"
+        cached = self._auto_ask.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        async with self.db.session() as session:
+            setting = await session.scalar(
+                select(GroupSetting.auto_ask).where(
+                    GroupSetting.platform == msg.platform, GroupSetting.group_id == msg.group_id
+                )
+            )
+        value = self.settings.group_auto_ask if setting is None else bool(setting)
+        self._auto_ask[key] = (time.monotonic() + _AUTO_ASK_TTL, value)
+        return value
+
+    async def set_auto_ask(self, platform: str, group_id: str, enabled: bool) -> None:
+        """Switch auto-ask for one group."""
+        async with self.db.session() as session:
+            setting = await session.scalar(
+                select(GroupSetting).where(
+                    GroupSetting.platform == platform, GroupSetting.group_id == group_id
+                )
+            )
+            if setting is None:
+                session.add(GroupSetting(platform=platform, group_id=group_id, auto_ask=enabled))
+            else:
+                setting.auto_ask = enabled
+        self._auto_ask[f"{platform}:{group_id}"] = (time.monotonic() + _AUTO_ASK_TTL, enabled)
+
+    def _refusal(self, msg: Incoming, text: str) -> Reply | None:
+        if not text:
+            return Reply(ReplyKind.EMPTY, texts.EMPTY)
+        if len(text) > self.settings.max_question_chars:
+            return Reply(
+                ReplyKind.TOO_LONG, texts.TOO_LONG.format(limit=self.settings.max_question_chars)
+            )
+        if not self.user_limit.allow(f"{msg.platform}:{msg.user_id}") or (
+            msg.group_id and not self.group_limit.allow(f"{msg.platform}:{msg.group_id}")
+        ):
+            log.info("rate limited %s user %s", msg.platform, mask_user(msg.user_id))
+            return Reply(ReplyKind.RATE_LIMITED, texts.RATE_LIMITED)
+        return None
+
+    async def _ask(
+        self,
+        session: AsyncSession,
+        msg: Incoming,
+        text: str,
+        hooks: list[Callable[[], Awaitable[None]]],
+    ) -> Reply:
+        now = self.clock()
+        crisis = detect_crisis(text)
+        matches = self._search(text)
+        band = classify(
+            matches,
+            self.settings.faq_answer_threshold,
+            self.settings.faq_suggest_threshold,
+            self.settings.faq_answer_margin,
+        )
+        question = Question(
+            platform=msg.platform,
+            group_id=msg.group_id,
+            user_id=msg.user_id,
+            message_id=msg.message_id,
+            text=text,
+            normalized=normalize(text),
+            matches=[{"id": m.entry.id, "score": round(m.score, 4)} for m in matches],
+            band=band.value,
+            created_at=now,
+        )
+        if crisis is not None:
+            question.outcome = Outcome.CRISIS.value
+            reply_kind, reply_text, entry, choices = ReplyKind.CRISIS, texts.CRISIS, None, ()
+        elif band is Band.ANSWER:
+            entry = matches[0].entry
+            question.outcome, question.entry_id, question.answered_at = (
+                Outcome.ANSWERED.value,
+                entry.id,
+                now,
+            )
+            reply_kind, reply_text, choices = ReplyKind.ANSWER, texts.answer(entry), ()
+        elif band is Band.SUGGEST:
+            choices = tuple(m.entry for m in matches[: self.settings.faq_max_choices])
+            question.outcome = Outcome.SUGGESTED.value
+            reply_kind, reply_text, entry = ReplyKind.SUGGEST, texts.suggest(choices), None
+        else:
+            question.outcome = Outcome.UNANSWERED.value
+            reply_kind, reply_text, entry, choices = (
+                ReplyKind.UNANSWERED,
+                texts.UNANSWERED,
+                None,
+                (),
+            )
+        session.add(question)
+        await session.flush()
+        log.info(
+            "question %s from %s in %s: %r -> %s (%s)",
+            question.id,
+            mask_user(msg.user_id),
+            msg.group_id or "private",
+            mask_pii(text),
+            question.outcome,
+            ", ".join(f"{m.entry.id}:{m.score:.2f}" for m in matches[:3]),
+        )
+        if crisis is not None:
+            hooks.extend(self._bind_crisis(question, crisis))
+        elif question.outcome == Outcome.UNANSWERED.value:
+            hooks.extend(self._bind(hook, question) for hook in self.on_unanswered)
+        return Reply(reply_kind, reply_text, question.id, entry, choices)
+
+    def _search(self, text: str) -> list[Match]:
+        """FAQ matches, without entries scoped to particular orgs (the grid decides those later)."""
+        k = max(5, self.settings.faq_max_choices)
+        return [m for m in self.faq.search(text, k=k * 2) if not m.entry.orgs][:k]
+
+    def _bind(self, hook: QuestionHook, question: Question) -> Callable[[], Awaitable[None]]:
+        return lambda: self._run_hook(hook(question))
+
+    def _bind_crisis(
+        self, question: Question, kind: CrisisKind
+    ) -> list[Callable[[], Awaitable[None]]]:
+        log.warning(
+            "crisis question %s (%s): hotline sent, alerting people", question.id, kind.value
+        )
+        return [lambda h=hook: self._run_hook(h(question, kind)) for hook in self.on_crisis]
+
+    @staticmethod
+    async def _run_hook(call: Awaitable[None]) -> None:
+        # A failing hook must not lose the youth's reply: the question is already stored.
+        try:
+            await call
+        except Exception:
+            log.exception("question hook failed")
+
+    async def _target(
+        self, session: AsyncSession, msg: Incoming, outcomes: tuple[str, ...]
+    ) -> Question | None:
+        """The question a short reply refers to: the quoted bot message's, else the asker's latest."""
+        if msg.reply_to:
+            question = await session.scalar(
+                select(Question)
+                .join(BotMessage, BotMessage.question_id == Question.id)
+                .where(BotMessage.platform == msg.platform, BotMessage.message_id == msg.reply_to)
+            )
+            if question is not None and question.outcome in outcomes:
+                return question
+        since = self.clock() - timedelta(minutes=self.settings.choice_ttl_minutes)
+        chat = Question.group_id == msg.group_id if msg.group_id else Question.group_id.is_(None)
+        return await session.scalar(
+            select(Question)
+            .where(
+                Question.platform == msg.platform,
+                chat,
+                Question.user_id == msg.user_id,
+                Question.outcome.in_(outcomes),
+                Question.created_at >= since,
+            )
+            .order_by(Question.created_at.desc(), Question.id.desc())
+            .limit(1)
+        )
+
+    async def _feedback(self, session: AsyncSession, msg: Incoming, helpful: bool) -> Reply | None:
+        question = await self._target(session, msg, _ANSWERED)
+        if question is None:
+            return None
+        await insert_ignore(
+            session,
+            Feedback,
+            question_id=question.id,
+            entry_id=question.entry_id,
+            platform=msg.platform,
+            user_id=msg.user_id,
+            helpful=helpful,
+            created_at=self.clock(),
+        )
+        log.info("feedback on question %s: %s", question.id, "like" if helpful else "not helpful")
+        if helpful:
+            return Reply(ReplyKind.THANKS, texts.THANKS, question.id)
+        return Reply(ReplyKind.SORRY, texts.SORRY, question.id)
+
+    async def _choose(self, session: AsyncSession, msg: Incoming, number: int) -> Reply | None:
+        question = await self._target(session, msg, (Outcome.SUGGESTED.value,))
+        if question is None or question.user_id != msg.user_id:
+            return None
+        offered = [m["id"] for m in question.matches][: self.settings.faq_max_choices]
+        if number > len(offered):
+            return Reply(ReplyKind.CHOICE_INVALID, texts.CHOICE_INVALID.format(count=len(offered)))
+        entry = self.faq.get(offered[number - 1])
+        if entry is None:
+            # The entry vanished in a reload since the choices were offered.
+            return None
+        question.outcome, question.entry_id, question.answered_at = (
+            Outcome.CHOSEN.value,
+            entry.id,
+            self.clock(),
+        )
+        log.info("question %s: youth chose %s", question.id, entry.id)
+        return Reply(ReplyKind.ANSWER, texts.answer(entry), question.id, entry)

@@ -1,0 +1,64 @@
+"""Counts of questions and feedback: what 青年之声 calls 问 / 答 / 赞."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from bot.qa.model import Outcome
+from bot.storage.database import Database
+from bot.storage.models import Feedback, Question
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionStats:
+    """Totals over a time range."""
+
+    collected: int
+    answered_by_faq: int
+    suggested: int
+    unanswered: int
+    crisis: int
+    likes: int
+    not_helpful: int
+
+
+async def question_stats(
+    db: Database, since: datetime | None = None, until: datetime | None = None
+) -> QuestionStats:
+    """Questions by outcome and feedback counts, optionally within [since, until)."""
+    where = []
+    if since is not None:
+        where.append(Question.created_at >= since)
+    if until is not None:
+        where.append(Question.created_at < until)
+    async with db.session() as session:
+        by_outcome = dict(
+            (
+                await session.execute(
+                    select(Question.outcome, func.count()).where(*where).group_by(Question.outcome)
+                )
+            ).all()
+        )
+        by_feedback = dict(
+            (
+                await session.execute(
+                    select(Feedback.helpful, func.count())
+                    .join(Question, Question.id == Feedback.question_id)
+                    .where(*where)
+                    .group_by(Feedback.helpful)
+                )
+            ).all()
+        )
+    return QuestionStats(
+        collected=sum(by_outcome.values()),
+        answered_by_faq=by_outcome.get(Outcome.ANSWERED.value, 0)
+        + by_outcome.get(Outcome.CHOSEN.value, 0),
+        suggested=by_outcome.get(Outcome.SUGGESTED.value, 0),
+        unanswered=by_outcome.get(Outcome.UNANSWERED.value, 0),
+        crisis=by_outcome.get(Outcome.CRISIS.value, 0),
+        likes=by_feedback.get(True, 0),
+        not_helpful=by_feedback.get(False, 0),
+    )

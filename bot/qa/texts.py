@@ -1,0 +1,38 @@
+"""Every sentence the Q&A loop says to a youth, in one place for review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.faq.model import FaqEntry
+
+HOTLINE = "12355"
+
+ANSWER_FOOTER = "（有帮助请回复“赞”，没解决请回复“没用”）"
+SUGGEST_HEADER = "您是不是想问："
+SUGGEST_FOOTER = "请回复序号查看答案，例如回复“1”。"
+UNANSWERED = "这个问题我暂时答不上来，已经记录下来，会请团干部尽快解答，请留意回复。"
+CRISIS = (
+    "你说的情况很重要，你不是一个人。请马上拨打 12355 青少年服务台，"
+    "那里有专业的老师倾听和帮助你；如果有紧急危险，请立即拨打 110 或 120。"
+    "我们也已经通知团干部尽快联系你。"
+)
+THANKS = "收到你的点赞，谢谢！"
+SORRY = "抱歉没帮上忙，已记录下来，我们会改进这条回答。"
+RATE_LIMITED = "提问有点快啦，请稍等一分钟再问～"
+TOO_LONG = "消息太长啦，请把问题精简到 {limit} 字以内再发一次。"
+EMPTY = "你好，我是青声答疑助手，请直接说出你的问题，比如“怎么交团费”。"
+CHOICE_INVALID = "请回复 1 到 {count} 之间的序号。"
+
+
+def answer(entry: FaqEntry) -> str:
+    """An FAQ answer with the feedback hint."""
+    return f"{entry.answer.strip()}\n{ANSWER_FOOTER}"
+
+
+def suggest(choices: Sequence[FaqEntry]) -> str:
+    """The numbered 您是不是想问 list."""
+    lines = [SUGGEST_HEADER]
+    lines += [f"{n}. {entry.question}" for n, entry in enumerate(choices, start=1)]
+    lines.append(SUGGEST_FOOTER)
+    return "\n".join(lines)

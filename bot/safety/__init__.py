@@ -1,0 +1,1 @@
+"""Safety: crisis detection, personal-data masking, rate limits."""

@@ -1,0 +1,92 @@
+"""Settings for the whole bot, read from the environment and `.env`.
+
+NoneBot reads its own keys (HOST, PORT, ONEBOT_ACCESS_TOKEN, SUPERUSERS, ...) from the same
+places; this model holds the keys that belong to 青声 itself, so the CLI and the services can
+use them without starting NoneBot.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    """青声's own settings. Every field maps to the upper-case environment key of its name."""
+
+    data_dir: Path = Field(
+        Path("data"), description="Folder for the SQLite file and runtime state."
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy async URL; empty means SQLite at DATA_DIR/qingsheng.db. "
+        "PostgreSQL: postgresql+asyncpg://user@host:5432/db",
+    )
+    faq_dir: Path = Field(Path("faq_data"), description="Folder with the admin-edited FAQ files.")
+    faq_watch: bool = Field(True, description="Reload faq_data when a file changes.")
+    faq_answer_threshold: float = Field(
+        0.62, description="Score at or above which the top match is answered directly."
+    )
+    faq_suggest_threshold: float = Field(
+        0.36, description="Score at or above which matches are offered as 您是不是想问 choices."
+    )
+    faq_answer_margin: float = Field(
+        0.04,
+        description="The top match is answered directly only if it leads the next entry by this much.",
+    )
+    faq_max_choices: int = Field(3, description="How many 您是不是想问 choices to offer.")
+    choice_ttl_minutes: int = Field(
+        30, description="How long a youth can pick a numbered choice after it was offered."
+    )
+    group_auto_ask: bool = Field(
+        False,
+        description="Default for groups: treat every message as a question (without @). "
+        "Group admins can switch it per group with /自动答疑 开|关.",
+    )
+    max_question_chars: int = Field(300, description="Longer messages are politely refused.")
+    rate_user_per_minute: int = Field(6, description="Questions one user may ask per minute.")
+    rate_group_per_minute: int = Field(30, description="Questions one group may ask per minute.")
+    web_chat: bool = Field(True, description="Serve the local try-it chat page at /chat.")
+    ignore_users: str = Field(
+        "",
+        description="Comma-separated accounts of other bots in your groups; their messages are "
+        "ignored so two bots never loop.",
+    )
+
+    @property
+    def ignored_users(self) -> frozenset[str]:
+        """`ignore_users` as a set of account ids."""
+        return frozenset(u.strip() for u in self.ignore_users.split(",") if u.strip())
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL to connect to (SQLite under DATA_DIR unless DATABASE_URL is set)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'qingsheng.db').as_posix()}"
+
+    @classmethod
+    def from_env(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+        """Read settings from `env_file` (if it exists), then the process environment, then overrides."""
+        raw: dict[str, Any] = {}
+        if env_file and Path(env_file).is_file():
+            raw.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        raw.update(os.environ)
+        values = {
+            name: raw[name.upper()]
+            for name in cls.model_fields
+            if raw.get(name.upper()) not in (None, "")
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings of this process, read once."""
+    return Settings.from_env()

@@ -1,0 +1,1 @@
+"""Alembic migrations of the 青声 schema."""

@@ -1,0 +1,121 @@
+"""SQLAlchemy models of what 青声 records."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware UTC (every stored time is UTC)."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+    }
+
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class InboundMessage(Base):
+    """One platform message seen by the bot: the unique key makes a re-delivered event a no-op."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("platform", "message_id", name="uq_inbound_platform_message"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Question(Base):
+    """One question a youth asked, recorded whether or not the FAQ answered it."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16), index=True)
+    group_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    normalized: Mapped[str] = mapped_column(Text)
+    matches: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """Best matches at asking time: [{"id": entry id, "score": float}], best first."""
+    band: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    """answered | suggested | chosen | unanswered | crisis (see bot.qa.outcome.Outcome)."""
+    entry_id: Mapped[str | None] = mapped_column(String(128))
+    """The FAQ entry the youth finally got, if any."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column()
+
+
+class BotMessage(Base):
+    """A message the bot sent about a question, so a quote of it finds the question again."""
+
+    __tablename__ = "bot_messages"
+    __table_args__ = (
+        UniqueConstraint("platform", "message_id", name="uq_bot_message_platform_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Feedback(Base):
+    """A youth's 点赞 (like) or 没用 (not helpful) on an answer; one per youth and question."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("question_id", "user_id", name="uq_feedback_question_user"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    helpful: Mapped[bool] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupSetting(Base):
+    """Per-group switches a group admin controls."""
+
+    __tablename__ = "group_settings"
+    __table_args__ = (UniqueConstraint("platform", "group_id", name="uq_group_setting"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    group_id: Mapped[str] = mapped_column(String(64))
+    auto_ask: Mapped[bool] = mapped_column(default=False)
+    """Every message in the group reads as a question, without @ of the bot."""
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,1 @@
+"""Web pages served by the bot."""

@@ -1,0 +1,1 @@
+"""NoneBot plugins: the chat surface of 青声, thin over the services in bot/."""

@@ -1,0 +1,137 @@
+"""Q&A in QQ groups and private chat: questions, numbered choices, likes, FAQ reload."""
+
+from __future__ import annotations
+
+import logging
+
+import nonebot
+from nonebot import on_command, on_message
+from nonebot.adapters import Message as BaseMessage
+from nonebot.adapters.onebot.v11 import (
+    Bot,
+    GroupMessageEvent,
+    Message,
+    MessageEvent,
+    MessageSegment,
+)
+from nonebot.adapters.onebot.v11.permission import GROUP_ADMIN, GROUP_OWNER
+from nonebot.params import CommandArg
+from nonebot.permission import SUPERUSER
+from nonebot.plugin import PluginMetadata
+
+from bot.faq.service import ReloadReport
+from bot.qa.model import Incoming, Reply
+from bot.runtime import get_runtime
+from plugins.qa import texts
+
+__plugin_meta__ = PluginMetadata(
+    name="青声答疑",
+    description="在群里 @ 我或私聊我提问；回复序号选择“您是不是想问”；回复“赞”点赞。",
+    usage="@青声 怎么交团费\n/重载（管理员）\n/自动答疑 开|关（群管理员）",
+)
+
+log = logging.getLogger(__name__)
+PLATFORM = "qq"
+
+reload_cmd = on_command("重载", priority=5, block=True)
+auto_ask_cmd = on_command("自动答疑", priority=5, block=True)
+question = on_message(priority=50, block=False)
+GROUP_MANAGER = SUPERUSER | GROUP_ADMIN | GROUP_OWNER
+
+
+def say(text: str) -> Message:
+    """Plain text as a message that can never turn into CQ codes."""
+    return Message(MessageSegment.text(text))
+
+
+def plain_text(message: BaseMessage) -> str:
+    """The text of a message; images, faces and @s of others are left out."""
+    return "".join(seg.data.get("text", "") for seg in message if seg.type == "text").strip()
+
+
+def to_incoming(event: MessageEvent) -> Incoming:
+    """The platform-neutral form of a OneBot message event."""
+    group_id = str(event.group_id) if isinstance(event, GroupMessageEvent) else None
+    return Incoming(
+        platform=PLATFORM,
+        message_id=str(event.message_id),
+        user_id=str(event.user_id),
+        text=plain_text(event.message),
+        group_id=group_id,
+        to_me=event.to_me,
+        reply_to=str(event.reply.message_id) if event.reply else None,
+    )
+
+
+def render(event: MessageEvent, reply: Reply) -> Message:
+    """The reply as OneBot segments; its text is one text segment, so it can never become CQ codes."""
+    if isinstance(event, GroupMessageEvent):
+        return Message(
+            [
+                MessageSegment.reply(event.message_id),
+                MessageSegment.at(event.user_id),
+                MessageSegment.text(" " + reply.text),
+            ]
+        )
+    return say(reply.text)
+
+
+@question.handle()
+async def handle_question(bot: Bot, event: MessageEvent) -> None:
+    """Answer, offer choices, take feedback, or record the question for a person."""
+    runtime = get_runtime()
+    if str(event.user_id) in (bot.self_id, *runtime.settings.ignored_users):
+        return
+    reply = await runtime.qa.handle(to_incoming(event))
+    if reply is None:
+        return
+    result = await bot.send(event, render(event, reply))
+    message_id = result.get("message_id") if isinstance(result, dict) else None
+    if message_id is not None:
+        await runtime.qa.remember_sent(PLATFORM, str(message_id), reply)
+
+
+@reload_cmd.handle()
+async def handle_reload(bot: Bot, event: MessageEvent) -> None:
+    """Reload faq_data now and say how it went."""
+    if not await SUPERUSER(bot, event):
+        await reload_cmd.finish(say(texts.NOT_ADMIN))
+    report = await get_runtime().faq.reload(reason="/重载")
+    await reload_cmd.finish(
+        say(texts.reload_report(report.ok, report.entries, report.errors, report.warnings))
+    )
+
+
+@auto_ask_cmd.handle()
+async def handle_auto_ask(bot: Bot, event: MessageEvent, arg: Message = CommandArg()) -> None:
+    """Switch auto-ask (every message is a question) for this group."""
+    if not isinstance(event, GroupMessageEvent):
+        await auto_ask_cmd.finish(say(texts.GROUP_ONLY))
+    if not await GROUP_MANAGER(bot, event):
+        await auto_ask_cmd.finish(say(texts.NOT_GROUP_ADMIN))
+    choice = arg.extract_plain_text().strip()
+    if choice not in ("开", "关", "on", "off"):
+        await auto_ask_cmd.finish(say(texts.AUTO_ASK_USAGE))
+    enabled = choice in ("开", "on")
+    await get_runtime().qa.set_auto_ask(PLATFORM, str(event.group_id), enabled)
+    await auto_ask_cmd.finish(say(texts.AUTO_ASK_ON if enabled else texts.AUTO_ASK_OFF))
+
+
+async def notify_admins(report: ReloadReport) -> None:
+    """Tell superusers in private chat when an automatic reload failed."""
+    if report.ok:
+        return
+    text = texts.reload_report(report.ok, report.entries, report.errors, report.warnings)
+    for bot in nonebot.get_bots().values():
+        if not isinstance(bot, Bot):
+            continue
+        for admin in nonebot.get_driver().config.superusers:
+            try:
+                await bot.send_private_msg(user_id=int(admin), message=say(text))
+            except Exception:
+                log.exception("could not tell admin %s about the failed reload", admin)
+
+
+@nonebot.get_driver().on_startup
+async def _listen_for_reloads() -> None:
+    get_runtime().faq.add_listener(notify_admins)

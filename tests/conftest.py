@@ -1,0 +1,87 @@
+"""Shared fixtures: NoneBot through nonebug, the runtime on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from nonebug import NONEBOT_INIT_KWARGS
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.runtime import Runtime, get_runtime, set_runtime
+from bot.settings import Settings
+from bot.storage.database import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_FAQ = Path(__file__).resolve().parent / "fixtures" / "faq_data"
+SUPERUSER = "10000"
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[NONEBOT_INIT_KWARGS] = {
+        "driver": "~fastapi",
+        "superusers": {SUPERUSER},
+        "command_start": {"/"},
+        "command_sep": {" "},
+        "nickname": {"青声"},
+        "log_level": "WARNING",
+    }
+
+
+@pytest.fixture(scope="session")
+def session_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("qingsheng")
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def after_nonebot_init(after_nonebot_init: None, session_tmp: Path) -> None:
+    """Assemble the bot once, as `python -m bot` does, on a throwaway SQLite and the test FAQ."""
+    from bot.app import setup
+
+    setup(Settings(data_dir=session_tmp / "lifespan", faq_dir=FIXTURE_FAQ, faq_watch=False))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh, migrated database: a SQLite file, or a new PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{(tmp_path / 'test.db').as_posix()}")
+        await db.migrate()
+        yield db
+        await db.dispose()
+        return
+    schema = f"qs_test_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    db = Database(PG_URL, connect_args={"server_settings": {"search_path": schema}})
+    try:
+        await db.migrate()
+        yield db
+    finally:
+        await db.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for one test: the test FAQ, no file watching."""
+    return Settings(data_dir=tmp_path, faq_dir=FIXTURE_FAQ, faq_watch=False)
+
+
+@pytest.fixture
+async def runtime(database: Database, settings: Settings) -> AsyncIterator[Runtime]:
+    """A started runtime on the test database, installed as the process runtime for plugins."""
+    previous = get_runtime()
+    rt = await Runtime.start(settings, db=database)
+    set_runtime(rt)
+    yield rt
+    set_runtime(previous)
+    await rt.faq.stop()

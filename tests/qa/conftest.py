@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.faq.service import FaqService
+from bot.qa.model import Incoming
+from bot.qa.service import QaService
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.models import utcnow
+from tests.utils import next_message_id
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def faq(settings: Settings) -> AsyncIterator[FaqService]:
+    service = FaqService(settings.faq_dir, watch=False)
+    await service.start()
+    yield service
+    await service.stop()
+
+
+@pytest.fixture
+def make_qa(
+    database: Database, faq: FaqService, settings: Settings, clock: Clock
+) -> Callable[..., QaService]:
+    """A Q&A service; keyword arguments override settings (e.g. thresholds)."""
+
+    def make(**overrides: object) -> QaService:
+        return QaService(database, faq, settings.model_copy(update=overrides), clock=clock)
+
+    return make
+
+
+def ask(
+    text: str,
+    *,
+    user: str = "u1",
+    group: str | None = "g1",
+    to_me: bool = True,
+    reply_to: str | None = None,
+    message_id: str | None = None,
+) -> Incoming:
+    """A youth's message to the service."""
+    return Incoming(
+        platform="qq",
+        message_id=message_id or str(next_message_id()),
+        user_id=user,
+        text=text,
+        group_id=group,
+        to_me=to_me,
+        reply_to=reply_to,
+    )

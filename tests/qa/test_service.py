@@ -1,0 +1,203 @@
+"""The Q&A service on both databases: bands, choices, feedback, dedupe, refusals, hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from bot.qa.model import Outcome, ReplyKind
+from bot.qa.service import QaService
+from bot.qa.stats import question_stats
+from bot.safety.crisis import CrisisKind
+from bot.storage.database import Database
+from bot.storage.models import Feedback, Question
+from tests.qa.conftest import Clock, ask
+
+NEVER = 1.01  # a threshold no score reaches
+
+
+async def only_question(database: Database) -> Question:
+    async with database.session() as session:
+        return (await session.scalars(select(Question))).one()
+
+
+async def test_confident_answer_is_recorded(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    qa = make_qa()
+    reply = await qa.handle(ask("怎么交团费？"))
+    assert reply is not None
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.entry is not None and reply.entry.id == "dues-pay"
+    assert "团支部" in reply.text
+    question = await only_question(database)
+    assert (question.outcome, question.entry_id, question.band) == (
+        "answered",
+        "dues-pay",
+        "answer",
+    )
+    assert question.matches[0]["id"] == "dues-pay"
+    assert question.normalized and question.answered_at is not None
+
+
+async def test_unsure_offers_numbered_choices_and_the_number_answers(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    qa = make_qa(faq_answer_threshold=NEVER, faq_suggest_threshold=0.0)
+    reply = await qa.handle(ask("入团"))
+    assert reply is not None and reply.kind is ReplyKind.SUGGEST
+    assert reply.text.startswith("您是不是想问：\n1. ")
+    assert 1 < len(reply.choices) <= 3
+    await qa.remember_sent("qq", "bot-1", reply)
+
+    picked = await qa.handle(ask("2", to_me=False))
+    assert picked is not None and picked.kind is ReplyKind.ANSWER
+    assert picked.entry == reply.choices[1]
+    question = await only_question(database)
+    assert (question.outcome, question.entry_id) == ("chosen", reply.choices[1].id)
+
+
+async def test_choice_by_quoting_the_suggestions(make_qa: Callable[..., QaService]) -> None:
+    qa = make_qa(faq_answer_threshold=NEVER, faq_suggest_threshold=0.0)
+    reply = await qa.handle(ask("入团"))
+    assert reply is not None
+    await qa.remember_sent("qq", "bot-7", reply)
+    picked = await qa.handle(ask("1", reply_to="bot-7"))
+    assert picked is not None and picked.entry == reply.choices[0]
+
+
+async def test_choice_out_of_range_and_expired(
+    make_qa: Callable[..., QaService], clock: Clock
+) -> None:
+    qa = make_qa(faq_answer_threshold=NEVER, faq_suggest_threshold=0.0)
+    reply = await qa.handle(ask("入团"))
+    assert reply is not None
+    invalid = await qa.handle(ask("9"))
+    assert invalid is not None and invalid.kind is ReplyKind.CHOICE_INVALID
+    clock.advance(minutes=31)
+    assert await qa.handle(ask("1", to_me=False)) is None, "after the TTL a number is just chatter"
+
+
+async def test_nothing_fits_is_recorded_unanswered_and_hooks_run(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    qa = make_qa(faq_suggest_threshold=NEVER)
+    seen: list[Question] = []
+
+    async def hook(question: Question) -> None:
+        seen.append(question)
+
+    qa.on_unanswered.append(hook)
+    reply = await qa.handle(ask("食堂今天几点开门"))
+    assert reply is not None and reply.kind is ReplyKind.UNANSWERED
+    assert [q.text for q in seen] == ["食堂今天几点开门"]
+    assert (await only_question(database)).outcome == "unanswered"
+
+
+async def test_crisis_gets_the_hotline_at_once_and_alerts(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    qa = make_qa()
+    alerts: list[tuple[int, CrisisKind]] = []
+
+    async def hook(question: Question, kind: CrisisKind) -> None:
+        alerts.append((question.id, kind))
+
+    async def broken(question: Question, kind: CrisisKind) -> None:
+        raise RuntimeError("pager down")
+
+    qa.on_crisis.extend([broken, hook])
+    reply = await qa.handle(ask("我不想活了"))
+    assert reply is not None and reply.kind is ReplyKind.CRISIS
+    assert "12355" in reply.text
+    question = await only_question(database)
+    assert question.outcome == "crisis"
+    assert alerts == [(question.id, CrisisKind.SELF_HARM)], (
+        "a failing hook does not stop the others"
+    )
+
+
+async def test_like_and_not_helpful_are_recorded_once_per_youth(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    qa = make_qa()
+    answer = await qa.handle(ask("怎么交团费？"))
+    assert answer is not None
+    await qa.remember_sent("qq", "bot-9", answer)
+
+    thanks = await qa.handle(ask("赞", to_me=False))
+    assert thanks is not None and thanks.kind is ReplyKind.THANKS
+    again = await qa.handle(ask("👍", reply_to="bot-9"))
+    assert again is not None and again.kind is ReplyKind.THANKS
+    other = await qa.handle(ask("没用", user="u2", reply_to="bot-9"))
+    assert other is not None and other.kind is ReplyKind.SORRY
+
+    async with database.session() as session:
+        rows = (await session.scalars(select(Feedback).order_by(Feedback.id))).all()
+    assert [(f.user_id, f.helpful, f.entry_id) for f in rows] == [
+        ("u1", True, "dues-pay"),
+        ("u2", False, "dues-pay"),
+    ]
+    stats = await question_stats(database)
+    assert (stats.collected, stats.answered_by_faq, stats.likes, stats.not_helpful) == (1, 1, 1, 1)
+
+
+async def test_like_without_an_answer_is_ignored_in_groups(
+    make_qa: Callable[..., QaService],
+) -> None:
+    assert await make_qa().handle(ask("赞", to_me=False)) is None
+
+
+async def test_redelivered_message_is_handled_once(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    qa = make_qa()
+    first = await qa.handle(ask("怎么交团费？", message_id="m-1"))
+    second = await qa.handle(ask("怎么交团费？", message_id="m-1"))
+    assert first is not None and second is None
+    assert (await question_stats(database)).collected == 1
+
+
+async def test_group_chatter_is_ignored_unless_auto_ask(make_qa: Callable[..., QaService]) -> None:
+    qa = make_qa()
+    assert await qa.handle(ask("怎么交团费？", to_me=False)) is None
+    await qa.set_auto_ask("qq", "g1", True)
+    reply = await qa.handle(ask("怎么交团费？", to_me=False))
+    assert reply is not None and reply.kind is ReplyKind.ANSWER
+
+
+async def test_refusals(make_qa: Callable[..., QaService], database: Database) -> None:
+    qa = make_qa(rate_user_per_minute=2, max_question_chars=20)
+    too_long = await qa.handle(ask("团" * 21))
+    assert too_long is not None and too_long.kind is ReplyKind.TOO_LONG and "20" in too_long.text
+    empty = await qa.handle(ask("  "))
+    assert empty is not None and empty.kind is ReplyKind.EMPTY
+    for _ in range(2):
+        ok = await qa.handle(ask("怎么交团费？"))
+        assert ok is not None and ok.kind is ReplyKind.ANSWER
+    limited = await qa.handle(ask("怎么交团费？"))
+    assert limited is not None and limited.kind is ReplyKind.RATE_LIMITED
+    other_user = await qa.handle(ask("怎么交团费？", user="u2"))
+    assert other_user is not None and other_user.kind is ReplyKind.ANSWER
+    assert (await question_stats(database)).collected == 3
+
+
+async def test_org_scoped_entries_are_not_answered_without_the_grid(
+    make_qa: Callable[..., QaService],
+) -> None:
+    reply = await make_qa().handle(ask("本区的志愿服务基地在哪里？"))
+    assert reply is not None
+    assert reply.entry is None or reply.entry.id != "local-only"
+    assert all(entry.id != "local-only" for entry in reply.choices)
+
+
+async def test_outcomes_cover_the_stats(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    qa = make_qa()
+    await qa.handle(ask("怎么交团费？", user="a"))
+    await qa.handle(ask("我不想活了", user="b"))
+    stats = await question_stats(database)
+    assert (stats.collected, stats.answered_by_faq, stats.crisis) == (2, 1, 1)
+    assert {o.value for o in Outcome} >= {"answered", "crisis"}
