@@ -103,6 +103,23 @@ class QaService:
                 sent_at=self.clock(),
             )
 
+    async def recent_questions(
+        self, platform: str, user_id: str, group_id: str | None = None, limit: int = 5
+    ) -> list[Question]:
+        """The youth's latest questions, newest first (for 我的问题); only one group's if given,
+        so a group never sees what the youth asked in private."""
+        where = [Question.platform == platform, Question.user_id == user_id]
+        if group_id is not None:
+            where.append(Question.group_id == group_id)
+        async with self.db.session() as session:
+            rows = await session.scalars(
+                select(Question)
+                .where(*where)
+                .order_by(Question.created_at.desc(), Question.id.desc())
+                .limit(limit)
+            )
+            return list(rows)
+
     async def auto_ask(self, msg: Incoming) -> bool:
         """Whether every message of this group reads as a question (cached briefly)."""
         if msg.group_id is None:

@@ -15,7 +15,6 @@ UNANSWERED = "这个问题我暂时答不上来，已经记录下来，会请团
 CRISIS = (
     "你说的情况很重要，你不是一个人。请马上拨打 12355 青少年服务台，"
     "那里有专业的老师倾听和帮助你；如果有紧急危险，请立即拨打 110 或 120。"
-    "我们也已经通知团干部尽快联系你。"
 )
 THANKS = "收到你的点赞，谢谢！"
 SORRY = "抱歉没帮上忙，已记录下来，我们会改进这条回答。"
@@ -35,4 +34,26 @@ def suggest(choices: Sequence[FaqEntry]) -> str:
     lines = [SUGGEST_HEADER]
     lines += [f"{n}. {entry.question}" for n, entry in enumerate(choices, start=1)]
     lines.append(SUGGEST_FOOTER)
+    return "\n".join(lines)
+
+
+MY_QUESTIONS_NONE = "你还没有提过问题。直接问我就好，比如“怎么交团费”。"
+MY_QUESTIONS_HEADER = "你最近的问题："
+STATUS = {
+    "answered": "已解答",
+    "chosen": "已解答",
+    "suggested": "待你选择序号",
+    "unanswered": "已记录，等待团干部解答",
+    "crisis": "已记录，请拨打 12355 求助",
+}
+
+
+def my_questions(items: Sequence[tuple[str, str]]) -> str:
+    """The 我的问题 list: (question text, outcome) pairs, newest first."""
+    if not items:
+        return MY_QUESTIONS_NONE
+    lines = [MY_QUESTIONS_HEADER]
+    for n, (text, outcome) in enumerate(items, start=1):
+        short = text if len(text) <= 20 else text[:20] + "…"
+        lines.append(f"{n}. {short}（{STATUS.get(outcome, outcome)}）")
     return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import nonebot
-from nonebot import on_command, on_message
+from nonebot import on_command, on_fullmatch, on_message
 from nonebot.adapters import Message as BaseMessage
 from nonebot.adapters.onebot.v11 import (
     Bot,
@@ -15,12 +15,14 @@ from nonebot.adapters.onebot.v11 import (
     MessageSegment,
 )
 from nonebot.adapters.onebot.v11.permission import GROUP_ADMIN, GROUP_OWNER
+from nonebot.matcher import Matcher
 from nonebot.params import CommandArg
 from nonebot.permission import SUPERUSER
 from nonebot.plugin import PluginMetadata
 
 from bot.faq.service import ReloadReport
-from bot.qa.model import Incoming, Reply
+from bot.qa import texts as qa_texts
+from bot.qa.model import Incoming, Reply, ReplyKind
 from bot.runtime import get_runtime
 from plugins.qa import texts
 
@@ -35,6 +37,8 @@ PLATFORM = "qq"
 
 reload_cmd = on_command("重载", priority=5, block=True)
 auto_ask_cmd = on_command("自动答疑", priority=5, block=True)
+my_questions_cmd = on_command("我的问题", aliases={"我的提问"}, priority=5, block=True)
+my_questions_word = on_fullmatch(("我的问题", "我的提问"), priority=5, block=True)
 question = on_message(priority=50, block=False)
 GROUP_MANAGER = SUPERUSER | GROUP_ADMIN | GROUP_OWNER
 
@@ -89,6 +93,16 @@ async def handle_question(bot: Bot, event: MessageEvent) -> None:
     message_id = result.get("message_id") if isinstance(result, dict) else None
     if message_id is not None:
         await runtime.qa.remember_sent(PLATFORM, str(message_id), reply)
+
+
+@my_questions_cmd.handle()
+@my_questions_word.handle()
+async def handle_my_questions(matcher: Matcher, event: MessageEvent) -> None:
+    """List the youth's latest questions and their status; in a group, only that group's."""
+    group_id = str(event.group_id) if isinstance(event, GroupMessageEvent) else None
+    questions = await get_runtime().qa.recent_questions(PLATFORM, str(event.user_id), group_id)
+    text = qa_texts.my_questions([(q.text, q.outcome) for q in questions])
+    await matcher.finish(render(event, Reply(ReplyKind.EMPTY, text)))
 
 
 @reload_cmd.handle()

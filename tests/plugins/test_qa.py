@@ -7,6 +7,7 @@ from nonebug import App
 from sqlalchemy import select
 
 from bot.qa import texts
+from bot.qa.model import Incoming
 from bot.runtime import Runtime
 from bot.storage.models import Feedback, Question
 from tests.conftest import SUPERUSER
@@ -147,3 +148,30 @@ async def test_reload_command_is_for_admins(app: App, runtime: Runtime) -> None:
         youth = private_message("/重载", user_id=30030)
         ctx.receive_event(bot, youth)
         ctx.should_call_send(youth, say(plugin_texts.NOT_ADMIN), result=None)
+
+
+async def test_my_questions_in_a_group_lists_only_that_group(app: App, runtime: Runtime) -> None:
+    entry = runtime.faq.get("dues-pay")
+    assert entry is not None
+    await runtime.qa.handle(
+        Incoming(platform="qq", message_id="p-30040", user_id="30040", text="我不想活了")
+    )
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
+        asked = group_message("怎么交团费？", user_id=30040)
+        ctx.receive_event(bot, asked)
+        ctx.should_call_send(asked, quoted(asked, texts.answer(entry)), result={"message_id": 9040})
+        mine = group_message("我的问题", user_id=30040, to_me=False)
+        ctx.receive_event(bot, mine)
+        ctx.should_call_send(
+            mine, quoted(mine, "你最近的问题：\n1. 怎么交团费？（已解答）"), result=None
+        )
+        private = private_message("/我的问题", user_id=30040)
+        ctx.receive_event(bot, private)
+        ctx.should_call_send(
+            private,
+            say(
+                "你最近的问题：\n1. 怎么交团费？（已解答）\n2. 我不想活了（已记录，请拨打 12355 求助）"
+            ),
+            result=None,
+        )
