@@ -13,8 +13,12 @@ from bot.app import setup
 def main() -> None:
     """Initialise NoneBot, assemble the bot and serve until stopped."""
     nonebot.init()
-    # Route the standard logging of bot/ services into NoneBot's log.
-    logging.basicConfig(handlers=[LoguruHandler()], level=logging.INFO, force=True)
+    # Route the standard logging of our services and migrations into NoneBot's log.
+    for name in ("bot", "plugins", "alembic"):
+        logger = logging.getLogger(name)
+        logger.addHandler(LoguruHandler())
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
     setup()
     nonebot.run()
 
