@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
 import nonebot
-from nonebot.log import LoguruHandler
 
 from bot.app import setup
+from bot.logs import setup_logging
 
 
 def main() -> None:
     """Initialise NoneBot, assemble the bot and serve until stopped."""
     nonebot.init()
-    # Route the standard logging of our services and migrations into NoneBot's log.
-    for name in ("bot", "plugins", "alembic"):
-        logger = logging.getLogger(name)
-        logger.addHandler(LoguruHandler())
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+    setup_logging()
     setup()
     nonebot.run()
 

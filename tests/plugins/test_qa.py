@@ -175,3 +175,32 @@ async def test_my_questions_in_a_group_lists_only_that_group(app: App, runtime: 
             ),
             result=None,
         )
+
+
+async def test_admins_are_told_when_a_reload_fails(app: App, runtime: Runtime, tmp_path) -> None:
+    import shutil
+
+    from bot.faq.service import FaqService
+    from plugins.qa import notify_admins
+
+    faq_dir = tmp_path / "faq_data"
+    shutil.copytree(runtime.settings.faq_dir, faq_dir)
+    service = FaqService(faq_dir, watch=False)
+    await service.start()
+    service.add_listener(notify_admins)
+    (faq_dir / "faq" / "broken.yaml").write_text(
+        "entries:\n  - id: x\n    question: 问\n", encoding="utf-8"
+    )
+    expected = (
+        "FAQ 重新加载失败，仍在使用旧版本（6 条）。请修正以下问题：\n"
+        "❌ faq/broken.yaml 第2行 answer：缺少答案（answer）"
+    )
+    async with app.test_api() as ctx:
+        ctx.create_bot(base=Bot, self_id=SELF_ID)
+        ctx.should_call_api(
+            "send_private_msg", {"user_id": int(SUPERUSER), "message": say(expected)}, result=None
+        )
+        report = await service.reload(reason="test")
+    assert not report.ok
+    assert service.get("dues-pay") is not None, "the old index keeps serving"
+    await service.stop()
