@@ -18,7 +18,7 @@ class FaqEntry:
     orgs: tuple[str, ...] = ()
     """Org scope: empty means everywhere; otherwise org ids (an org's children are included)."""
     source: str = ""
-    """Where it came from, for messages: `file.yaml:12` or `file.xlsx:row 5`."""
+    """Where it came from, for messages: `file.yaml:12` or `file.xlsx:5` (row 5)."""
 
     @property
     def questions(self) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import nonebot
 from nonebot import on_command, on_fullmatch, on_message
@@ -111,9 +112,7 @@ async def handle_reload(bot: Bot, event: MessageEvent) -> None:
     if not await SUPERUSER(bot, event):
         await reload_cmd.finish(say(texts.NOT_ADMIN))
     report = await get_runtime().faq.reload(reason="/重载")
-    await reload_cmd.finish(
-        say(texts.reload_report(report.ok, report.entries, report.errors, report.warnings))
-    )
+    await reload_cmd.finish(say(texts.reload_report(report)))
 
 
 @auto_ask_cmd.handle()
@@ -131,21 +130,32 @@ async def handle_auto_ask(bot: Bot, event: MessageEvent, arg: Message = CommandA
     await auto_ask_cmd.finish(say(texts.AUTO_ASK_ON if enabled else texts.AUTO_ASK_OFF))
 
 
-async def notify_admins(report: ReloadReport) -> None:
-    """Tell superusers in private chat when an automatic reload failed."""
+async def notify_admins(report: ReloadReport, bots: Iterable[Bot] | None = None) -> None:
+    """Tell superusers in private chat when a (re)load found broken files."""
     if report.ok:
         return
-    text = texts.reload_report(report.ok, report.entries, report.errors, report.warnings)
-    for bot in nonebot.get_bots().values():
-        if not isinstance(bot, Bot):
-            continue
+    text = texts.reload_report(report)
+    if bots is None:
+        bots = [bot for bot in nonebot.get_bots().values() if isinstance(bot, Bot)]
+    for bot in bots:
         for admin in nonebot.get_driver().config.superusers:
             try:
                 await bot.send_private_msg(user_id=int(admin), message=say(text))
             except Exception:
-                log.exception("could not tell admin %s about the failed reload", admin)
+                log.exception("could not tell admin %s about the broken FAQ", admin)
 
 
-@nonebot.get_driver().on_startup
+driver = nonebot.get_driver()
+
+
+@driver.on_startup
 async def _listen_for_reloads() -> None:
     get_runtime().faq.add_listener(notify_admins)
+
+
+@driver.on_bot_connect
+async def _report_broken_files_at_start(bot: Bot) -> None:
+    # The first load ran before any QQ account was connected to hear about it.
+    report = get_runtime().faq.last_report
+    if report is not None:
+        await notify_admins(report, [bot])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bot.faq.service import ReloadReport
 
 AUTO_ASK_ON = "已开启自动答疑：本群所有消息都会被当作提问（无需 @ 我）。"
 AUTO_ASK_OFF = "已关闭自动答疑：请 @ 我提问。"
@@ -13,14 +13,15 @@ NOT_ADMIN = "只有青声管理员可以使用这个命令。"
 MAX_LISTED = 10
 
 
-def reload_report(
-    ok: bool, entries: int, errors: Sequence[object], warnings: Sequence[object]
-) -> str:
+def reload_report(report: ReloadReport) -> str:
     """A short Chinese summary of an FAQ reload for admins."""
-    if ok:
-        head = f"FAQ 已重新加载：{entries} 条。"
+    if report.ok:
+        head = f"FAQ 已重新加载：{report.entries} 条。"
+    elif report.applied:
+        head = f"FAQ 已加载 {report.entries} 条，但有文件出错，出错的文件暂未启用。请修正以下问题："
     else:
-        head = f"FAQ 重新加载失败，仍在使用旧版本（{entries} 条）。请修正以下问题："
+        head = f"FAQ 重新加载失败，仍在使用旧版本（{report.entries} 条）。请修正以下问题："
+    errors, warnings = report.errors, report.warnings
     lines = [head]
     lines += [f"❌ {e}" for e in errors[:MAX_LISTED]]
     lines += [f"⚠️ {w}" for w in warnings[: max(0, MAX_LISTED - len(errors))]]

@@ -1,0 +1,37 @@
+"""`python -m bot.faq check`: validate the FAQ folder without starting the bot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.faq.loader import FaqIssue, load_faq_dir
+
+
+def run_check(faq_dir: Path) -> int:
+    """Print a Chinese report on `faq_dir`; return 0 if it has no errors (warnings allowed), else 1."""
+    result = load_faq_dir(faq_dir)
+    faq_files = [f for f in result.files if f.parent != faq_dir]
+    print(f"检查问答库文件夹：{faq_dir}")
+    print(
+        f"问答文件 {len(faq_files)} 个，有效问答 {len(result.entries)} 条；"
+        f"自定义词 {len(result.lexicon.words)} 个，同义词 {len(result.lexicon.synonyms)} 个"
+    )
+    _print_issues("错误", result.errors)
+    _print_issues("提醒", result.warnings)
+    print()
+    if result.ok:
+        print("检查通过。" + (" 提醒不影响使用，但建议处理。" if result.warnings else ""))
+        return 0
+    print(
+        f"检查未通过：共 {len(result.errors)} 处错误。"
+        "机器人运行时，有错误的修改不会生效（继续使用修改前的问答库），请修正后再保存。"
+    )
+    return 1
+
+
+def _print_issues(title: str, issues: list[FaqIssue]) -> None:
+    if not issues:
+        return
+    print(f"\n{title}（{len(issues)} 处）：")
+    for number, issue in enumerate(issues, start=1):
+        print(f"  {number}. {issue}")

@@ -1,0 +1,764 @@
+"""Read and validate the admin-edited FAQ folder (`faq_data/`).
+
+Layout of the folder (paths are relative to it)::
+
+    faq/**/*.yaml, faq/**/*.yml   FAQ entries (YAML)
+    faq/**/*.csv                  FAQ entries (one row each; UTF-8 with or without BOM, or GBK/GB18030)
+    faq/**/*.xlsx                 FAQ entries (first sheet, one row each)
+    userdict.txt                  jieba user dictionary: `word [freq] [pos]` a line, `#` comments
+    synonyms.yaml                 `synonyms: {canonical: [variant, ...]}`
+
+Files and folders whose name starts with `_`, `.` or `~$` (Excel lock files) are ignored.
+
+A YAML FAQ file holds either a top-level list of entries or a mapping with an `entries:` list::
+
+    entries:
+      - id: league-fee-how          # unique across all files; kept as written (`001` stays `001`)
+        question: 团费怎么交？        # required
+        similar: [怎么交团费, 团费在哪交]  # optional list of other ways to ask
+        answer: |                   # required; line breaks are kept
+          在“智慧团建”……
+        tags: [团费]                 # optional list
+        orgs: [city-01]             # optional org scope; empty means everywhere
+
+CSV and XLSX files have a header row naming the columns `id, question, similar, answer, tags,
+orgs` (or 编号, 问题, 相似问题, 答案, 标签, 适用组织); only id, question and answer are required.
+A multi-valued cell separates its values by line breaks, `|`, `;` or `；`.
+
+Nothing here raises on bad content: every problem becomes a `FaqIssue` naming the file, the
+line and the field, in Chinese, so admins can fix it. An entry with an error is left out; a file
+with an error is reported by `LoadResult.error_files`, so a caller can leave out the whole file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from rapidfuzz import fuzz, process
+
+from bot.faq.model import FaqEntry, Lexicon
+from bot.faq.normalize import normalize
+
+logger = logging.getLogger(__name__)
+
+FAQ_SUBDIR = "faq"
+USERDICT_FILE = "userdict.txt"
+SYNONYMS_FILE = "synonyms.yaml"
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+TABLE_SUFFIXES = frozenset({".csv", ".xlsx"})
+FAQ_SUFFIXES = YAML_SUFFIXES | TABLE_SUFFIXES
+UNSUPPORTED_SUFFIXES = frozenset({".xls"})
+"""Found and reported (with a hint to convert), but not read."""
+IGNORED_PREFIXES = ("_", ".", "~$")
+
+NEAR_DUPLICATE_RATIO = 95.0
+"""rapidfuzz ratio (0-100) of two normalised questions at or above which they are near duplicates."""
+FUZZY_MAX_QUESTIONS = 30_000
+"""Above this many distinct questions only exact duplicates are looked for (fuzzy takes too long)."""
+
+_CDIST_CHUNK = 512
+"""Rows per rapidfuzz cdist call, bounding its score matrix."""
+
+FIELDS = ("id", "question", "similar", "answer", "tags", "orgs")
+LIST_FIELDS = frozenset({"similar", "tags", "orgs"})
+REQUIRED_FIELDS = ("id", "question", "answer")
+FIELD_NAMES_ZH = {
+    "id": "编号",
+    "question": "问题",
+    "similar": "相似问题",
+    "answer": "答案",
+    "tags": "标签",
+    "orgs": "适用组织",
+}
+FIELD_ALIASES: dict[str, str] = {
+    **{name: name for name in FIELDS},
+    **{zh: name for name, zh in FIELD_NAMES_ZH.items()},
+    "序号": "id",
+    "标准问题": "question",
+    "相似问法": "similar",
+    "回答": "answer",
+    "组织": "orgs",
+}
+"""Column / key names admins may use (compared after stripping and lower-casing) -> field."""
+
+_LIST_SEPARATORS = re.compile(r"[\r\n|｜;；]+")
+_POS = re.compile(r"[A-Za-z]+")
+_YAML_NULL = "tag:yaml.org,2002:null"
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# PyYAML's problem descriptions -> what an admin should look for.
+_YAML_HINTS = (
+    ("found a tab character", "用了 Tab 缩进，请改用空格"),
+    (
+        "mapping values are not allowed",
+        "一行里有多余的“: ”；文字里有冒号时，请用引号括起整段，或改用 | 多行写法",
+    ),
+    ("could not find expected ':'", "缺少“: ”，或冒号后面没有空格"),
+    ("quoted scalar", "引号没有配对"),
+    ("flow sequence", "方括号 [ ] 没有配对，或列表项之间缺少逗号"),
+    ("flow mapping", "花括号 { } 没有配对"),
+    ("expected <block end>", "缩进不一致：同一条里的字段要上下对齐"),
+    ("did not find expected key", "缩进不一致：同一条里的字段要上下对齐"),
+    ("did not find expected '-'", "缩进不一致：每条以“- ”开头，且上下对齐"),
+)
+_YAML_HINT_DEFAULT = "请检查缩进是否一致、冒号后是否有空格、引号是否配对"
+
+
+@dataclass(frozen=True, slots=True)
+class FaqIssue:
+    """One problem in the admins' files, worded for the admins."""
+
+    file: str
+    """Path relative to the FAQ folder, `/`-separated (`faq/团费.yaml`); empty if not about a file."""
+    line: int | None
+    """1-based line of a YAML/CSV file or row of an XLSX sheet."""
+    field: str | None
+    """The key or column as the admin wrote it."""
+    message: str
+    """What is wrong, in Chinese."""
+
+    def __str__(self) -> str:
+        place = " ".join(
+            part
+            for part in (
+                self.file,
+                f"第{self.line}行" if self.line else "",
+                self.field or "",
+            )
+            if part
+        )
+        return f"{place}：{self.message}" if place else self.message
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """Everything read from the FAQ folder, and what is wrong with it."""
+
+    entries: list[FaqEntry] = field(default_factory=list)
+    """Every entry without an error (the second of two equal ids is left out)."""
+    lexicon: Lexicon = field(default_factory=Lexicon)
+    errors: list[FaqIssue] = field(default_factory=list)
+    warnings: list[FaqIssue] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    """Every file that was read, FAQ and lexicon files alike."""
+
+    @property
+    def ok(self) -> bool:
+        """True if nothing is wrong enough to stop a reload."""
+        return not self.errors
+
+    @property
+    def error_files(self) -> set[str]:
+        """Files (relative, as in `FaqIssue.file`) with at least one error."""
+        return {issue.file for issue in self.errors}
+
+    def entries_of_clean_files(self) -> list[FaqEntry]:
+        """The entries of files without any error: what can be served while errors are unfixed."""
+        broken = self.error_files
+        return [e for e in self.entries if e.source.rpartition(":")[0] not in broken]
+
+
+@dataclass(slots=True)
+class _Value:
+    """One field of a record as read, with where it was and what the admin called it."""
+
+    value: Any
+    """From a table: str, or list[str] for a list field. From YAML: the value's node."""
+    line: int | None
+    label: str
+
+
+@dataclass(slots=True)
+class _Record:
+    """One entry before validation."""
+
+    line: int | None
+    values: dict[str, _Value]
+    broken: bool = False
+    """True if a problem was already reported while reading it."""
+
+
+class _Issues:
+    """Collects issues for one file."""
+
+    def __init__(self, result: LoadResult, rel: str) -> None:
+        self.result = result
+        self.rel = rel
+
+    def error(self, line: int | None, label: str | None, message: str) -> None:
+        self.result.errors.append(FaqIssue(self.rel, line, label, message))
+
+    def warning(self, line: int | None, label: str | None, message: str) -> None:
+        self.result.warnings.append(FaqIssue(self.rel, line, label, message))
+
+
+def load_faq_dir(path: Path) -> LoadResult:
+    """Read every FAQ, dictionary and synonym file under `path` and validate them.
+
+    Never raises for bad content; see the module docstring for the formats.
+    """
+    result = LoadResult()
+    if not path.is_dir():
+        result.errors.append(FaqIssue("", None, None, f"找不到 FAQ 文件夹：{path}"))
+        return result
+    faq_root = path / FAQ_SUBDIR
+    if not faq_root.is_dir():
+        result.warnings.append(
+            FaqIssue(f"{FAQ_SUBDIR}/", None, None, "没有 faq 文件夹，问答库为空")
+        )
+    records: list[tuple[_Issues, _Record]] = []
+    for file in _faq_files(faq_root):
+        rel = file.relative_to(path).as_posix()
+        issues = _Issues(result, rel)
+        if file.suffix.lower() in UNSUPPORTED_SUFFIXES:
+            issues.warning(
+                None, None, "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx；此文件已忽略"
+            )
+            continue
+        result.files.append(file)
+        file_records = list(_read_faq_file(file, issues))
+        if not file_records and not any(i.file == rel for i in result.errors):
+            issues.warning(None, None, "文件里没有任何问答条目")
+        records.extend((issues, record) for record in file_records)
+
+    seen: dict[str, str] = {}
+    for issues, record in records:
+        entry = _to_entry(record, issues)
+        if entry is None:
+            continue
+        if entry.id in seen:
+            issues.error(
+                record.values["id"].line,
+                record.values["id"].label,
+                f"编号「{entry.id}」重复，{seen[entry.id]}已使用这个编号",
+            )
+            continue
+        seen[entry.id] = _place(entry.source)
+        result.entries.append(entry)
+
+    result.warnings.extend(_near_duplicates(result.entries))
+    result.lexicon = Lexicon(
+        words=_read_userdict(path / USERDICT_FILE, result),
+        synonyms=_read_synonyms(path / SYNONYMS_FILE, result),
+    )
+    for found in (result.errors, result.warnings):
+        found.sort(key=lambda issue: (issue.file, issue.line or 0))
+    return result
+
+
+def is_ignored(name: str) -> bool:
+    """True for names admins use for drafts, hidden files and Excel lock files."""
+    return name.startswith(IGNORED_PREFIXES)
+
+
+def is_relevant(faq_dir: Path, path: Path) -> bool:
+    """True if a change of `path` may change what `load_faq_dir(faq_dir)` returns."""
+    try:
+        rel = path.relative_to(faq_dir)
+    except ValueError:
+        return False
+    if not rel.parts or any(is_ignored(part) for part in rel.parts):
+        return False
+    if len(rel.parts) == 1:
+        return rel.name in (USERDICT_FILE, SYNONYMS_FILE, FAQ_SUBDIR)
+    if rel.parts[0] != FAQ_SUBDIR:
+        return False
+    # A suffix-less path under faq/ may be a folder that was moved or deleted with its files.
+    suffix = rel.suffix.lower()
+    return suffix in FAQ_SUFFIXES or suffix in UNSUPPORTED_SUFFIXES or not suffix
+
+
+def _faq_files(root: Path) -> list[Path]:
+    """FAQ files under `root`, in a stable order, skipping ignored files and folders."""
+    if not root.is_dir():
+        return []
+    found = []
+    for file in root.rglob("*"):
+        rel = file.relative_to(root)
+        if any(is_ignored(part) for part in rel.parts) or not file.is_file():
+            continue
+        if file.suffix.lower() in FAQ_SUFFIXES | UNSUPPORTED_SUFFIXES:
+            found.append(file)
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _read_faq_file(file: Path, issues: _Issues) -> Iterator[_Record]:
+    suffix = file.suffix.lower()
+    try:
+        if suffix in YAML_SUFFIXES:
+            yield from _read_yaml(file, issues)
+        elif suffix == ".csv":
+            yield from _read_table(_csv_rows(file, issues), issues)
+        else:
+            yield from _read_table(_xlsx_rows(file, issues), issues)
+    except OSError as exc:
+        issues.error(None, None, f"无法读取文件：{exc.strerror or exc}")
+    except Exception as exc:
+        # A malformed file (e.g. a damaged workbook) must not stop the other files from loading.
+        logger.warning("could not read FAQ file %s", file, exc_info=True)
+        issues.error(None, None, f"无法读取文件（{type(exc).__name__}: {exc}），请检查后重新保存")
+
+
+# --- YAML -------------------------------------------------------------------------------------
+
+
+def _compose_yaml(file: Path, issues: _Issues) -> yaml.Node | None:
+    """The node tree of a YAML file (None if empty or broken; syntax errors are reported)."""
+    text = _decode(file.read_bytes(), issues)
+    if text is None:
+        return None
+    try:
+        return yaml.compose(text, Loader=_YamlLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        hint = next((h for key, h in _YAML_HINTS if key in problem), _YAML_HINT_DEFAULT)
+        where = ""
+        if exc.context_mark and mark and exc.context_mark.line < mark.line:
+            where = f"（问题在第{exc.context_mark.line + 1}行到第{mark.line + 1}行之间）"
+        issues.error(
+            mark.line + 1 if mark else None, None, f"YAML 格式错误{where}：{hint}。[{problem}]"
+        )
+    except yaml.YAMLError as exc:
+        issues.error(None, None, f"YAML 格式错误（{exc}）")
+    return None
+
+
+def _read_yaml(file: Path, issues: _Issues) -> Iterator[_Record]:
+    root = _compose_yaml(file, issues)
+    if root is None or _is_null(root):
+        return
+    if isinstance(root, yaml.MappingNode):
+        entries: yaml.Node | None = None
+        for key, value in root.value:
+            if key.value == "entries":
+                entries = value
+            else:
+                issues.warning(
+                    _line(key), key.value, "未知的顶层字段，已忽略（条目应写在 entries: 下）"
+                )
+        if entries is None:
+            issues.error(_line(root), None, "缺少 entries: 列表")
+            return
+        root = entries
+        if _is_null(root):
+            return
+    if not isinstance(root, yaml.SequenceNode):
+        issues.error(_line(root), None, "文件内容应为条目列表（entries: 下每条以“- ”开头）")
+        return
+    for item in root.value:
+        if not isinstance(item, yaml.MappingNode):
+            issues.error(
+                _line(item), None, "这一条不是“字段: 值”形式的条目，应包含 id、question、answer"
+            )
+            continue
+        values: dict[str, _Value] = {}
+        broken = False
+        for key, value in item.value:
+            label = str(key.value)
+            name = FIELD_ALIASES.get(label.strip().lower())
+            if name is None:
+                issues.warning(_line(key), label, "未知字段，已忽略")
+            elif name in values:
+                issues.error(_line(key), label, "字段重复出现，请只保留一个")
+                broken = True
+            else:
+                values[name] = _Value(value, _line(value), label)
+        yield _Record(_line(item), values, broken)
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == _YAML_NULL
+
+
+def _yaml_text(value: _Value, issues: _Issues) -> str | None:
+    """The text of a YAML scalar as written (`001` stays `001`); None after reporting a bad type."""
+    node = value.value
+    if node is None or _is_null(node):
+        return ""
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value).strip()
+    issues.error(value.line, value.label, "应为一段文字，不能是列表或嵌套的字段")
+    return None
+
+
+def _yaml_list(value: _Value, issues: _Issues) -> list[str] | None:
+    node = value.value
+    if node is None or _is_null(node):
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        issues.error(
+            value.line,
+            value.label,
+            "应为列表：写成 [甲, 乙]，或每项单独一行并以“- ”开头",
+        )
+        return None
+    items = []
+    for position, item in enumerate(node.value, start=1):
+        if not isinstance(item, yaml.ScalarNode) or _is_null(item):
+            issues.error(_line(item), value.label, f"第{position}项应为一段文字")
+            return None
+        items.append(str(item.value).strip())
+    return items
+
+
+# --- CSV and XLSX -----------------------------------------------------------------------------
+
+
+def _decode(data: bytes, issues: _Issues) -> str | None:
+    """Text of a file saved as UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    issues.error(None, None, "无法识别文件编码，请另存为 UTF-8 编码")
+    return None
+
+
+def _csv_rows(file: Path, issues: _Issues) -> Iterator[tuple[int, list[str]]]:
+    """(line where the row starts, cells) for each CSV row; comma or tab separated."""
+    text = _decode(file.read_bytes(), issues)
+    if text is None:
+        return
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    try:
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        issues.error(reader.line_num, None, f"CSV 格式错误：{exc}")
+
+
+def _xlsx_rows(file: Path, issues: _Issues) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) for each row of the first sheet."""
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+        issues.error(
+            None, None, f"无法打开 Excel 文件（{exc}），文件可能已损坏，请重新保存为 .xlsx"
+        )
+        return
+    try:
+        if not workbook.worksheets:
+            return
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some tools write a wrong sheet size, which read-only mode trusts
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell_text(cell) for cell in row]
+    finally:
+        workbook.close()
+
+
+def _cell_text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).replace("\r\n", "\n")
+
+
+def _read_table(rows: Iterable[tuple[int, list[str]]], issues: _Issues) -> Iterator[_Record]:
+    """Records of a table whose first non-empty row is the header."""
+    columns: list[tuple[int, str, str]] | None = None  # (position, field, label)
+    for line, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if columns is None:
+            columns = _table_columns(line, cells, issues)
+            if columns is None:
+                return
+            continue
+        values = {}
+        for position, name, label in columns:
+            cell = cells[position].strip() if position < len(cells) else ""
+            value: Any = cell
+            if name in LIST_FIELDS:
+                value = [v.strip() for v in _LIST_SEPARATORS.split(cell) if v.strip()]
+            values[name] = _Value(value, line, label)
+        yield _Record(line, values)
+
+
+def _table_columns(
+    line: int, header: list[str], issues: _Issues
+) -> list[tuple[int, str, str]] | None:
+    """Map header cells to fields; None (after reporting) if a required column is missing."""
+    columns = []
+    named: set[str] = set()
+    for position, label in enumerate(header):
+        label = label.strip()
+        if not label:
+            continue
+        name = FIELD_ALIASES.get(label.lower())
+        if name is None:
+            issues.warning(line, label, "未知的列，已忽略")
+        elif name in named:
+            issues.error(line, label, "列名重复，请只保留一列")
+        else:
+            named.add(name)
+            columns.append((position, name, label))
+    missing = [f"{FIELD_NAMES_ZH[n]}（{n}）" for n in REQUIRED_FIELDS if n not in named]
+    if missing:
+        issues.error(line, None, f"表头缺少必需的列：{'、'.join(missing)}；第一行应为列名")
+        return None
+    return columns
+
+
+# --- Validation -------------------------------------------------------------------------------
+
+
+def _to_entry(record: _Record, issues: _Issues) -> FaqEntry | None:
+    """The entry of a record, or None after reporting what is wrong with it."""
+    texts: dict[str, str] = {}
+    lists: dict[str, tuple[str, ...]] = {}
+    ok = not record.broken
+    for name in FIELDS:
+        value = record.values.get(name)
+        if value is None:
+            if name in REQUIRED_FIELDS:
+                issues.error(record.line, name, f"缺少{FIELD_NAMES_ZH[name]}（{name}）")
+                ok = False
+            else:
+                lists[name] = ()
+            continue
+        if name in LIST_FIELDS:
+            items = value.value if isinstance(value.value, list) else _yaml_list(value, issues)
+            if items is None:
+                ok = False
+                continue
+            if any(not item for item in items):
+                issues.error(value.line, value.label, "列表里有空项，请删除")
+                ok = False
+            lists[name] = tuple(dict.fromkeys(item for item in items if item))
+        else:
+            text = (
+                value.value.strip() if isinstance(value.value, str) else _yaml_text(value, issues)
+            )
+            if text is None:
+                ok = False
+            elif not text:
+                issues.error(value.line, value.label, f"{FIELD_NAMES_ZH[name]}不能为空")
+                ok = False
+            else:
+                texts[name] = text
+    if not ok:
+        return None
+    question = texts["question"]
+    return FaqEntry(
+        id=texts["id"],
+        question=question,
+        answer=texts["answer"],
+        similar=tuple(q for q in lists["similar"] if q != question),
+        tags=lists["tags"],
+        orgs=lists["orgs"],
+        source=f"{issues.rel}:{record.line}",
+    )
+
+
+def _place(source: str) -> str:
+    """`faq/a.yaml:12` -> `faq/a.yaml 第12行`, as admins read it."""
+    file, _, line = source.rpartition(":")
+    return f"{file} 第{line}行"
+
+
+def _near_duplicates(entries: list[FaqEntry]) -> list[FaqIssue]:
+    """Warnings for questions of different entries that read the same after normalisation,
+    or nearly so (rapidfuzz ratio >= NEAR_DUPLICATE_RATIO)."""
+    owners: dict[str, list[tuple[int, str]]] = defaultdict(list)  # normalised -> (entry, question)
+    for index, entry in enumerate(entries):
+        for question in entry.questions:
+            key = normalize(question)
+            if key and all(owner != index for owner, _ in owners[key]):
+                owners[key].append((index, question))
+
+    warnings: list[FaqIssue] = []
+    reported: set[tuple[int, int]] = set()
+
+    def warn(a: tuple[int, str], b: tuple[int, str], how: str) -> None:
+        first, second = sorted((a, b))
+        pair = (first[0], second[0])
+        if first[0] == second[0] or pair in reported:
+            return
+        reported.add(pair)
+        later = entries[second[0]]
+        earlier = entries[first[0]]
+        file, _, line = later.source.rpartition(":")
+        warnings.append(
+            FaqIssue(
+                file,
+                int(line),
+                "question" if second[1] == later.question else "similar",
+                f"「{second[1]}」与 {_place(earlier.source)}（{earlier.id}）的「{first[1]}」{how}，"
+                "用户提问时可能分不清，建议合并或改写",
+            )
+        )
+
+    for group in owners.values():
+        for other in group[1:]:
+            warn(group[0], other, "相同")
+    keys = list(owners)
+    if len(keys) <= FUZZY_MAX_QUESTIONS:
+        for i, j in _similar_pairs(keys, NEAR_DUPLICATE_RATIO):
+            warn(owners[keys[i]][0], owners[keys[j]][0], "几乎相同")
+    else:
+        logger.info(
+            "more than %d distinct FAQ questions: near-duplicate check limited to exact duplicates",
+            FUZZY_MAX_QUESTIONS,
+        )
+    return warnings
+
+
+def _similar_pairs(texts: list[str], cutoff: float) -> Iterator[tuple[int, int]]:
+    """Pairs (i, j) of different texts (all distinct) with fuzz.ratio >= cutoff.
+
+    fuzz.ratio(a, b) = 1 - d / (|a| + |b|), d being the insert/delete distance. While |a| + |b| is
+    below 2 / (1 - r), a match allows only d = 1: one text is the other minus one character, found
+    by hashing every one-character deletion (linear time). Longer texts are compared with
+    rapidfuzz's cdist, in chunks, only against texts of a length that can still match.
+    """
+    ratio = cutoff / 100
+    position = {text: i for i, text in enumerate(texts)}
+    for j, text in enumerate(texts):
+        found = {position.get(text[:cut] + text[cut + 1 :]) for cut in range(len(text))}
+        for i in found - {None}:
+            if fuzz.ratio(texts[i], text, score_cutoff=cutoff):
+                yield i, j
+
+    # Pairs with |a| + |b| >= 2 / (1 - r) have both texts at least this long.
+    shortest = int(ratio / (1 - ratio)) - 1
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for i, text in enumerate(texts):
+        if len(text) >= shortest:
+            by_length[len(text)].append(i)
+    lengths = sorted(by_length)
+    for length in lengths:
+        longest = length * (2 - ratio) / ratio
+        band = [j for other in lengths if length <= other <= longest for j in by_length[other]]
+        rows = by_length[length]
+        for start in range(0, len(rows), _CDIST_CHUNK):
+            chunk = rows[start : start + _CDIST_CHUNK]
+            scores = process.cdist(
+                [texts[i] for i in chunk],
+                [texts[j] for j in band],
+                scorer=fuzz.ratio,
+                score_cutoff=cutoff,
+                dtype=np.uint8,
+                workers=1,
+            )
+            for row, column in zip(*np.nonzero(scores), strict=True):
+                i, j = chunk[row], band[column]
+                if i < j or len(texts[j]) > length:
+                    yield i, j
+
+
+# --- Lexicon ----------------------------------------------------------------------------------
+
+
+def _read_userdict(
+    file: Path, result: LoadResult
+) -> tuple[tuple[str, int | None, str | None], ...]:
+    """jieba user dictionary lines `word [freq] [pos]`; bad lines are reported and skipped."""
+    if not file.is_file():
+        return ()
+    result.files.append(file)
+    issues = _Issues(result, file.name)
+    try:
+        text = _decode(file.read_bytes(), issues)
+    except OSError as exc:
+        issues.error(None, None, f"无法读取文件：{exc.strerror or exc}")
+        return ()
+    words: dict[str, tuple[str, int | None, str | None]] = {}
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, *rest = line.split()
+        freq: int | None = None
+        pos: str | None = None
+        if rest and rest[0].isdigit():
+            freq = int(rest.pop(0))
+        if rest and _POS.fullmatch(rest[0]):
+            pos = rest.pop(0)
+        if rest:
+            issues.warning(
+                number, None, f"无法识别“{line}”，格式应为：词语 [词频] [词性]；此行已忽略"
+            )
+            continue
+        words[word] = (word, freq, pos)
+    return tuple(words.values())
+
+
+def _read_synonyms(file: Path, result: LoadResult) -> dict[str, str]:
+    """`synonyms: {canonical: [variant, ...]}` as variant -> canonical; problems are reported."""
+    if not file.is_file():
+        return {}
+    result.files.append(file)
+    issues = _Issues(result, file.name)
+    try:
+        root = _compose_yaml(file, issues)
+    except OSError as exc:
+        issues.error(None, None, f"无法读取文件：{exc.strerror or exc}")
+        return {}
+    if root is None or _is_null(root):
+        return {}
+    table: yaml.Node | None = None
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value == "synonyms":
+                table = value
+            else:
+                issues.warning(
+                    _line(key), key.value, "未知的顶层字段，已忽略（同义词应写在 synonyms: 下）"
+                )
+    if table is None or _is_null(table):
+        if table is None:
+            issues.error(
+                _line(root), None, "缺少 synonyms: ，格式应为 synonyms: {标准词: [同义词, ...]}"
+            )
+        return {}
+    if not isinstance(table, yaml.MappingNode):
+        issues.error(_line(table), "synonyms", "应为“标准词: [同义词, ...]”的映射")
+        return {}
+    synonyms: dict[str, str] = {}
+    for key, value in table.value:
+        canonical = str(key.value).strip() if isinstance(key, yaml.ScalarNode) else ""
+        if not canonical:
+            issues.error(_line(key), None, "标准词应为一个词语")
+            continue
+        variants = _yaml_list(_Value(value, _line(value), canonical), issues)
+        for variant in variants or ():
+            if not variant or variant == canonical:
+                continue
+            if synonyms.get(variant, canonical) != canonical:
+                issues.warning(
+                    _line(value),
+                    canonical,
+                    f"“{variant}”已经是“{synonyms[variant]}”的同义词，这里的重复已忽略",
+                )
+                continue
+            synonyms[variant] = canonical
+    return synonyms

@@ -1,0 +1,236 @@
+"""The live FAQ index: load `faq_data/`, answer searches, reload when admins change a file.
+
+Reload policy, so that a typo never takes the bot's answers away:
+
+- First load (nothing served yet): files with errors are left out, every other file is served,
+  and the errors are reported.
+- Any later reload with an error anywhere: the old index keeps serving, unchanged, and the errors
+  are reported. Only a clean folder replaces it.
+
+Loading and indexing run in an executor; the new index replaces the old one in a single
+attribute assignment on the event loop, so a search sees either the old or the new index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchfiles import Change, awatch
+
+from bot.faq.index import FaqIndex
+from bot.faq.loader import FaqIssue, LoadResult, is_relevant, load_faq_dir
+from bot.faq.model import FaqEntry, Match
+
+logger = logging.getLogger(__name__)
+
+WATCH_RETRY_S = 10.0
+"""Wait before restarting the file watcher after it failed (e.g. the folder was missing)."""
+LOGGED_WARNINGS = 20
+"""Warnings written to the log per reload; the rest are only counted."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadReport:
+    """What one (re)load did, for logs and for telling admins."""
+
+    ok: bool
+    """No errors: every file was read."""
+    applied: bool
+    """A new index is serving now (False: the previous index was kept)."""
+    entries: int
+    """Entries being served after this reload."""
+    errors: tuple[FaqIssue, ...]
+    warnings: tuple[FaqIssue, ...]
+    took_s: float
+    reason: str = ""
+    files: int = 0
+    """FAQ, dictionary and synonym files read."""
+
+
+ReloadListener = Callable[[ReloadReport], Awaitable[None]]
+"""Called after every reload with its report (e.g. to tell admins in chat)."""
+
+
+class FaqService:
+    """Holds the FAQ index being served and keeps it in step with the files in `faq_dir`."""
+
+    def __init__(self, faq_dir: Path, *, watch: bool = True, debounce_s: float = 0.5) -> None:
+        """`debounce_s`: quiet time after the last file change before a reload starts."""
+        self._faq_dir = faq_dir.resolve()
+        self._watch_enabled = watch
+        self._debounce_ms = max(1, round(debounce_s * 1000))
+        self._index: FaqIndex | None = None
+        self._last_report: ReloadReport | None = None
+        self._lock = asyncio.Lock()
+        self._listeners: list[ReloadListener] = []
+        self._stop_event = asyncio.Event()
+        self._watcher: asyncio.Task[None] | None = None
+
+    @property
+    def index(self) -> FaqIndex:
+        """The index being served. Raises RuntimeError before the first successful load."""
+        if self._index is None:
+            raise RuntimeError("FAQ index not loaded yet: await FaqService.start() first")
+        return self._index
+
+    @property
+    def last_report(self) -> ReloadReport | None:
+        """The report of the latest (re)load, if any."""
+        return self._last_report
+
+    def search(self, query: str, k: int = 5) -> list[Match]:
+        """The `k` best matches for `query` in the current index (none before the first load)."""
+        index = self._index
+        return index.search(query, k) if index is not None else []
+
+    def get(self, entry_id: str) -> FaqEntry | None:
+        """The served entry with this id, if any."""
+        index = self._index
+        return index.entries.get(entry_id) if index is not None else None
+
+    def add_listener(self, listener: ReloadListener) -> None:
+        """Call `listener` with the report of every reload from now on."""
+        self._listeners.append(listener)
+
+    async def start(self) -> ReloadReport:
+        """Start watching (if enabled), then load the folder; returns the first load's report.
+
+        The watcher starts first so that a change made during the first load is not missed.
+        """
+        if self._watcher is not None:
+            raise RuntimeError("FaqService already started")
+        if self._watch_enabled:
+            self._stop_event.clear()
+            self._watcher = asyncio.create_task(self._watch(), name="faq-watcher")
+            await asyncio.sleep(0)  # let awatch register its file-system watch
+        return await self.reload("启动")
+
+    async def stop(self) -> None:
+        """Stop watching files. The current index keeps serving searches."""
+        watcher, self._watcher = self._watcher, None
+        if watcher is None:
+            return
+        self._stop_event.set()
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+    async def reload(self, reason: str = "") -> ReloadReport:
+        """Load the folder and, if the policy allows, swap in a new index; tell the listeners.
+
+        Concurrent calls run one after another. Never raises for bad files or failed builds:
+        problems are in the report.
+        """
+        async with self._lock:
+            report = await self._reload(reason)
+            self._last_report = report
+        _log_report(report)
+        for listener in list(self._listeners):
+            try:
+                await listener(report)
+            except Exception:
+                logger.exception("FAQ reload listener %r failed", listener)
+        return report
+
+    async def _reload(self, reason: str) -> ReloadReport:
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        first = self._index is None
+        result = LoadResult()
+        applied = False
+        try:
+            result = await loop.run_in_executor(None, load_faq_dir, self._faq_dir)
+            if result.ok or first:
+                entries = result.entries if result.ok else result.entries_of_clean_files()
+                index = await loop.run_in_executor(None, FaqIndex.build, entries, result.lexicon)
+                self._index = index
+                applied = True
+        except Exception as exc:
+            logger.exception("FAQ reload failed")
+            result.errors.append(FaqIssue("", None, None, f"加载问答库时程序出错：{exc!r}"))
+        return ReloadReport(
+            ok=result.ok,
+            applied=applied,
+            entries=len(self._index) if self._index is not None else 0,
+            errors=tuple(result.errors),
+            warnings=tuple(result.warnings),
+            took_s=time.perf_counter() - started,
+            reason=reason,
+            files=len(result.files),
+        )
+
+    async def _watch(self) -> None:
+        """Reload after each burst of relevant changes until stopped; survives its own errors."""
+        failures = 0
+        while not self._stop_event.is_set():
+            try:
+                if failures and self._faq_dir.is_dir():
+                    # Changes made while the watcher was down would otherwise go unnoticed.
+                    await self.reload("文件监视已恢复")
+                    failures = 0
+                async for changes in awatch(
+                    self._faq_dir,
+                    watch_filter=self._is_relevant,
+                    step=self._debounce_ms,
+                    debounce=self._debounce_ms * 10,
+                    stop_event=self._stop_event,
+                ):
+                    await self.reload(f"文件变化：{self._describe(changes)}")
+            except Exception as exc:
+                failures += 1
+                logger.log(
+                    logging.WARNING if failures == 1 else logging.DEBUG,
+                    "FAQ file watcher on %s failed (%s); retrying every %.0f s",
+                    self._faq_dir,
+                    exc,
+                    WATCH_RETRY_S,
+                    exc_info=not isinstance(exc, OSError),
+                )
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stop_event.wait(), WATCH_RETRY_S)
+
+    def _is_relevant(self, change: Change, path: str) -> bool:
+        return is_relevant(self._faq_dir, Path(path))
+
+    def _describe(self, changes: set[tuple[Change, str]], shown: int = 3) -> str:
+        names = sorted({Path(path).relative_to(self._faq_dir).as_posix() for _, path in changes})
+        more = f" 等 {len(names)} 个" if len(names) > shown else ""
+        return "、".join(names[:shown]) + more
+
+
+def _log_report(report: ReloadReport) -> None:
+    if report.ok:
+        logger.info(
+            "FAQ loaded (%s): %d entries from %d files, %d warnings, %.2f s",
+            report.reason,
+            report.entries,
+            report.files,
+            len(report.warnings),
+            report.took_s,
+        )
+    elif report.applied:
+        logger.error(
+            "FAQ loaded (%s) without the files that have errors: %d entries, %d errors",
+            report.reason,
+            report.entries,
+            len(report.errors),
+        )
+    else:
+        logger.error(
+            "FAQ reload (%s) rejected: %d errors; still serving the previous %d entries",
+            report.reason,
+            len(report.errors),
+            report.entries,
+        )
+    for issue in report.errors:
+        logger.error("FAQ error: %s", issue)
+    for issue in report.warnings[:LOGGED_WARNINGS]:
+        logger.warning("FAQ warning: %s", issue)
+    if len(report.warnings) > LOGGED_WARNINGS:
+        logger.warning("FAQ: %d more warnings not logged", len(report.warnings) - LOGGED_WARNINGS)
