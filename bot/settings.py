@@ -58,6 +58,39 @@ class Settings(BaseModel):
         "ignored so two bots never loop.",
     )
 
+    case_sla_hours: float = Field(
+        24, description="First-response time limit of a case at each level, in (business) hours."
+    )
+    case_sla_by_level: str = Field(
+        "",
+        description="Per-level overrides, e.g. 'street=12,district=24,city=48' "
+        "(levels: branch, street, district, city).",
+    )
+    business_hours: str = Field(
+        "",
+        description="Working hours that count toward time limits, e.g. '09:00-18:00'; empty: all hours.",
+    )
+    business_days: str = Field(
+        "1-5", description="Working weekdays (1 = Monday), e.g. '1-5' or '1,2,3,4,5,6'."
+    )
+    timezone: str = Field("Asia/Shanghai", description="Time zone of business hours and messages.")
+    case_tick_seconds: float = Field(
+        30, description="How often reminders and escalations are checked."
+    )
+    case_merge_similarity: float = Field(
+        90,
+        description="0-100: an open case whose question is this similar takes a new asker "
+        "instead of opening a new case.",
+    )
+
+    def sla_hours(self, level: str | None) -> float:
+        """The first-response limit for cases owned at `level`."""
+        for part in self.case_sla_by_level.split(","):
+            name, _, hours = part.partition("=")
+            if name.strip() == level and hours.strip():
+                return float(hours)
+        return self.case_sla_hours
+
     @property
     def ignored_users(self) -> frozenset[str]:
         """`ignore_users` as a set of account ids."""

@@ -23,6 +23,8 @@ class Incoming:
     """The youth addressed the bot (@, a quote of the bot, or private chat)."""
     reply_to: str | None = None
     """The id of the message the youth quoted, if any."""
+    nickname: str = ""
+    """The youth's display name; only ever stored and shown masked."""
 
     @property
     def chat_key(self) -> str:
@@ -47,6 +49,8 @@ class Outcome(str, Enum):
     """Nothing fitted; it waits for a person."""
     CRISIS = "crisis"
     """Safety-critical: the hotline was given and people alerted."""
+    HUMAN = "human"
+    """A person (cadre or expert) answered it."""
 
 
 class ReplyKind(str, Enum):
@@ -62,6 +66,8 @@ class ReplyKind(str, Enum):
     TOO_LONG = "too_long"
     EMPTY = "empty"
     CHOICE_INVALID = "choice_invalid"
+    HANDOVER = "handover"
+    STATUS = "status"
 
 
 @dataclass(frozen=True, slots=True)

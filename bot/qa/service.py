@@ -5,20 +5,22 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.faq.bands import classify
-from bot.faq.model import Band, Match
+from bot.faq.model import Band, FaqEntry, Match
 from bot.faq.normalize import normalize
 from bot.faq.service import FaqService
 from bot.qa import texts
-from bot.qa.intents import parse_choice, parse_feedback
+from bot.qa.intents import is_handover, parse_choice, parse_feedback
 from bot.qa.model import Incoming, Outcome, Reply, ReplyKind
 from bot.safety.crisis import CrisisKind, detect_crisis
-from bot.safety.masking import mask_pii, mask_user
+from bot.safety.masking import mask_nickname, mask_pii, mask_user
 from bot.safety.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -27,13 +29,38 @@ from bot.storage.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 
-QuestionHook = Callable[[Question], Awaitable[None]]
-"""Called after commit with a question that needs a person (the seam where cases open)."""
-CrisisHook = Callable[[Question, CrisisKind], Awaitable[None]]
-"""Called after commit with a safety-critical question (the seam for alerting on-duty cadres)."""
 
-_ANSWERED = (Outcome.ANSWERED.value, Outcome.CHOSEN.value)
+class Handover(Protocol):
+    """Where questions go that need a person (cases)."""
+
+    async def hand_over(self, question: Question, *, urgent: bool) -> str | None:
+        """Open or join a case for `question`; returns what to tell the youth (None: the default)."""
+        ...
+
+
+FeedbackHook = Callable[[Question, bool], Awaitable[None]]
+"""Called after commit with the question a youth liked (True) or found unhelpful (False)."""
+OrgsOf = Callable[[Incoming], tuple[str, ...]]
+"""The org of a message's chat and its ancestors, nearest first (empty when unknown)."""
+
+_ANSWERED = (Outcome.ANSWERED.value, Outcome.CHOSEN.value, Outcome.HUMAN.value)
+_HANDOVER_FROM = (
+    Outcome.ANSWERED.value,
+    Outcome.CHOSEN.value,
+    Outcome.SUGGESTED.value,
+    Outcome.UNANSWERED.value,
+)
 _AUTO_ASK_TTL = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """A question searched and decided, not yet stored."""
+
+    question: Question
+    reply: Reply
+    matches: list[Match]
+    crisis: CrisisKind | None
 
 
 class QaService:
@@ -52,8 +79,9 @@ class QaService:
         self.clock = clock
         self.user_limit = RateLimiter(settings.rate_user_per_minute)
         self.group_limit = RateLimiter(settings.rate_group_per_minute)
-        self.on_unanswered: list[QuestionHook] = []
-        self.on_crisis: list[CrisisHook] = []
+        self.handover: Handover | None = None
+        self.on_feedback: list[FeedbackHook] = []
+        self.orgs_of: OrgsOf = lambda _msg: ()
         self._auto_ask: dict[str, tuple[float, bool]] = {}
 
     async def handle(self, msg: Incoming) -> Reply | None:
@@ -61,32 +89,37 @@ class QaService:
         text = msg.text.strip()
         feedback = parse_feedback(text)
         choice = parse_choice(text)
-        if feedback is None and choice is None and not msg.to_me and not await self.auto_ask(msg):
+        handover = is_handover(text)
+        short_reply = feedback is not None or choice is not None or handover
+        as_question = msg.to_me or await self.auto_ask(msg)
+        if not short_reply and not as_question:
             return None
+        refusal = self._refusal(msg, text) if as_question else None
+        asked = self._prepare(msg, text) if as_question and refusal is None else None
 
-        hooks: list[Callable[[], Awaitable[None]]] = []
+        after: list[Callable[[], Awaitable[str | None]]] = []
         async with self.db.session() as session:
             if not await insert_ignore(
                 session, InboundMessage, platform=msg.platform, message_id=msg.message_id
             ):
                 log.info("duplicate %s message %s ignored", msg.platform, msg.message_id)
                 return None
+            reply = None
             if feedback is not None:
-                reply = await self._feedback(session, msg, feedback)
-                if reply is not None:
-                    return reply
-            if choice is not None:
+                reply = await self._feedback(session, msg, feedback, after)
+            if reply is None and choice is not None:
                 reply = await self._choose(session, msg, choice)
-                if reply is not None:
-                    return reply
-            if not msg.to_me and not await self.auto_ask(msg):
-                return None
-            reply = self._refusal(msg, text)
-            if reply is not None:
-                return reply
-            reply = await self._ask(session, msg, text, hooks)
-        for hook in hooks:
-            await hook()
+            if reply is None and handover:
+                reply = await self._handover_request(session, msg, after)
+            if reply is None:
+                if asked is not None:
+                    reply = await self._record(session, msg, asked, after)
+                else:
+                    reply = refusal
+        for step in after:
+            told = await self._run_after(step)
+            if told is not None:
+                reply = replace(reply, text=told)
         return reply
 
     async def remember_sent(self, platform: str, message_id: str, reply: Reply) -> None:
@@ -166,16 +199,12 @@ class QaService:
             return Reply(ReplyKind.RATE_LIMITED, texts.RATE_LIMITED)
         return None
 
-    async def _ask(
-        self,
-        session: AsyncSession,
-        msg: Incoming,
-        text: str,
-        hooks: list[Callable[[], Awaitable[None]]],
-    ) -> Reply:
+    def _prepare(self, msg: Incoming, text: str) -> _Asked:
+        """Search and decide, before any database work, so write transactions stay short."""
         now = self.clock()
         crisis = detect_crisis(text)
-        matches = self._search(text)
+        orgs = self.orgs_of(msg)
+        matches = self._search(text, orgs)
         band = classify(
             matches,
             self.settings.faq_answer_threshold,
@@ -192,10 +221,14 @@ class QaService:
             matches=[{"id": m.entry.id, "score": round(m.score, 4)} for m in matches],
             band=band.value,
             created_at=now,
+            org_id=orgs[0] if orgs else None,
+            asker=mask_nickname(msg.nickname),
         )
+        entry: FaqEntry | None = None
+        choices: tuple[FaqEntry, ...] = ()
         if crisis is not None:
             question.outcome = Outcome.CRISIS.value
-            reply_kind, reply_text, entry, choices = ReplyKind.CRISIS, texts.CRISIS, None, ()
+            kind, reply_text = ReplyKind.CRISIS, texts.CRISIS
         elif band is Band.ANSWER:
             entry = matches[0].entry
             question.outcome, question.entry_id, question.answered_at = (
@@ -203,19 +236,29 @@ class QaService:
                 entry.id,
                 now,
             )
-            reply_kind, reply_text, choices = ReplyKind.ANSWER, texts.answer(entry), ()
+            kind, reply_text = ReplyKind.ANSWER, texts.answer(entry)
         elif band is Band.SUGGEST:
             choices = tuple(m.entry for m in matches[: self.settings.faq_max_choices])
             question.outcome = Outcome.SUGGESTED.value
-            reply_kind, reply_text, entry = ReplyKind.SUGGEST, texts.suggest(choices), None
+            kind, reply_text = ReplyKind.SUGGEST, texts.suggest(choices)
         else:
             question.outcome = Outcome.UNANSWERED.value
-            reply_kind, reply_text, entry, choices = (
-                ReplyKind.UNANSWERED,
-                texts.UNANSWERED,
-                None,
-                (),
-            )
+            kind, reply_text = ReplyKind.UNANSWERED, texts.UNANSWERED
+        return _Asked(question, Reply(kind, reply_text, None, entry, choices), matches, crisis)
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        msg: Incoming,
+        asked: _Asked,
+        after: list[Callable[[], Awaitable[str | None]]],
+    ) -> Reply:
+        question, matches, crisis, text = (
+            asked.question,
+            asked.matches,
+            asked.crisis,
+            asked.question.text,
+        )
         session.add(question)
         await session.flush()
         log.info(
@@ -228,34 +271,57 @@ class QaService:
             ", ".join(f"{m.entry.id}:{m.score:.2f}" for m in matches[:3]),
         )
         if crisis is not None:
-            hooks.extend(self._bind_crisis(question, crisis))
+            log.warning("crisis question %s (%s): hotline given", question.id, crisis.value)
+            after.append(self._hand_over(question, urgent=True, keep_text=True))
         elif question.outcome == Outcome.UNANSWERED.value:
-            hooks.extend(self._bind(hook, question) for hook in self.on_unanswered)
-        return Reply(reply_kind, reply_text, question.id, entry, choices)
+            after.append(self._hand_over(question, urgent=False))
+        return replace(asked.reply, question_id=question.id)
 
-    def _search(self, text: str) -> list[Match]:
-        """FAQ matches, without entries scoped to particular orgs (the grid decides those later)."""
+    def _search(self, text: str, orgs: tuple[str, ...]) -> list[Match]:
+        """FAQ matches; an entry scoped to orgs shows only in chats of those orgs or below."""
         k = max(5, self.settings.faq_max_choices)
-        return [m for m in self.faq.search(text, k=k * 2) if not m.entry.orgs][:k]
+        scope = set(orgs)
+        matches = self.faq.search(text, k=k * 2)
+        return [m for m in matches if not m.entry.orgs or scope.intersection(m.entry.orgs)][:k]
 
-    def _bind(self, hook: QuestionHook, question: Question) -> Callable[[], Awaitable[None]]:
-        return lambda: self._run_hook(hook(question))
+    def _hand_over(
+        self, question: Question, *, urgent: bool, keep_text: bool = False
+    ) -> Callable[[], Awaitable[str | None]]:
+        async def step() -> str | None:
+            if self.handover is None:
+                return None
+            told = await self.handover.hand_over(question, urgent=urgent)
+            # The crisis reply (the hotline) always stays what the youth sees.
+            return None if keep_text else told
 
-    def _bind_crisis(
-        self, question: Question, kind: CrisisKind
-    ) -> list[Callable[[], Awaitable[None]]]:
-        log.warning(
-            "crisis question %s (%s): hotline sent, alerting people", question.id, kind.value
-        )
-        return [lambda h=hook: self._run_hook(h(question, kind)) for hook in self.on_crisis]
+        return step
 
     @staticmethod
-    async def _run_hook(call: Awaitable[None]) -> None:
-        # A failing hook must not lose the youth's reply: the question is already stored.
+    async def _run_after(step: Callable[[], Awaitable[str | None]]) -> str | None:
+        # A failing step must not lose the youth's reply: the question is already stored.
         try:
-            await call
+            return await step()
         except Exception:
-            log.exception("question hook failed")
+            log.exception("step after a question failed")
+            return None
+
+    async def _handover_request(
+        self,
+        session: AsyncSession,
+        msg: Incoming,
+        after: list[Callable[[], Awaitable[str | None]]],
+    ) -> Reply | None:
+        """转人工: hand the youth's latest question to a person."""
+        if self.handover is None:
+            return None
+        question = await self._target(session, msg, _HANDOVER_FROM)
+        if question is None:
+            return Reply(ReplyKind.HANDOVER, texts.NO_QUESTION_TO_HAND_OVER) if msg.to_me else None
+        if question.user_id != msg.user_id:
+            return None
+        question.outcome = Outcome.UNANSWERED.value
+        after.append(self._hand_over(question, urgent=False))
+        return Reply(ReplyKind.HANDOVER, texts.UNANSWERED, question.id)
 
     async def _target(
         self, session: AsyncSession, msg: Incoming, outcomes: tuple[str, ...]
@@ -284,7 +350,13 @@ class QaService:
             .limit(1)
         )
 
-    async def _feedback(self, session: AsyncSession, msg: Incoming, helpful: bool) -> Reply | None:
+    async def _feedback(
+        self,
+        session: AsyncSession,
+        msg: Incoming,
+        helpful: bool,
+        after: list[Callable[[], Awaitable[str | None]]],
+    ) -> Reply | None:
         question = await self._target(session, msg, _ANSWERED)
         if question is None:
             return None
@@ -299,9 +371,21 @@ class QaService:
             created_at=self.clock(),
         )
         log.info("feedback on question %s: %s", question.id, "like" if helpful else "not helpful")
+        for hook in self.on_feedback:
+            after.append(self._feedback_step(hook, question, helpful))
         if helpful:
             return Reply(ReplyKind.THANKS, texts.THANKS, question.id)
         return Reply(ReplyKind.SORRY, texts.SORRY, question.id)
+
+    @staticmethod
+    def _feedback_step(
+        hook: FeedbackHook, question: Question, helpful: bool
+    ) -> Callable[[], Awaitable[str | None]]:
+        async def step() -> str | None:
+            await hook(question, helpful)
+            return None
+
+        return step
 
     async def _choose(self, session: AsyncSession, msg: Incoming, number: int) -> Reply | None:
         question = await self._target(session, msg, (Outcome.SUGGESTED.value,))

@@ -20,3 +20,11 @@ def mask_user(user_id: str) -> str:
     if len(user_id) <= 4:
         return "*" * len(user_id)
     return f"{user_id[:2]}{'*' * (len(user_id) - 4)}{user_id[-2:]}"
+
+
+def mask_nickname(nickname: str) -> str:
+    """A display name reduced to its first character: 小青年 -> 小**."""
+    nickname = nickname.strip()
+    if not nickname:
+        return "同学"
+    return nickname[0] + "*" * min(len(nickname) - 1, 3) if len(nickname) > 1 else nickname + "*"

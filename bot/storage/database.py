@@ -32,10 +32,13 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the writer; foreign keys are off by default in SQLite.
+    # synchronous=NORMAL is WAL's usual partner: a crash of the bot loses nothing, only a power
+    # cut can lose the last commits, and commits no longer wait on an fsync each (latency tail).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
 
 

@@ -69,6 +69,10 @@ class Question(Base):
     """answered | suggested | chosen | unanswered | crisis (see bot.qa.outcome.Outcome)."""
     entry_id: Mapped[str | None] = mapped_column(String(128))
     """The FAQ entry the youth finally got, if any."""
+    org_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The org of the chat (from the grid), for statistics by org."""
+    asker: Mapped[str] = mapped_column(String(16), default="")
+    """The youth's display name, masked (小**): what cadres see instead of the account."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     answered_at: Mapped[datetime | None] = mapped_column()
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from bot.qa import texts
 from bot.qa.model import Outcome, ReplyKind
 from bot.qa.service import QaService
 from bot.qa.stats import question_stats
-from bot.safety.crisis import CrisisKind
 from bot.storage.database import Database
 from bot.storage.models import Feedback, Question
 from tests.qa.conftest import Clock, ask
@@ -79,43 +79,74 @@ async def test_choice_out_of_range_and_expired(
     assert await qa.handle(ask("1", to_me=False)) is None, "after the TTL a number is just chatter"
 
 
-async def test_nothing_fits_is_recorded_unanswered_and_hooks_run(
+class RecordingHandover:
+    """Stands in for the case service at the seam: records what it was handed."""
+
+    def __init__(self, told: str | None = None, fail: bool = False) -> None:
+        self.told = told
+        self.fail = fail
+        self.calls: list[tuple[str, bool]] = []
+
+    async def hand_over(self, question: Question, *, urgent: bool) -> str | None:
+        self.calls.append((question.text, urgent))
+        if self.fail:
+            raise RuntimeError("cases down")
+        return self.told
+
+
+async def test_nothing_fits_is_recorded_unanswered_and_handed_over(
     make_qa: Callable[..., QaService], database: Database
 ) -> None:
     qa = make_qa(faq_suggest_threshold=NEVER)
-    seen: list[Question] = []
-
-    async def hook(question: Question) -> None:
-        seen.append(question)
-
-    qa.on_unanswered.append(hook)
     reply = await qa.handle(ask("食堂今天几点开门"))
-    assert reply is not None and reply.kind is ReplyKind.UNANSWERED
-    assert [q.text for q in seen] == ["食堂今天几点开门"]
-    assert (await only_question(database)).outcome == "unanswered"
+    assert reply is not None
+    assert (reply.kind, reply.text) == (ReplyKind.UNANSWERED, texts.UNANSWERED)
+
+    qa.handover = handover = RecordingHandover(told="已转给团干部 #7")
+    reply = await qa.handle(ask("宿舍几点熄灯"))
+    assert reply is not None
+    assert reply.text == "已转给团干部 #7"
+    assert handover.calls == [("宿舍几点熄灯", False)]
+    async with database.session() as session:
+        outcomes = (await session.scalars(select(Question.outcome))).all()
+    assert outcomes == ["unanswered", "unanswered"]
 
 
-async def test_crisis_gets_the_hotline_at_once_and_alerts(
+async def test_handover_failure_still_answers_the_youth(make_qa: Callable[..., QaService]) -> None:
+    qa = make_qa(faq_suggest_threshold=NEVER)
+    qa.handover = RecordingHandover(fail=True)
+    reply = await qa.handle(ask("食堂今天几点开门"))
+    assert reply is not None
+    assert reply.text == texts.UNANSWERED
+
+
+async def test_asking_for_a_person_hands_over_the_latest_question(
+    make_qa: Callable[..., QaService],
+) -> None:
+    qa = make_qa()
+    qa.handover = handover = RecordingHandover(told="已转给团干部 #3")
+    nothing = await qa.handle(ask("转人工"))
+    assert nothing is not None
+    assert nothing.text == texts.NO_QUESTION_TO_HAND_OVER
+    await qa.handle(ask("怎么交团费？"))
+    reply = await qa.handle(ask("人工", to_me=False))
+    assert reply is not None
+    assert reply.text == "已转给团干部 #3"
+    assert handover.calls == [("怎么交团费？", False)]
+
+
+async def test_crisis_gets_the_hotline_at_once_and_is_handed_over_urgently(
     make_qa: Callable[..., QaService], database: Database
 ) -> None:
     qa = make_qa()
-    alerts: list[tuple[int, CrisisKind]] = []
-
-    async def hook(question: Question, kind: CrisisKind) -> None:
-        alerts.append((question.id, kind))
-
-    async def broken(question: Question, kind: CrisisKind) -> None:
-        raise RuntimeError("pager down")
-
-    qa.on_crisis.extend([broken, hook])
+    qa.handover = handover = RecordingHandover(told="已转给团干部 #1")
     reply = await qa.handle(ask("我不想活了"))
-    assert reply is not None and reply.kind is ReplyKind.CRISIS
+    assert reply is not None
+    assert reply.kind is ReplyKind.CRISIS
+    assert reply.text == texts.CRISIS, "the hotline stays what the youth sees"
     assert "12355" in reply.text
-    question = await only_question(database)
-    assert question.outcome == "crisis"
-    assert alerts == [(question.id, CrisisKind.SELF_HARM)], (
-        "a failing hook does not stop the others"
-    )
+    assert (await only_question(database)).outcome == "crisis"
+    assert handover.calls == [("我不想活了", True)]
 
 
 async def test_like_and_not_helpful_are_recorded_once_per_youth(

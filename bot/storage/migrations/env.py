@@ -2,9 +2,9 @@
 
 from alembic import context
 
-from bot.storage.models import Base
+from bot.storage.schema import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through bot.storage.Database.migrate()")
