@@ -14,23 +14,19 @@ attribute assignment on the event loop, so a search sees either the old or the n
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchfiles import Change, awatch
-
+from bot.common.watch import WATCH_RETRY_S, FolderWatcher
 from bot.faq.index import FaqIndex
 from bot.faq.loader import FaqIssue, LoadResult, is_relevant, load_faq_dir
 from bot.faq.model import FaqEntry, Match
 
 logger = logging.getLogger(__name__)
 
-WATCH_RETRY_S = 10.0
-"""Wait before restarting the file watcher after it failed (e.g. the folder was missing)."""
 LOGGED_WARNINGS = 20
 """Warnings written to the log per reload; the rest are only counted."""
 
@@ -64,13 +60,12 @@ class FaqService:
         """`debounce_s`: quiet time after the last file change before a reload starts."""
         self._faq_dir = faq_dir.resolve()
         self._watch_enabled = watch
-        self._debounce_ms = max(1, round(debounce_s * 1000))
+        self._debounce_s = debounce_s
         self._index: FaqIndex | None = None
         self._last_report: ReloadReport | None = None
         self._lock = asyncio.Lock()
         self._listeners: list[ReloadListener] = []
-        self._stop_event = asyncio.Event()
-        self._watcher: asyncio.Task[None] | None = None
+        self._watcher: FolderWatcher | None = None
 
     @property
     def index(self) -> FaqIndex:
@@ -106,20 +101,22 @@ class FaqService:
         if self._watcher is not None:
             raise RuntimeError("FaqService already started")
         if self._watch_enabled:
-            self._stop_event.clear()
-            self._watcher = asyncio.create_task(self._watch(), name="faq-watcher")
-            await asyncio.sleep(0)  # let awatch register its file-system watch
+            self._watcher = FolderWatcher(
+                self._faq_dir,
+                self.reload,
+                is_relevant=lambda path: is_relevant(self._faq_dir, path),
+                name="faq",
+                debounce_s=self._debounce_s,
+                retry_s=WATCH_RETRY_S,
+            )
+            await self._watcher.start()
         return await self.reload("启动")
 
     async def stop(self) -> None:
         """Stop watching files. The current index keeps serving searches."""
         watcher, self._watcher = self._watcher, None
-        if watcher is None:
-            return
-        self._stop_event.set()
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        if watcher is not None:
+            await watcher.stop()
 
     async def reload(self, reason: str = "") -> ReloadReport:
         """Load the folder and, if the policy allows, swap in a new index; tell the listeners.
@@ -164,44 +161,6 @@ class FaqService:
             reason=reason,
             files=len(result.files),
         )
-
-    async def _watch(self) -> None:
-        """Reload after each burst of relevant changes until stopped; survives its own errors."""
-        failures = 0
-        while not self._stop_event.is_set():
-            try:
-                if failures and self._faq_dir.is_dir():
-                    # Changes made while the watcher was down would otherwise go unnoticed.
-                    await self.reload("文件监视已恢复")
-                    failures = 0
-                async for changes in awatch(
-                    self._faq_dir,
-                    watch_filter=self._is_relevant,
-                    step=self._debounce_ms,
-                    debounce=self._debounce_ms * 10,
-                    stop_event=self._stop_event,
-                ):
-                    await self.reload(f"文件变化：{self._describe(changes)}")
-            except Exception as exc:
-                failures += 1
-                logger.log(
-                    logging.WARNING if failures == 1 else logging.DEBUG,
-                    "FAQ file watcher on %s failed (%s); retrying every %.0f s",
-                    self._faq_dir,
-                    exc,
-                    WATCH_RETRY_S,
-                    exc_info=not isinstance(exc, OSError),
-                )
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._stop_event.wait(), WATCH_RETRY_S)
-
-    def _is_relevant(self, change: Change, path: str) -> bool:
-        return is_relevant(self._faq_dir, Path(path))
-
-    def _describe(self, changes: set[tuple[Change, str]], shown: int = 3) -> str:
-        names = sorted({Path(path).relative_to(self._faq_dir).as_posix() for _, path in changes})
-        more = f" 等 {len(names)} 个" if len(names) > shown else ""
-        return "、".join(names[:shown]) + more
 
 
 def _log_report(report: ReloadReport) -> None:

@@ -1,0 +1,188 @@
+"""The live grid: load `faq_data/grid/`, serve the current snapshot, reload when admins edit it.
+
+Reload policy, as for the FAQ, so that a typo never takes routing away:
+
+- First load (nothing served yet): whatever is valid is served (an empty grid if nothing is),
+  and the errors are reported.
+- Any later reload with an error anywhere: the old grid keeps serving, unchanged, and the errors
+  are reported. Only clean files replace it.
+
+Loading runs in an executor; the new `Grid` replaces the old one in a single attribute
+assignment on the event loop, so a caller sees either the old or the new snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.common.watch import WATCH_RETRY_S, FolderWatcher
+from bot.faq.loader import FaqIssue
+from bot.grid.loader import GridLoadResult, is_relevant, load_grid_dir
+from bot.grid.model import Grid
+
+logger = logging.getLogger(__name__)
+
+LOGGED_WARNINGS = 20
+"""Warnings written to the log per reload; the rest are only counted."""
+_EMPTY = Grid()
+
+
+@dataclass(frozen=True, slots=True)
+class GridReloadReport:
+    """What one (re)load of the grid did, for logs and for telling admins."""
+
+    ok: bool
+    """No errors."""
+    applied: bool
+    """A new grid is serving now (False: the previous grid was kept)."""
+    orgs: int
+    """Orgs in the grid being served after this reload."""
+    people: int
+    """People in the grid being served after this reload."""
+    errors: tuple[FaqIssue, ...]
+    warnings: tuple[FaqIssue, ...]
+    took_s: float
+    reason: str = ""
+    files: int = 0
+    """Grid files read."""
+
+
+GridReloadListener = Callable[[GridReloadReport], Awaitable[None]]
+"""Called after every reload with its report (e.g. to tell admins in chat)."""
+
+
+class GridService:
+    """Holds the grid being served and keeps it in step with the files in `faq_dir/grid/`."""
+
+    def __init__(self, faq_dir: Path, *, watch: bool = True, debounce_s: float = 0.5) -> None:
+        """`debounce_s`: quiet time after the last file change before a reload starts."""
+        self._faq_dir = faq_dir.resolve()
+        self._watch_enabled = watch
+        self._debounce_s = debounce_s
+        self._grid: Grid | None = None
+        self._last_report: GridReloadReport | None = None
+        self._lock = asyncio.Lock()
+        self._listeners: list[GridReloadListener] = []
+        self._watcher: FolderWatcher | None = None
+
+    @property
+    def grid(self) -> Grid:
+        """The grid being served (empty before the first load)."""
+        return self._grid if self._grid is not None else _EMPTY
+
+    @property
+    def last_report(self) -> GridReloadReport | None:
+        """The report of the latest (re)load, if any."""
+        return self._last_report
+
+    def add_listener(self, listener: GridReloadListener) -> None:
+        """Call `listener` with the report of every reload from now on."""
+        self._listeners.append(listener)
+
+    async def start(self) -> GridReloadReport:
+        """Start watching (if enabled), then load the grid; returns the first load's report.
+
+        The watcher starts first so that a change made during the first load is not missed.
+        """
+        if self._watcher is not None:
+            raise RuntimeError("GridService already started")
+        if self._watch_enabled:
+            self._watcher = FolderWatcher(
+                self._faq_dir,
+                self.reload,
+                is_relevant=lambda path: is_relevant(self._faq_dir, path),
+                name="grid",
+                debounce_s=self._debounce_s,
+                retry_s=WATCH_RETRY_S,
+            )
+            await self._watcher.start()
+        return await self.reload("启动")
+
+    async def stop(self) -> None:
+        """Stop watching files. The current grid keeps serving."""
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            await watcher.stop()
+
+    async def reload(self, reason: str = "") -> GridReloadReport:
+        """Load the grid files and, if the policy allows, swap in the new grid; tell the listeners.
+
+        Concurrent calls run one after another. Never raises for bad files: problems are in the
+        report.
+        """
+        async with self._lock:
+            report = await self._reload(reason)
+            self._last_report = report
+        _log_report(report)
+        for listener in list(self._listeners):
+            try:
+                await listener(report)
+            except Exception:
+                logger.exception("grid reload listener %r failed", listener)
+        return report
+
+    async def _reload(self, reason: str) -> GridReloadReport:
+        started = time.perf_counter()
+        result = GridLoadResult()
+        applied = False
+        try:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(None, load_grid_dir, self._faq_dir)
+            if result.ok or self._grid is None:
+                self._grid = result.grid
+                applied = True
+        except Exception as exc:
+            logger.exception("grid reload failed")
+            result.errors.append(FaqIssue("", None, None, f"加载青情地图时程序出错：{exc!r}"))
+        grid = self.grid
+        return GridReloadReport(
+            ok=result.ok,
+            applied=applied,
+            orgs=len(grid.orgs),
+            people=len(grid.people),
+            errors=tuple(result.errors),
+            warnings=tuple(result.warnings),
+            took_s=time.perf_counter() - started,
+            reason=reason,
+            files=len(result.files),
+        )
+
+
+def _log_report(report: GridReloadReport) -> None:
+    if report.ok:
+        logger.info(
+            "grid loaded (%s): %d orgs, %d people from %d files, %d warnings, %.2f s",
+            report.reason,
+            report.orgs,
+            report.people,
+            report.files,
+            len(report.warnings),
+            report.took_s,
+        )
+    elif report.applied:
+        logger.error(
+            "grid loaded (%s) without the records that have errors: %d orgs, %d people, %d errors",
+            report.reason,
+            report.orgs,
+            report.people,
+            len(report.errors),
+        )
+    else:
+        logger.error(
+            "grid reload (%s) rejected: %d errors; still serving the previous %d orgs, %d people",
+            report.reason,
+            len(report.errors),
+            report.orgs,
+            report.people,
+        )
+    for issue in report.errors:
+        logger.error("grid error: %s", issue)
+    for issue in report.warnings[:LOGGED_WARNINGS]:
+        logger.warning("grid warning: %s", issue)
+    if len(report.warnings) > LOGGED_WARNINGS:
+        logger.warning("grid: %d more warnings not logged", len(report.warnings) - LOGGED_WARNINGS)

@@ -1,0 +1,372 @@
+"""Read the grid files (YAML, XLSX) into raw records that remember where each value was.
+
+See `bot.grid.loader` for the formats and the validation; this module only knows shapes:
+which keys, sheets and columns mean what, and how a multi-valued cell splits.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from bot.faq.loader import FaqIssue, _cell_text, _compose_yaml, _is_null, _line, is_ignored
+
+logger = logging.getLogger(__name__)
+
+GRID_SUBDIR = "grid"
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+GRID_SUFFIXES = YAML_SUFFIXES | {".xlsx"}
+UNSUPPORTED_SUFFIXES = frozenset({".xls", ".csv"})
+"""Found and reported (with a hint), but not read."""
+
+ORGS, PEOPLE, TOPICS = "orgs", "people", "topics"
+SECTION_ALIASES = {
+    "orgs": ORGS,
+    "组织": ORGS,
+    "团组织": ORGS,
+    "people": PEOPLE,
+    "人员": PEOPLE,
+    "团干部": PEOPLE,
+    "topics": TOPICS,
+    "话题": TOPICS,
+    "专长": TOPICS,
+}
+"""YAML top-level keys and XLSX sheet names (compared lower-cased) -> section."""
+
+FIELD_NAMES_ZH = {
+    ORGS: {
+        "id": "编号",
+        "name": "名称",
+        "level": "级别",
+        "parent": "上级",
+        "groups": "群",
+        "work_group": "工作群",
+    },
+    PEOPLE: {
+        "id": "编号",
+        "name": "姓名",
+        "role": "角色",
+        "orgs": "所属组织",
+        "qq": "QQ",
+        "wecom": "企业微信",
+        "on_duty": "在岗",
+        "max_open": "最多同时处理",
+        "topics": "专长",
+    },
+    TOPICS: {"topic": "话题", "keywords": "关键词"},
+}
+FIELD_ALIASES: dict[str, dict[str, str]] = {
+    section: {
+        **{name: name for name in names},
+        **{zh.lower(): name for name, zh in names.items()},
+    }
+    for section, names in FIELD_NAMES_ZH.items()
+}
+FIELD_ALIASES[ORGS].update({"上级组织": "parent", "群号": "groups", "团干部工作群": "work_group"})
+FIELD_ALIASES[PEOPLE].update(
+    {"名称": "name", "组织": "orgs", "qq号": "qq", "企业微信账号": "wecom", "话题": "topics"}
+)
+FIELD_ALIASES[TOPICS].update({"名称": "topic", "专长": "topic"})
+"""Per section: key / column names admins may use (compared stripped and lower-cased) -> field."""
+
+LIST_FIELDS = frozenset({"groups", "orgs", "topics", "keywords"})
+REQUIRED = {ORGS: ("id", "name", "level"), PEOPLE: ("id", "name", "role"), TOPICS: ("topic",)}
+
+_LIST_SEPARATORS = re.compile(r"[\r\n|｜;；,，、]+")
+"""Separators of a multi-valued cell: as in FAQ tables, plus commas (ids and chats have none)."""
+
+
+@dataclass(slots=True)
+class Value:
+    """One field as read: str, or list[str] for a list field; with where it was."""
+
+    value: str | list[str]
+    line: int | None
+    label: str
+
+
+@dataclass(slots=True)
+class Record:
+    """One org, person or topic before validation, with the file it came from."""
+
+    issues: Issues
+    line: int | None
+    values: dict[str, Value]
+    broken: bool = False
+    """True if a problem was already reported while reading it."""
+
+    def place(self) -> str:
+        """`grid/orgs.yaml 第3行`, as admins read it."""
+        return f"{self.issues.rel} 第{self.line}行" if self.line else self.issues.rel
+
+    def text(self, name: str) -> str:
+        """A text field's value ("" if absent)."""
+        value = self.values.get(name)
+        return value.value if value is not None and isinstance(value.value, str) else ""
+
+    def items(self, name: str) -> list[str]:
+        """A list field's values (empty if absent)."""
+        value = self.values.get(name)
+        return value.value if value is not None and isinstance(value.value, list) else []
+
+    def where(self, name: str) -> tuple[int | None, str]:
+        """(line, label) of a field, falling back to the record's line and the field's name."""
+        value = self.values.get(name)
+        return (value.line, value.label) if value is not None else (self.line, name)
+
+
+class Issues:
+    """Collects issues for one file (and sheet: the label of a field then names it)."""
+
+    def __init__(
+        self, errors: list[FaqIssue], warnings: list[FaqIssue], rel: str, sheet: str = ""
+    ) -> None:
+        """`rel`: the file's path relative to the FAQ folder; `sheet`: the XLSX sheet, if any."""
+        self.errors = errors
+        self.warnings = warnings
+        self.rel = rel
+        self.sheet = sheet
+
+    def error(self, line: int | None, label: str | None, message: str) -> None:
+        """Report an error at `line` (None: the whole file) in the field the admin calls `label`."""
+        self.errors.append(FaqIssue(self.rel, line, self._field(label), message))
+
+    def warning(self, line: int | None, label: str | None, message: str) -> None:
+        """Report a warning, as `error`."""
+        self.warnings.append(FaqIssue(self.rel, line, self._field(label), message))
+
+    def in_sheet(self, sheet: str) -> Issues:
+        """The same collector for one sheet of this (XLSX) file."""
+        return Issues(self.errors, self.warnings, self.rel, sheet)
+
+    def _field(self, label: str | None) -> str | None:
+        if not self.sheet:
+            return label
+        return f"{self.sheet}!{label}" if label else self.sheet
+
+
+def is_relevant(faq_dir: Path, path: Path) -> bool:
+    """True if a change of `path` may change what `load_grid_dir(faq_dir)` returns."""
+    try:
+        rel = path.relative_to(faq_dir)
+    except ValueError:
+        return False
+    if not rel.parts or rel.parts[0] != GRID_SUBDIR or any(is_ignored(p) for p in rel.parts):
+        return False
+    # A suffix-less path may be a folder that was moved or deleted with its files.
+    suffix = rel.suffix.lower()
+    return suffix in GRID_SUFFIXES or suffix in UNSUPPORTED_SUFFIXES or not suffix
+
+
+def grid_files(root: Path) -> list[Path]:
+    """Grid files under `root`, in a stable order, skipping ignored files and folders."""
+    if not root.is_dir():
+        return []
+    found = [
+        file
+        for file in root.rglob("*")
+        if file.is_file()
+        and not any(is_ignored(part) for part in file.relative_to(root).parts)
+        and file.suffix.lower() in GRID_SUFFIXES | UNSUPPORTED_SUFFIXES
+    ]
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def read_grid_file(file: Path, issues: Issues, records: dict[str, list[Record]]) -> None:
+    """Append the records of a YAML or XLSX grid file to `records[section]`; report problems."""
+    try:
+        if file.suffix.lower() in YAML_SUFFIXES:
+            _read_yaml(file, issues, records)
+        else:
+            _read_xlsx(file, issues, records)
+    except OSError as exc:
+        issues.error(None, None, f"无法读取文件：{exc.strerror or exc}")
+    except Exception as exc:
+        # A malformed file must not stop the other files from loading.
+        logger.warning("could not read grid file %s", file, exc_info=True)
+        issues.error(None, None, f"无法读取文件（{type(exc).__name__}: {exc}），请检查后重新保存")
+
+
+# --- YAML -------------------------------------------------------------------------------------
+
+
+def _read_yaml(file: Path, issues: Issues, records: dict[str, list[Record]]) -> None:
+    reported = len(issues.errors)
+    root = _compose_yaml(file, issues)
+    if root is None or _is_null(root):
+        if len(issues.errors) == reported:  # empty, not broken
+            issues.warning(None, None, "文件是空的")
+        return
+    if not isinstance(root, yaml.MappingNode):
+        issues.error(_line(root), None, "文件内容应以 orgs:、people: 或 topics: 开头")
+        return
+    for key, value in root.value:
+        section = SECTION_ALIASES.get(str(key.value).strip().lower())
+        if section is None:
+            issues.warning(
+                _line(key), str(key.value), "未知的顶层字段，已忽略（应为 orgs、people 或 topics）"
+            )
+        elif _is_null(value):
+            continue
+        elif section == TOPICS:
+            records[TOPICS].extend(_yaml_topics(value, issues))
+        else:
+            records[section].extend(_yaml_items(section, value, issues))
+
+
+def _yaml_items(section: str, node: yaml.Node, issues: Issues) -> Iterator[Record]:
+    """Records of a YAML list of `field: value` mappings."""
+    if not isinstance(node, yaml.SequenceNode):
+        issues.error(_line(node), section, "应为列表，每一项以“- ”开头")
+        return
+    aliases = FIELD_ALIASES[section]
+    for item in node.value:
+        if not isinstance(item, yaml.MappingNode):
+            issues.error(_line(item), section, "这一项不是“字段: 值”的形式")
+            continue
+        record = Record(issues, _line(item), {})
+        for key, value in item.value:
+            label = str(key.value)
+            name = aliases.get(label.strip().lower())
+            if name is None:
+                issues.warning(_line(key), label, "未知字段，已忽略")
+            elif name in record.values:
+                issues.error(_line(key), label, "字段重复出现，请只保留一个")
+                record.broken = True
+            else:
+                read = _yaml_value(value, label, name in LIST_FIELDS, issues)
+                if read is None:
+                    record.broken = True
+                else:
+                    record.values[name] = Value(read, _line(value), label)
+        yield record
+
+
+def _yaml_topics(node: yaml.Node, issues: Issues) -> Iterator[Record]:
+    """Records of `topics: {topic: [keyword, ...]}`."""
+    if not isinstance(node, yaml.MappingNode):
+        issues.error(_line(node), TOPICS, "应为“话题: [关键词, ...]”的映射")
+        return
+    for key, value in node.value:
+        label = str(key.value)
+        keywords = _yaml_value(value, label, True, issues)
+        record = Record(issues, _line(key), {"topic": Value(label.strip(), _line(key), label)})
+        if keywords is None:
+            record.broken = True
+        else:
+            record.values["keywords"] = Value(keywords, _line(value), label)
+        yield record
+
+
+def _yaml_value(
+    node: yaml.Node, label: str, is_list: bool, issues: Issues
+) -> str | list[str] | None:
+    """A scalar as written (`001` stays `001`), or a list of them; a single scalar in a list field
+    is split like a table cell. None after reporting a bad shape."""
+    if _is_null(node):
+        return [] if is_list else ""
+    if isinstance(node, yaml.ScalarNode):
+        text = str(node.value).strip()
+        return _split(text) if is_list else text
+    if is_list and isinstance(node, yaml.SequenceNode):
+        items = []
+        for position, item in enumerate(node.value, start=1):
+            if not isinstance(item, yaml.ScalarNode) or _is_null(item):
+                issues.error(_line(item), label, f"第{position}项应为一段文字")
+                return None
+            items.append(str(item.value).strip())
+        return items
+    issues.error(
+        _line(node), label, "应为列表或一段文字" if is_list else "应为一段文字，不能是列表"
+    )
+    return None
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+
+
+def _read_xlsx(file: Path, issues: Issues, records: dict[str, list[Record]]) -> None:
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+        issues.error(
+            None, None, f"无法打开 Excel 文件（{exc}），文件可能已损坏，请重新保存为 .xlsx"
+        )
+        return
+    try:
+        found = False
+        for sheet in workbook.worksheets:
+            section = SECTION_ALIASES.get(sheet.title.strip().lower())
+            if section is None:
+                continue
+            found = True
+            sheet.reset_dimensions()  # some tools write a wrong sheet size, which read-only trusts
+            rows = (
+                (number, [_cell_text(cell) for cell in row])
+                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+            )
+            sheet_issues = issues.in_sheet(sheet.title)
+            records[section].extend(_table_records(section, rows, sheet_issues))
+        if not found:
+            issues.warning(None, None, "没有名为“组织”“人员”或“话题”的工作表，此文件已忽略")
+    finally:
+        workbook.close()
+
+
+def _table_records(
+    section: str, rows: Iterator[tuple[int, list[str]]], issues: Issues
+) -> Iterator[Record]:
+    """Records of a sheet whose first non-empty row is the header."""
+    columns: list[tuple[int, str, str]] | None = None  # (position, field, label)
+    for line, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if columns is None:
+            columns = _table_columns(section, line, cells, issues)
+            if columns is None:
+                return
+            continue
+        values = {}
+        for position, name, label in columns:
+            cell = cells[position].strip() if position < len(cells) else ""
+            values[name] = Value(_split(cell) if name in LIST_FIELDS else cell, line, label)
+        yield Record(issues, line, values)
+
+
+def _table_columns(
+    section: str, line: int, header: list[str], issues: Issues
+) -> list[tuple[int, str, str]] | None:
+    """Map header cells to fields; None (after reporting) if a required column is missing."""
+    columns = []
+    named: set[str] = set()
+    for position, label in enumerate(header):
+        label = label.strip()
+        if not label:
+            continue
+        name = FIELD_ALIASES[section].get(label.lower())
+        if name is None:
+            issues.warning(line, label, "未知的列，已忽略")
+        elif name in named:
+            issues.error(line, label, "列名重复，请只保留一列")
+        else:
+            named.add(name)
+            columns.append((position, name, label))
+    names = FIELD_NAMES_ZH[section]
+    missing = [f"{names[n]}（{n}）" for n in REQUIRED[section] if n not in named]
+    if missing:
+        issues.error(line, None, f"表头缺少必需的列：{'、'.join(missing)}；第一行应为列名")
+        return None
+    return columns
+
+
+def _split(cell: str) -> list[str]:
+    """Values of a multi-valued cell."""
+    return [value.strip() for value in _LIST_SEPARATORS.split(cell) if value.strip()]
