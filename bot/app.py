@@ -5,10 +5,11 @@ from __future__ import annotations
 import nonebot
 from nonebot.adapters.onebot.v11 import Adapter as OneBotV11Adapter
 
+from bot.delivery.onebot import OneBotChannel
 from bot.runtime import Runtime, get_runtime, set_runtime
 from bot.settings import Settings, get_settings
 
-PLUGINS = ("plugins.qa",)
+PLUGINS = ("plugins.qa", "plugins.cases")
 
 
 def setup(settings: Settings | None = None) -> None:
@@ -22,7 +23,7 @@ def setup(settings: Settings | None = None) -> None:
 
     @driver.on_startup
     async def _start() -> None:
-        set_runtime(await Runtime.start(settings))
+        set_runtime(await Runtime.start(settings, channels={"qq": OneBotChannel()}))
 
     @driver.on_shutdown
     async def _stop() -> None:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.cases.service import CaseService
+from bot.delivery.channel import Channel, PullOnlyChannel
 from bot.faq.service import FaqService
+from bot.grid.service import GridService
+from bot.qa.model import Incoming
 from bot.qa.service import QaService
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -15,27 +20,67 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
-    """Settings, database, FAQ and Q&A services of this process."""
+    """Settings, database and the services of this process."""
 
     settings: Settings
     db: Database
     faq: FaqService
+    grid: GridService
     qa: QaService
+    cases: CaseService
 
     @classmethod
-    async def start(cls, settings: Settings, db: Database | None = None) -> Runtime:
-        """Migrate the database (settings' URL unless `db` is given), load the FAQ, wire services."""
+    async def start(
+        cls,
+        settings: Settings,
+        db: Database | None = None,
+        channels: Mapping[str, Channel] | None = None,
+        timers: bool = True,
+    ) -> Runtime:
+        """Migrate the database (settings' URL unless `db` is given), load files, wire services.
+
+        `channels`: how to reach people per platform (the web page is always pull-only).
+        `timers`: run case reminders and escalations in the background.
+        """
         db = db or Database(settings.resolved_database_url)
         await db.migrate()
         faq = FaqService(settings.faq_dir, watch=settings.faq_watch)
+        grid = GridService(settings.faq_dir, watch=settings.faq_watch)
         await faq.start()
-        log.info("runtime started: database %s, %d FAQ entries", db.dialect, len(faq.index))
-        return cls(settings, db, faq, QaService(db, faq, settings))
+        await grid.start()
+        qa = QaService(db, faq, settings)
+        cases = CaseService(
+            db, faq, grid, settings, {"web": PullOnlyChannel("web"), **(channels or {})}
+        )
+        qa.handover = cases
+        qa.on_feedback.append(cases.record_feedback)
+        qa.orgs_of = lambda msg: _orgs_of(grid, msg)
+        if timers:
+            cases.start()
+        log.info(
+            "runtime started: database %s, %d FAQ entries, %d orgs",
+            db.dialect,
+            len(faq.index),
+            len(grid.grid.orgs),
+        )
+        return cls(settings, db, faq, grid, qa, cases)
 
     async def stop(self) -> None:
-        """Stop watching files and close the database."""
+        """Stop timers and file watching, close the database."""
+        await self.cases.stop()
         await self.faq.stop()
+        await self.grid.stop()
         await self.db.dispose()
+
+
+def _orgs_of(grid: GridService, msg: Incoming) -> tuple[str, ...]:
+    """The org of the message's group and its ancestors, nearest first."""
+    if msg.group_id is None:
+        return ()
+    org = grid.grid.org_of_chat(msg.platform, msg.group_id)
+    if org is None:
+        return ()
+    return (org.id, *(parent.id for parent in grid.grid.ancestors(org.id)))
 
 
 _current: Runtime | None = None

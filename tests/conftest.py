@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,9 +13,11 @@ from nonebug import NONEBOT_INIT_KWARGS
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.delivery.onebot import OneBotChannel
 from bot.runtime import Runtime, get_runtime, set_runtime
 from bot.settings import Settings
 from bot.storage.database import Database
+from tests.utils import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_FAQ = Path(__file__).resolve().parent / "fixtures" / "faq_data"
@@ -72,16 +75,27 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings for one test: the test FAQ, no file watching."""
-    return Settings(data_dir=tmp_path, faq_dir=FIXTURE_FAQ, faq_watch=False)
+    """Settings for one test: a copy of the test FAQ and grid (tests may write), no watching."""
+    faq_dir = tmp_path / "faq_data"
+    shutil.copytree(FIXTURE_FAQ, faq_dir)
+    return Settings(data_dir=tmp_path, faq_dir=faq_dir, faq_watch=False)
 
 
 @pytest.fixture
-async def runtime(database: Database, settings: Settings) -> AsyncIterator[Runtime]:
-    """A started runtime on the test database, installed as the process runtime for plugins."""
+def clock() -> Clock:
+    """A clock the test moves by hand."""
+    return Clock()
+
+
+@pytest.fixture
+async def runtime(database: Database, settings: Settings, clock: Clock) -> AsyncIterator[Runtime]:
+    """A started runtime on the test database and clock, installed as the process runtime."""
     previous = get_runtime()
-    rt = await Runtime.start(settings, db=database)
+    rt = await Runtime.start(settings, db=database, channels={"qq": OneBotChannel()}, timers=False)
+    rt.qa.clock = rt.cases.clock = clock
     set_runtime(rt)
     yield rt
     set_runtime(previous)
+    await rt.cases.stop()
     await rt.faq.stop()
+    await rt.grid.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from datetime import datetime, timedelta, timezone
 
 from nonebot.adapters.onebot.v11 import (
     GroupMessageEvent,
@@ -14,6 +15,21 @@ from nonebot.adapters.onebot.v11 import (
 from nonebot.adapters.onebot.v11.event import Reply, Sender
 
 SELF_ID = "2000"
+
+
+class Clock:
+    """A clock the test moves by hand (timezone-aware UTC)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
 _ids = itertools.count(1_000_000 + int(time.time()) % 1_000_000 * 10)
 
 
@@ -86,3 +102,25 @@ def bot_reply(message_id: int, text: str = "") -> Reply:
         sender=Sender(user_id=int(SELF_ID), nickname="青声"),
         message=Message(MessageSegment.text(text)),
     )
+
+
+class TextWith:
+    """Equals a OneBot message made of exactly one text segment that contains every part.
+
+    For messages whose exact wording is tested elsewhere (e.g. a cadre's notification): it still
+    proves the message is pure text (no CQ codes, no @) and carries what matters.
+    """
+
+    def __init__(self, *parts: str) -> None:
+        self.parts = parts
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Message)
+            and len(other) == 1
+            and other[0].type == "text"
+            and all(part in other[0].data["text"] for part in self.parts)
+        )
+
+    def __repr__(self) -> str:
+        return f"TextWith{self.parts!r}"

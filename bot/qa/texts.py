@@ -50,12 +50,21 @@ STATUS = {
 }
 
 
+def question_status(
+    outcome: str, case_id: int | None = None, case_status: str | None = None
+) -> str:
+    """How a question stands, for 我的问题: its outcome, or its case's number and status."""
+    if case_id is not None:
+        return f"问题编号 #{case_id}，{case_status}"
+    return STATUS.get(outcome, outcome)
+
+
 def my_questions(items: Sequence[tuple[str, str]]) -> str:
-    """The 我的问题 list: (question text, outcome) pairs, newest first."""
+    """The 我的问题 list: (question text, status) pairs, newest first."""
     if not items:
         return MY_QUESTIONS_NONE
     lines = [MY_QUESTIONS_HEADER]
-    for n, (text, outcome) in enumerate(items, start=1):
+    for n, (text, status) in enumerate(items, start=1):
         short = text if len(text) <= 20 else text[:20] + "…"
-        lines.append(f"{n}. {short}（{STATUS.get(outcome, outcome)}）")
+        lines.append(f"{n}. {short}（{status}）")
     return "\n".join(lines)

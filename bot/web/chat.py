@@ -35,6 +35,8 @@ class ChatResponse(BaseModel):
     text: str | None
     kind: str | None
     message_id: str | None
+    later: list[str] = Field(default_factory=list)
+    """Answers from people to earlier questions, delivered now."""
 
 
 @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
@@ -53,10 +55,13 @@ async def chat(request: ChatRequest) -> ChatResponse:
         user_id=request.user,
         text=request.text,
         reply_to=request.reply_to,
+        nickname="网页用户",
     )
     reply = await runtime.qa.handle(incoming)
+    # The page cannot be pushed to: answers from people wait for the youth's next message.
+    held = await runtime.cases.release_held(PLATFORM, request.user, None)
     if reply is None:
-        return ChatResponse(text=None, kind=None, message_id=None)
+        return ChatResponse(text=None, kind=None, message_id=None, later=held)
     message_id = uuid.uuid4().hex
     await runtime.qa.remember_sent(PLATFORM, message_id, reply)
-    return ChatResponse(text=reply.text, kind=reply.kind.value, message_id=message_id)
+    return ChatResponse(text=reply.text, kind=reply.kind.value, message_id=message_id, later=held)

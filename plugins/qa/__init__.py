@@ -23,7 +23,7 @@ from nonebot.plugin import PluginMetadata
 
 from bot.faq.service import ReloadReport
 from bot.qa import texts as qa_texts
-from bot.qa.model import Incoming, Reply, ReplyKind
+from bot.qa.model import Incoming, Reply
 from bot.runtime import get_runtime
 from plugins.qa import texts
 
@@ -65,20 +65,29 @@ def to_incoming(event: MessageEvent) -> Incoming:
         group_id=group_id,
         to_me=event.to_me,
         reply_to=str(event.reply.message_id) if event.reply else None,
+        nickname=event.sender.card or event.sender.nickname or "",
     )
 
 
-def render(event: MessageEvent, reply: Reply) -> Message:
-    """The reply as OneBot segments; its text is one text segment, so it can never become CQ codes."""
+def render_text(event: MessageEvent, text: str) -> Message:
+    """A reply as OneBot segments: in a group it quotes the message and @s the sender.
+
+    The text is one text segment, so nothing in it can ever become a CQ code or an @.
+    """
     if isinstance(event, GroupMessageEvent):
         return Message(
             [
                 MessageSegment.reply(event.message_id),
                 MessageSegment.at(event.user_id),
-                MessageSegment.text(" " + reply.text),
+                MessageSegment.text(" " + text),
             ]
         )
-    return say(reply.text)
+    return say(text)
+
+
+def render(event: MessageEvent, reply: Reply) -> Message:
+    """The Q&A reply as OneBot segments (see `render_text`)."""
+    return render_text(event, reply.text)
 
 
 @question.handle()
@@ -100,10 +109,17 @@ async def handle_question(bot: Bot, event: MessageEvent) -> None:
 @my_questions_word.handle()
 async def handle_my_questions(matcher: Matcher, event: MessageEvent) -> None:
     """List the youth's latest questions and their status; in a group, only that group's."""
+    runtime = get_runtime()
     group_id = str(event.group_id) if isinstance(event, GroupMessageEvent) else None
-    questions = await get_runtime().qa.recent_questions(PLATFORM, str(event.user_id), group_id)
-    text = qa_texts.my_questions([(q.text, q.outcome) for q in questions])
-    await matcher.finish(render(event, Reply(ReplyKind.EMPTY, text)))
+    questions = await runtime.qa.recent_questions(PLATFORM, str(event.user_id), group_id)
+    cases = await runtime.cases.cases_of_questions([q.id for q in questions])
+    text = qa_texts.my_questions(
+        [
+            (q.text, qa_texts.question_status(q.outcome, *cases.get(q.id, (None, None))))
+            for q in questions
+        ]
+    )
+    await matcher.finish(render_text(event, text))
 
 
 @reload_cmd.handle()

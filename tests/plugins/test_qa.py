@@ -11,7 +11,7 @@ from bot.qa.model import Incoming
 from bot.runtime import Runtime
 from bot.storage.models import Feedback, Question
 from tests.conftest import SUPERUSER
-from tests.utils import SELF_ID, bot_reply, group_message, private_message
+from tests.utils import SELF_ID, TextWith, bot_reply, group_message, private_message
 
 
 def say(text: str) -> Message:
@@ -81,7 +81,27 @@ async def test_cq_codes_typed_by_a_youth_stay_text(app: App, runtime: Runtime) -
         bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
         event = group_message("[CQ:at,qq=all] 大家快来")
         ctx.receive_event(bot, event)
-        ctx.should_call_send(event, quoted(event, texts.UNANSWERED), result={"message_id": 9006})
+        ctx.should_call_api(
+            "send_private_msg",
+            {
+                "user_id": 10001,
+                "message": TextWith(
+                    "【新问题 #1】",
+                    "[CQ:at,qq=all] 大家快来",
+                    "测试街道团工委 · 群 40001",
+                    "提问人：小*",
+                ),
+            },
+            result={"message_id": 1},
+        )
+        ctx.should_call_send(
+            event,
+            quoted(
+                event,
+                "这个问题我暂时答不上来，已转给团干部（问题编号 #1），有回复会第一时间告诉你。",
+            ),
+            result={"message_id": 9006},
+        )
     async with runtime.db.session() as session:
         question = (await session.scalars(select(Question))).one()
     assert question.text == "[CQ:at,qq=all] 大家快来"
@@ -171,7 +191,7 @@ async def test_my_questions_in_a_group_lists_only_that_group(app: App, runtime: 
         ctx.should_call_send(
             private,
             say(
-                "你最近的问题：\n1. 怎么交团费？（已解答）\n2. 我不想活了（已记录，请拨打 12355 求助）"
+                "你最近的问题：\n1. 怎么交团费？（已解答）\n2. 我不想活了（问题编号 #1，处理中）"
             ),
             result=None,
         )
@@ -183,7 +203,7 @@ async def test_admins_are_told_when_a_reload_fails(app: App, runtime: Runtime, t
     from bot.faq.service import FaqService
     from plugins.qa import notify_admins
 
-    faq_dir = tmp_path / "faq_data"
+    faq_dir = tmp_path / "reloaded"
     shutil.copytree(runtime.settings.faq_dir, faq_dir)
     service = FaqService(faq_dir, watch=False)
     await service.start()

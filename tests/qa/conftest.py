@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
 
 import pytest
 
@@ -10,26 +9,7 @@ from bot.qa.model import Incoming
 from bot.qa.service import QaService
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.models import utcnow
-from tests.utils import next_message_id
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+from tests.utils import Clock, next_message_id
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from bot.qa.service import QaService
 from bot.qa.stats import question_stats
 from bot.storage.database import Database
 from bot.storage.models import Feedback, Question
-from tests.qa.conftest import Clock, ask
+from tests.qa.conftest import ask
+from tests.utils import Clock
 
 NEVER = 1.01  # a threshold no score reaches
 

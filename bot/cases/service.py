@@ -1,0 +1,786 @@
+"""The case service: open, route, notify, answer, deliver, remind and escalate.
+
+Every state change is a compare-and-set UPDATE or happens inside one transaction, so several
+bot processes sharing one PostgreSQL never act twice on the same case or timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rapidfuzz import fuzz
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import texts
+from bot.cases.learn import append_learned_entry
+from bot.cases.models import (
+    Case,
+    CaseAsker,
+    CaseEvent,
+    CaseEventKind,
+    CaseMessage,
+    CaseStatus,
+    Delivery,
+    DeliveryStatus,
+)
+from bot.cases.routing import Route, escalation_target, route
+from bot.cases.sla import BusinessCalendar
+from bot.delivery.channel import Channel, SendError
+from bot.faq.service import FaqService
+from bot.grid.model import Grid, Person
+from bot.grid.service import GridService
+from bot.qa.model import Outcome
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.models import BotMessage, Question, utcnow
+from bot.storage.upsert import insert_ignore
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value)
+SYSTEM = "system"
+
+
+class CaseError(Exception):
+    """A refusal or a mistake the person can act on; the message is Chinese and safe to show."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting on a case, as the chat layer identified them."""
+
+    platform: str
+    account: str
+    person: Person | None
+    is_admin: bool = False
+
+    @property
+    def id(self) -> str:
+        """The grid person id, or platform:account for an admin outside the grid."""
+        return self.person.id if self.person else f"{self.platform}:{self.account}"
+
+    @property
+    def is_staff(self) -> bool:
+        """A cadre, expert or admin: may use the cadre commands at all."""
+        return self.person is not None or self.is_admin
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerResult:
+    """How many askers got the answer now, and how many wait for their next message."""
+
+    case_id: int
+    sent: int
+    held: int
+
+
+class CaseService:
+    """Cases from open to closed. Implements `bot.qa.service.Handover`."""
+
+    def __init__(
+        self,
+        db: Database,
+        faq: FaqService,
+        grid: GridService,
+        settings: Settings,
+        channels: Mapping[str, Channel],
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.faq = faq
+        self.grid_service = grid
+        self.settings = settings
+        self.channels = dict(channels)
+        self.clock = clock
+        self.calendar = BusinessCalendar.from_settings(settings)
+        self._timer: asyncio.Task[None] | None = None
+
+    @property
+    def grid(self) -> Grid:
+        """The grid being served now."""
+        return self.grid_service.grid
+
+    # ---- opening -------------------------------------------------------------------------
+
+    async def hand_over(self, question: Question, *, urgent: bool) -> str | None:
+        """Open a case for `question` (or join an open one asking the same); tell the youth."""
+        case, merged, notify = await self._open(question, urgent)
+        for person, text in notify:
+            await self._notify(case, person, text)
+        return (texts.MERGED if merged else texts.OPENED).format(case=case.id)
+
+    async def _open(
+        self, question: Question, urgent: bool
+    ) -> tuple[Case, bool, list[tuple[Person, str]]]:
+        now = self.clock()
+        async with self.db.session() as session:
+            if not urgent:
+                same = await self._same_open_case(session, question)
+                if same is not None:
+                    self._add_asker(session, same, question)
+                    self._log(session, same.id, CaseEventKind.MERGED, None, question_id=question.id)
+                    log.info("question %s merged into case %s", question.id, same.id)
+                    return same, True, []
+            case = Case(
+                question_id=question.id,
+                text=question.text,
+                normalized=question.normalized,
+                urgent=urgent,
+                topic=self.grid.topic_of(question.text),
+                origin_org_id=question.org_id,
+                org_id=question.org_id,
+                opened_at=now,
+            )
+            session.add(case)
+            await session.flush()
+            self._add_asker(session, case, question)
+            self._log(session, case.id, CaseEventKind.OPENED, None, urgent=urgent)
+            chosen = route(self.grid, case.origin_org_id, case.topic, await self._load(session))
+            notify: list[tuple[Person, str]] = []
+            if chosen is not None:
+                self._assign(session, case, chosen, now)
+                notify.append((chosen.person, self._notification(case, question)))
+            else:
+                log.warning("case %s: nobody on duty to take it", case.id)
+            if urgent:
+                notify += [
+                    (person, self._notification(case, question))
+                    for person in self._alert_list(case)
+                    if chosen is None or person.id != chosen.person.id
+                ]
+                self._log(
+                    session,
+                    case.id,
+                    CaseEventKind.ALERTED,
+                    SYSTEM,
+                    people=[p.id for p, _ in notify],
+                )
+        return case, False, notify
+
+    async def _same_open_case(self, session: AsyncSession, question: Question) -> Case | None:
+        same_org = (
+            Case.origin_org_id == question.org_id
+            if question.org_id
+            else Case.origin_org_id.is_(None)
+        )
+        candidates = await session.scalars(
+            select(Case).where(Case.status.in_(ACTIVE), Case.urgent.is_(False), same_org)
+        )
+        best, best_score = None, self.settings.case_merge_similarity
+        for case in candidates:
+            score = fuzz.ratio(case.normalized, question.normalized)
+            if score >= best_score:
+                best, best_score = case, score
+        return best
+
+    @staticmethod
+    def _add_asker(session: AsyncSession, case: Case, question: Question) -> None:
+        session.add(
+            CaseAsker(
+                case_id=case.id,
+                question_id=question.id,
+                platform=question.platform,
+                user_id=question.user_id,
+                group_id=question.group_id,
+                message_id=question.message_id,
+            )
+        )
+
+    def _alert_list(self, case: Case) -> list[Person]:
+        """On-duty cadres of the case's org and of the city level (the roots)."""
+        orgs = [case.origin_org_id] if case.origin_org_id else []
+        orgs += [org.id for org in self.grid.orgs.values() if not org.parent]
+        seen: dict[str, Person] = {}
+        for org_id in orgs:
+            for person in self.grid.cadres(org_id):
+                seen.setdefault(person.id, person)
+        return list(seen.values())
+
+    def _assign(self, session: AsyncSession, case: Case, chosen: Route, now: datetime) -> None:
+        level = (
+            self.grid.orgs[chosen.org_id].level.value if chosen.org_id in self.grid.orgs else None
+        )
+        hours = self.settings.sla_hours(level)
+        case.assignee_id = chosen.person.id
+        case.org_id = chosen.org_id
+        case.status = CaseStatus.ASSIGNED.value
+        case.due_at = self.calendar.add(now, hours)
+        case.remind_at = self.calendar.add(now, hours / 2)
+        self._log(
+            session, case.id, CaseEventKind.ASSIGNED, SYSTEM, to=chosen.person.id, org=chosen.org_id
+        )
+
+    async def _load(self, session: AsyncSession) -> dict[str, int]:
+        """Active cases per assignee."""
+        rows = await session.execute(
+            select(Case.assignee_id, func.count())
+            .where(Case.status.in_(ACTIVE), Case.assignee_id.is_not(None))
+            .group_by(Case.assignee_id)
+        )
+        return dict(rows.all())
+
+    # ---- notifying people ------------------------------------------------------------------
+
+    def _place(self, case: Case, question: Question | None) -> str:
+        org = self.grid.orgs.get(case.origin_org_id or "")
+        where = f"群 {question.group_id}" if question and question.group_id else "私聊"
+        return f"{org.name} · {where}" if org else where
+
+    def _notification(self, case: Case, question: Question) -> str:
+        faq = [
+            entry.question
+            for entry in (self.faq.get(m["id"]) for m in question.matches[:3])
+            if entry is not None
+        ]
+        return texts.NOTIFY.format(
+            case=case.id,
+            urgent=texts.URGENT if case.urgent else "",
+            question=case.text,
+            place=self._place(case, question),
+            asker=question.asker or "同学",
+            faq=texts.faq_block(faq),
+            due=self.local_time(case.due_at) if case.due_at else "尽快",
+        )
+
+    def local_time(self, moment: datetime) -> str:
+        """A moment as month-day hour:minute in the configured time zone."""
+        return moment.astimezone(self.calendar.zone).strftime("%m-%d %H:%M")
+
+    async def _notify(self, case: Case, person: Person, text: str) -> bool:
+        """A private message to `person`; if that fails, the org's work group with an @ of them."""
+        channel = self.channels.get("qq")
+        via, message_id = "failed", None
+        if channel is not None and person.qq:
+            try:
+                message_id, via = await channel.send_private(person.qq, text), "private"
+            except SendError as exc:
+                log.warning("case %s: private message to %s failed: %s", case.id, person.id, exc)
+                group = self.grid.work_group_of(case.org_id or case.origin_org_id or "")
+                if group is not None and group.platform == "qq":
+                    try:
+                        message_id = await channel.send_group(group.id, text, at=person.qq)
+                        via = "work_group"
+                    except SendError as group_exc:
+                        log.error(
+                            "case %s: work group %s failed too: %s", case.id, group, group_exc
+                        )
+        async with self.db.session() as session:
+            if message_id:
+                await insert_ignore(
+                    session,
+                    CaseMessage,
+                    platform="qq",
+                    message_id=message_id,
+                    case_id=case.id,
+                    sent_at=self.clock(),
+                )
+            self._log(session, case.id, CaseEventKind.NOTIFIED, SYSTEM, to=person.id, via=via)
+        return via != "failed"
+
+    # ---- what people do --------------------------------------------------------------------
+
+    async def case_for_message(self, platform: str, message_id: str) -> int | None:
+        """The case a bot notification was about (a cadre quoting it answers that case)."""
+        async with self.db.session() as session:
+            return await session.scalar(
+                select(CaseMessage.case_id).where(
+                    CaseMessage.platform == platform, CaseMessage.message_id == message_id
+                )
+            )
+
+    async def _get(self, session: AsyncSession, case_id: int, actor: Actor) -> Case:
+        case = await session.get(Case, case_id, with_for_update=self.db.dialect == "postgresql")
+        if case is None:
+            raise CaseError(texts.UNKNOWN_CASE.format(case=case_id))
+        if not self._may_act(actor, case):
+            raise CaseError(texts.NOT_ALLOWED.format(case=case_id))
+        return case
+
+    def _may_act(self, actor: Actor, case: Case) -> bool:
+        if actor.is_admin or (actor.person is not None and self.grid.is_admin(actor.person)):
+            return True
+        person = actor.person
+        if person is None:
+            return False
+        if person.id == case.assignee_id:
+            return True
+        org = case.org_id or case.origin_org_id
+        return org is not None and self.grid.is_above_or_at(person, org)
+
+    async def answer(self, case_id: int, actor: Actor, answer: str) -> AnswerResult:
+        """Record a person's answer and send it to every asker (or hold it where it can't go now)."""
+        now = self.clock()
+        async with self.db.session() as session:
+            case = await self._get(session, case_id, actor)
+            if case.status == CaseStatus.CLOSED.value:
+                raise CaseError(texts.CASE_CLOSED.format(case=case_id))
+            case.answer = answer
+            case.answered_by = actor.id
+            case.answered_at = case.answered_at or now
+            case.status = CaseStatus.ANSWERED.value
+            case.remind_at = case.due_at = None
+            self._log(session, case.id, CaseEventKind.ANSWERED, actor.id, length=len(answer))
+            deliveries = await self._queue(
+                session,
+                case,
+                lambda asked: texts.ANSWER_TO_YOUTH.format(question=_short(asked), answer=answer),
+            )
+            askers = (
+                await session.scalars(
+                    select(CaseAsker.question_id).where(CaseAsker.case_id == case.id)
+                )
+            ).all()
+            await session.execute(
+                update(Question)
+                .where(Question.id.in_(askers))
+                .values(outcome=Outcome.HUMAN.value, answered_at=now)
+            )
+        sent = 0
+        for delivery in deliveries:
+            sent += await self._push(delivery)
+        log.info(
+            "case %s answered by %s: %d sent, %d held",
+            case_id,
+            actor.id,
+            sent,
+            len(deliveries) - sent,
+        )
+        return AnswerResult(case_id, sent, len(deliveries) - sent)
+
+    async def _queue(
+        self, session: AsyncSession, case: Case, text_for: Callable[[str], str]
+    ) -> list[Delivery]:
+        """One held delivery per asker; `text_for` turns the asker's question into the message."""
+        rows = await session.execute(
+            select(CaseAsker, Question.text)
+            .join(Question, Question.id == CaseAsker.question_id)
+            .where(CaseAsker.case_id == case.id)
+        )
+        deliveries = [
+            Delivery(
+                case_id=case.id,
+                asker_id=asker.id,
+                platform=asker.platform,
+                user_id=asker.user_id,
+                group_id=asker.group_id,
+                reply_to=asker.message_id,
+                text=text_for(question_text),
+                created_at=self.clock(),
+            )
+            for asker, question_text in rows.all()
+        ]
+        session.add_all(deliveries)
+        await session.flush()
+        return deliveries
+
+    async def _push(self, delivery: Delivery) -> bool:
+        """Send one delivery now if its platform allows a late push; else leave it held."""
+        channel = self.channels.get(delivery.platform)
+        sent, message_id = False, None
+        if channel is not None and channel.can_push:
+            try:
+                if delivery.group_id:
+                    message_id = await channel.send_group(
+                        delivery.group_id,
+                        delivery.text,
+                        reply_to=delivery.reply_to,
+                        at=delivery.user_id,
+                    )
+                else:
+                    message_id = await channel.send_private(delivery.user_id, delivery.text)
+                sent = True
+            except SendError as exc:
+                log.warning("delivery %s held: %s", delivery.id, exc)
+        async with self.db.session() as session:
+            if sent:
+                await self._mark_sent(session, delivery, message_id)
+            else:
+                self._log(
+                    session, delivery.case_id, CaseEventKind.HELD, SYSTEM, delivery=delivery.id
+                )
+        return sent
+
+    async def _mark_sent(
+        self, session: AsyncSession, delivery: Delivery, message_id: str | None
+    ) -> bool:
+        claimed = await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.HELD.value)
+            .values(
+                status=DeliveryStatus.SENT.value,
+                sent_at=self.clock(),
+                attempts=Delivery.attempts + 1,
+            )
+        )
+        if not claimed.rowcount:
+            return False
+        self._log(session, delivery.case_id, CaseEventKind.DELIVERED, SYSTEM, delivery=delivery.id)
+        if message_id:
+            asker = await session.get(CaseAsker, delivery.asker_id)
+            await insert_ignore(
+                session,
+                BotMessage,
+                platform=delivery.platform,
+                message_id=message_id,
+                question_id=asker.question_id,
+                sent_at=self.clock(),
+            )
+        return True
+
+    async def release_held(self, platform: str, user_id: str, group_id: str | None) -> list[str]:
+        """Deliver held answers now that the youth (or, in a group, anyone) talks to the bot.
+
+        Answers held for a group are released only in that group, private ones only in private,
+        so nothing asked in private ever shows in a group. Where the platform can push, they are
+        sent here; otherwise their texts are returned for the caller to put in its reply.
+        """
+        where = [Delivery.platform == platform, Delivery.status == DeliveryStatus.HELD.value]
+        where += (
+            [Delivery.group_id == group_id]
+            if group_id
+            else [Delivery.group_id.is_(None), Delivery.user_id == user_id]
+        )
+        channel = self.channels.get(platform)
+        push = channel is not None and channel.can_push
+        async with self.db.session() as session:
+            held = (
+                await session.scalars(select(Delivery).where(*where).order_by(Delivery.id))
+            ).all()
+        texts_out: list[str] = []
+        for delivery in held:
+            if push:
+                await self._push(delivery)
+                continue
+            async with self.db.session() as session:
+                if await self._mark_sent(session, delivery, None):
+                    texts_out.append(delivery.text)
+        return texts_out
+
+    async def claim(self, case_id: int, actor: Actor) -> None:
+        """Take a case (a cadre of its org or above, or an admin)."""
+        async with self.db.session() as session:
+            case = await self._get(session, case_id, actor)
+            if case.status == CaseStatus.CLOSED.value:
+                raise CaseError(texts.CASE_CLOSED.format(case=case_id))
+            case.assignee_id = actor.id
+            if case.status == CaseStatus.OPEN.value:
+                case.status = CaseStatus.ASSIGNED.value
+            self._log(session, case.id, CaseEventKind.CLAIMED, actor.id)
+
+    async def reassign(self, case_id: int, actor: Actor, who: str) -> Person:
+        """Hand a case to another person (by grid id, name or QQ number) and notify them."""
+        target = self.find_person(who)
+        if target is None:
+            raise CaseError(texts.UNKNOWN_PERSON.format(who=who))
+        async with self.db.session() as session:
+            case = await self._get(session, case_id, actor)
+            if case.status == CaseStatus.CLOSED.value:
+                raise CaseError(texts.CASE_CLOSED.format(case=case_id))
+            previous = case.assignee_id
+            case.assignee_id = target.id
+            if case.status == CaseStatus.OPEN.value:
+                case.status = CaseStatus.ASSIGNED.value
+            self._log(
+                session,
+                case.id,
+                CaseEventKind.REASSIGNED,
+                actor.id,
+                previous=previous,
+                to=target.id,
+            )
+            question = await session.get(Question, case.question_id)
+            text = self._notification(case, question)
+        await self._notify(case, target, text)
+        return target
+
+    def find_person(self, who: str) -> Person | None:
+        """A grid person by id, QQ number or exact name."""
+        who = who.strip().lstrip("@")
+        people = self.grid.people
+        if who in people:
+            return people[who]
+        by_qq = self.grid.person_by_account("qq", who)
+        if by_qq is not None:
+            return by_qq
+        named = [p for p in people.values() if p.name == who]
+        return named[0] if len(named) == 1 else None
+
+    async def close(self, case_id: int, actor: Actor, reason: str) -> None:
+        """Close a case with a reason; askers still waiting are told why."""
+        async with self.db.session() as session:
+            case = await self._get(session, case_id, actor)
+            if case.status == CaseStatus.CLOSED.value:
+                raise CaseError(texts.CASE_CLOSED.format(case=case_id))
+            unanswered = case.status != CaseStatus.ANSWERED.value
+            case.status = CaseStatus.CLOSED.value
+            case.closed_at = self.clock()
+            case.close_reason = reason
+            case.remind_at = case.due_at = None
+            self._log(session, case.id, CaseEventKind.CLOSED, actor.id, reason=reason)
+            notice = texts.CLOSED_TO_YOUTH.format(case=case.id, reason=reason)
+            deliveries = await self._queue(session, case, lambda _: notice) if unanswered else []
+        for delivery in deliveries:
+            await self._push(delivery)
+
+    async def learn(self, case_id: int, actor: Actor) -> str:
+        """Turn a case's question and answer into an FAQ entry marked for admin review."""
+        async with self.db.session() as session:
+            case = await self._get(session, case_id, actor)
+            if case.learned_entry_id:
+                raise CaseError(
+                    texts.ALREADY_LEARNED.format(case=case_id, entry=case.learned_entry_id)
+                )
+            if not case.answer:
+                raise CaseError(texts.NOT_ANSWERED_YET.format(case=case_id))
+            others = (
+                await session.scalars(
+                    select(Question.text)
+                    .join(CaseAsker, CaseAsker.question_id == Question.id)
+                    .where(CaseAsker.case_id == case.id, Question.id != case.question_id)
+                )
+            ).all()
+            entry_id = f"learned-{case.id}"
+            path = self.settings.faq_dir / "faq" / "learned.yaml"
+            await asyncio.get_running_loop().run_in_executor(
+                None, append_learned_entry, path, entry_id, case.text, list(others), case.answer
+            )
+            case.learned_entry_id = entry_id
+            self._log(session, case.id, CaseEventKind.LEARNED, actor.id, entry=entry_id)
+        await self.faq.reload(reason=f"/入库 #{case_id}")
+        return entry_id
+
+    async def record_feedback(self, question: Question, helpful: bool) -> None:
+        """Log a like (or "not helpful") on a person's answer in its case."""
+        if question.outcome != Outcome.HUMAN.value:
+            return
+        async with self.db.session() as session:
+            case_id = await session.scalar(
+                select(CaseAsker.case_id).where(CaseAsker.question_id == question.id)
+            )
+            if case_id is not None:
+                self._log(session, case_id, CaseEventKind.LIKED, None, helpful=helpful)
+
+    async def todo(self, actor: Actor) -> list[Case]:
+        """The actor's active cases, plus unassigned ones in their orgs, oldest first."""
+        async with self.db.session() as session:
+            cases = (
+                await session.scalars(
+                    select(Case).where(Case.status.in_(ACTIVE)).order_by(Case.opened_at, Case.id)
+                )
+            ).all()
+        return [
+            case
+            for case in cases
+            if case.assignee_id == actor.id
+            or (case.assignee_id is None and self._may_act(actor, case))
+        ]
+
+    async def cases_of_questions(self, question_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+        """question id -> (case id, shown status) for 我的问题; 待送达 while an answer is held."""
+        if not question_ids:
+            return {}
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(CaseAsker.question_id, Case.id, Case.status, Delivery.status)
+                .join(Case, Case.id == CaseAsker.case_id)
+                .outerjoin(Delivery, Delivery.asker_id == CaseAsker.id)
+                .where(CaseAsker.question_id.in_(question_ids))
+            )
+            result: dict[int, tuple[int, str]] = {}
+            for question_id, case_id, status, delivery in rows.all():
+                shown = "待送达" if delivery == DeliveryStatus.HELD.value else texts.STATUS[status]
+                if result.get(question_id, (0, ""))[1] != "待送达":
+                    result[question_id] = (case_id, shown)
+        return result
+
+    # ---- timers ----------------------------------------------------------------------------
+
+    async def tick(self) -> tuple[int, int]:
+        """Send due reminders and escalate overdue cases; returns (reminded, escalated)."""
+        now = self.clock()
+        reminded = escalated = 0
+        async with self.db.session() as session:
+            due_reminders = (
+                await session.scalars(
+                    select(Case).where(
+                        Case.status == CaseStatus.ASSIGNED.value, Case.remind_at <= now
+                    )
+                )
+            ).all()
+            overdue = (
+                await session.scalars(
+                    select(Case).where(Case.status.in_(ACTIVE), Case.due_at <= now)
+                )
+            ).all()
+            unassigned = (
+                await session.scalars(
+                    select(Case).where(
+                        Case.status == CaseStatus.OPEN.value, Case.assignee_id.is_(None)
+                    )
+                )
+            ).all()
+        for case in due_reminders:
+            reminded += await self._remind(case)
+        for case in overdue:
+            escalated += await self._escalate(case)
+        for case in unassigned:
+            await self._retry_routing(case)
+        return reminded, escalated
+
+    async def _remind(self, case: Case) -> bool:
+        async with self.db.session() as session:
+            won = await session.execute(
+                update(Case)
+                .where(Case.id == case.id, Case.remind_at == case.remind_at)
+                .values(remind_at=None)
+            )
+            if not won.rowcount:
+                return False
+            self._log(session, case.id, CaseEventKind.REMINDED, SYSTEM, to=case.assignee_id)
+        person = self.grid.people.get(case.assignee_id or "")
+        if person is not None:
+            text = texts.REMIND.format(
+                case=case.id,
+                due=self.local_time(case.due_at) if case.due_at else "尽快",
+                question=case.text,
+            )
+            await self._notify(case, person, text)
+        return True
+
+    async def _escalate(self, case: Case) -> bool:
+        now = self.clock()
+        async with self.db.session() as session:
+            target = escalation_target(self.grid, case.org_id, await self._load(session))
+            if target is None:
+                # Already at the top (or nobody above is on duty): re-arm, remind the top again.
+                hours = self.settings.sla_hours(None)
+                values = {"due_at": self.calendar.add(now, hours), "remind_at": now}
+            else:
+                level = self.grid.orgs[target.org_id].level.value
+                hours = self.settings.sla_hours(level)
+                values = {
+                    "org_id": target.org_id,
+                    "assignee_id": target.person.id,
+                    "status": CaseStatus.ASSIGNED.value,
+                    "due_at": self.calendar.add(now, hours),
+                    "remind_at": self.calendar.add(now, hours / 2),
+                    "escalations": Case.escalations + 1,
+                }
+            won = await session.execute(
+                update(Case).where(Case.id == case.id, Case.due_at == case.due_at).values(**values)
+            )
+            if not won.rowcount:
+                return False
+            if target is None:
+                self._log(session, case.id, CaseEventKind.ESCALATED, SYSTEM, top=True)
+                return False
+            self._log(
+                session,
+                case.id,
+                CaseEventKind.ESCALATED,
+                SYSTEM,
+                from_org=case.org_id,
+                to_org=target.org_id,
+                previous=case.assignee_id,
+                to=target.person.id,
+            )
+            history = await self._history(session, case.id)
+            question = await session.get(Question, case.question_id)
+        from_org = self.grid.orgs.get(case.org_id or "")
+        text = texts.ESCALATED.format(
+            case=case.id,
+            org=from_org.name if from_org else "下级",
+            question=case.text,
+            place=self._place(case, question),
+            history=history,
+        )
+        await self._notify(case, target.person, text)
+        log.warning("case %s escalated from %s to %s", case.id, case.org_id, target.org_id)
+        return True
+
+    async def _retry_routing(self, case: Case) -> None:
+        async with self.db.session() as session:
+            current = await session.get(Case, case.id)
+            if current is None or current.assignee_id is not None:
+                return
+            chosen = route(
+                self.grid, current.origin_org_id, current.topic, await self._load(session)
+            )
+            if chosen is None:
+                return
+            self._assign(session, current, chosen, self.clock())
+            question = await session.get(Question, current.question_id)
+            text = self._notification(current, question)
+        await self._notify(current, chosen.person, text)
+
+    async def _history(self, session: AsyncSession, case_id: int) -> str:
+        events = (
+            await session.scalars(
+                select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+            )
+        ).all()
+        names = {p.id: p.name for p in self.grid.people.values()}
+        lines = []
+        for event in events:
+            who = names.get(str(event.detail.get("to", "")), "")
+            lines.append(
+                f"{self.local_time(event.at)} {texts.EVENT_NAMES.get(event.kind, event.kind)} {who}".rstrip()
+            )
+        return "\n".join(lines[-8:])
+
+    async def run_timers(self) -> None:
+        """Tick forever (every CASE_TICK_SECONDS); a failing tick is logged and retried."""
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("case timers failed")
+            await asyncio.sleep(self.settings.case_tick_seconds)
+
+    def start(self) -> None:
+        """Start the timer loop in the background."""
+        if self._timer is None:
+            self._timer = asyncio.create_task(self.run_timers(), name="case-timers")
+
+    async def stop(self) -> None:
+        """Stop the timer loop; timers stay in the database for the next start."""
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
+
+    # ---- the log ---------------------------------------------------------------------------
+
+    def _log(
+        self,
+        session: AsyncSession,
+        case_id: int,
+        kind: CaseEventKind,
+        actor: str | None,
+        **detail: object,
+    ) -> None:
+        session.add(
+            CaseEvent(case_id=case_id, kind=kind.value, actor=actor, detail=detail, at=self.clock())
+        )
+
+    async def events(self, case_id: int) -> list[CaseEvent]:
+        """The case's event log, oldest first."""
+        async with self.db.session() as session:
+            return list(
+                (
+                    await session.scalars(
+                        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+                    )
+                ).all()
+            )
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,96 @@
+"""/统计: questions, answers by the FAQ and by people, first response, overdue cases, likes."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.cases.models import Case, CaseStatus
+from bot.qa.model import Outcome
+from bot.storage.database import Database
+from bot.storage.models import Feedback, Question
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The figures of one /统计 report."""
+
+    collected: int
+    by_faq: int
+    by_people: int
+    likes: int
+    median_first_response: timedelta | None
+    overdue_by_org: dict[str | None, int]
+
+    @property
+    def answer_rate(self) -> float:
+        """Share of collected questions answered by the FAQ or by a person."""
+        return (self.by_faq + self.by_people) / self.collected if self.collected else 0.0
+
+
+async def report(
+    db: Database,
+    now: datetime,
+    orgs: Collection[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Report:
+    """Figures for questions asked in [since, until), in `orgs` (None: everywhere)."""
+    asked = []
+    opened = []
+    if orgs is not None:
+        asked.append(Question.org_id.in_(orgs))
+        opened.append(Case.origin_org_id.in_(orgs))
+    if since is not None:
+        asked.append(Question.created_at >= since)
+        opened.append(Case.opened_at >= since)
+    if until is not None:
+        asked.append(Question.created_at < until)
+        opened.append(Case.opened_at < until)
+    async with db.session() as session:
+        outcomes = dict(
+            (
+                await session.execute(
+                    select(Question.outcome, func.count()).where(*asked).group_by(Question.outcome)
+                )
+            ).all()
+        )
+        likes = await session.scalar(
+            select(func.count())
+            .select_from(Feedback)
+            .join(Question, Question.id == Feedback.question_id)
+            .where(Feedback.helpful.is_(True), *asked)
+        )
+        responses = (
+            await session.execute(
+                select(Case.opened_at, Case.answered_at).where(
+                    Case.answered_at.is_not(None), *opened
+                )
+            )
+        ).all()
+        overdue = dict(
+            (
+                await session.execute(
+                    select(Case.org_id, func.count())
+                    .where(
+                        Case.status.in_((CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value)),
+                        Case.due_at < now,
+                        *opened,
+                    )
+                    .group_by(Case.org_id)
+                )
+            ).all()
+        )
+    waits = [answered - opened_at for opened_at, answered in responses]
+    return Report(
+        collected=sum(outcomes.values()),
+        by_faq=outcomes.get(Outcome.ANSWERED.value, 0) + outcomes.get(Outcome.CHOSEN.value, 0),
+        by_people=outcomes.get(Outcome.HUMAN.value, 0),
+        likes=likes or 0,
+        median_first_response=statistics.median(waits) if waits else None,
+        overdue_by_org=overdue,
+    )

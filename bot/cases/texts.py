@@ -1,0 +1,132 @@
+"""Every sentence of the case loop, for youths and for cadres, in one place for review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+# To youths
+OPENED = "这个问题我暂时答不上来，已转给团干部（问题编号 #{case}），有回复会第一时间告诉你。"
+MERGED = "已经有同学问过相同的问题，团干部正在处理（问题编号 #{case}），有回复会一起告诉你。"
+NO_QUESTION_TO_ESCALATE = "请直接说出你的问题，我会转给团干部。"
+ANSWER_TO_YOUTH = "关于你问的“{question}”，团干部回复：\n{answer}"
+CLOSED_TO_YOUTH = "你的问题（编号 #{case}）已由团干部关闭：{reason}"
+
+# To cadres
+NOTIFY = (
+    "【新问题 #{case}】{urgent}\n"
+    "问题：{question}\n"
+    "来自：{place}\n"
+    "提问人：{asker}\n"
+    "{faq}"
+    "回复方式：直接引用（回复）这条消息写答案，或发送 /答 {case} 答案内容。\n"
+    "期限：{due}前首次回复。"
+)
+URGENT = "⚠️紧急：可能涉及人身安全，请立即联系，并提醒对方拨打 12355。"
+NOTIFY_FAQ = "相近的问答：\n{items}\n"
+REMIND = "【提醒】问题 #{case} 还没有回复，请在 {due} 前处理：{question}"
+ESCALATED = (
+    "【升级 #{case}】{org} 超时未回复，现转给你处理。\n"
+    "问题：{question}\n来自：{place}\n经过：\n{history}\n"
+    "回复方式：直接引用（回复）这条消息写答案，或发送 /答 {case} 答案内容。"
+)
+ANSWER_SENT = "已回复 #{case}，答案已送达 {sent} 人{held}。"
+ANSWER_HELD = "，{held} 人待送达（对方下次发消息时送达）"
+CLAIMED = "已认领 #{case}。"
+REASSIGNED = "已把 #{case} 转给 {name}。"
+CLOSED = "已关闭 #{case}。"
+LEARNED = "已把 #{case} 加入问答库（编号 {entry}），标记为待审核，请管理员确认后去掉“待审核”标签。"
+TODO_EMPTY = "你现在没有待处理的问题。"
+TODO_HEADER = "你的待办（{count} 个）："
+TODO_ITEM = "#{case} {question}（{status}，{due}前）"
+
+# Refusals and usage
+NOT_CADRE = "这个命令只有团干部可以使用。"
+NOT_ALLOWED = "只有负责人、上级团干部或管理员可以处理 #{case}。"
+UNKNOWN_CASE = "没有找到编号为 {case} 的问题。"
+CASE_CLOSED = "问题 #{case} 已关闭。"
+NOT_ANSWERED_YET = "问题 #{case} 还没有答案，回复后才能入库。"
+ALREADY_LEARNED = "问题 #{case} 已经入库（编号 {entry}）。"
+UNKNOWN_ORG = "没有找到组织“{org}”，请用青情地图里的组织编号。"
+NOT_ALLOWED_STATS = "只能查看自己负责的组织及其下级的统计。"
+UNKNOWN_PERSON = "没有找到“{who}”，请用青情地图里的编号、姓名或 QQ 号。"
+USAGE = {
+    "答": "用法：/答 编号 答案内容",
+    "认领": "用法：/认领 编号",
+    "转": "用法：/转 编号 人员（编号、姓名或 QQ 号）",
+    "关闭": "用法：/关闭 编号 原因",
+    "入库": "用法：/入库 编号",
+    "统计": "用法：/统计 [组织编号] [开始日期 [结束日期]]，日期如 2026-11-01",
+}
+
+STATUS = {
+    "open": "待分配",
+    "assigned": "处理中",
+    "answered": "已回复",
+    "closed": "已关闭",
+}
+
+
+def duration(delta: timedelta) -> str:
+    """A waiting time in Chinese: 2小时5分钟, 3天4小时."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时"
+    if hours:
+        return f"{hours}小时{minutes}分钟"
+    return f"{minutes}分钟"
+
+
+def faq_block(questions: Sequence[str]) -> str:
+    """The closest FAQ entries, numbered, for a notification."""
+    if not questions:
+        return ""
+    return NOTIFY_FAQ.format(items="\n".join(f"{n}. {q}" for n, q in enumerate(questions, 1)))
+
+
+def stats(
+    scope: str,
+    collected: int,
+    by_faq: int,
+    by_people: int,
+    rate: float,
+    median_first_response: str,
+    likes: int,
+    overdue: Sequence[tuple[str, int]],
+) -> str:
+    """The /统计 report."""
+    lines = [
+        f"【统计】{scope}",
+        f"收集问题：{collected}",
+        f"问答库解答：{by_faq}",
+        f"团干部解答：{by_people}",
+        f"解答率：{rate:.0%}",
+        f"首次回复中位时间：{median_first_response}",
+        f"点赞：{likes}",
+    ]
+    if overdue:
+        lines.append("超时未回复：" + "，".join(f"{org} {n} 个" for org, n in overdue))
+    else:
+        lines.append("超时未回复：无")
+    return "\n".join(lines)
+
+
+EVENT_NAMES = {
+    "opened": "提出",
+    "assigned": "分配给",
+    "claimed": "认领",
+    "reassigned": "转给",
+    "notified": "通知",
+    "reminded": "提醒",
+    "escalated": "升级给",
+    "merged": "合并提问",
+    "answered": "回复",
+    "delivered": "送达",
+    "held": "待送达",
+    "liked": "点赞",
+    "learned": "入库",
+    "closed": "关闭",
+    "alerted": "紧急通知",
+}

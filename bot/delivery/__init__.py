@@ -1,0 +1,1 @@
+"""Delivery: getting the bot's messages to people on each platform."""
