@@ -5,26 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.faq.loader import FaqIssue, load_faq_dir
+from bot.grid.loader import load_grid_dir
 
 
 def run_check(faq_dir: Path) -> int:
-    """Print a Chinese report on `faq_dir`; return 0 if it has no errors (warnings allowed), else 1."""
+    """Print a Chinese report on `faq_dir` (FAQ and grid); 0 if no errors (warnings allowed), else 1."""
     result = load_faq_dir(faq_dir)
+    grid = load_grid_dir(faq_dir)
     faq_files = [f for f in result.files if f.parent != faq_dir]
     print(f"检查问答库文件夹：{faq_dir}")
     print(
         f"问答文件 {len(faq_files)} 个，有效问答 {len(result.entries)} 条；"
         f"自定义词 {len(result.lexicon.words)} 个，同义词 {len(result.lexicon.synonyms)} 个"
     )
-    _print_issues("错误", result.errors)
-    _print_issues("提醒", result.warnings)
+    print(
+        f"青情地图文件 {len(grid.files)} 个：团组织 {len(grid.grid.orgs)} 个，"
+        f"人员 {len(grid.grid.people)} 位，话题 {len(grid.grid.topics)} 个"
+    )
+    errors = [*result.errors, *grid.errors]
+    warnings = [*result.warnings, *grid.warnings]
+    _print_issues("错误", errors)
+    _print_issues("提醒", warnings)
     print()
-    if result.ok:
-        print("检查通过。" + (" 提醒不影响使用，但建议处理。" if result.warnings else ""))
+    if not errors:
+        print("检查通过。" + (" 提醒不影响使用，但建议处理。" if warnings else ""))
         return 0
     print(
-        f"检查未通过：共 {len(result.errors)} 处错误。"
-        "机器人运行时，有错误的修改不会生效（继续使用修改前的问答库），请修正后再保存。"
+        f"检查未通过：共 {len(errors)} 处错误。"
+        "机器人运行时，有错误的修改不会生效（继续使用修改前的版本），请修正后再保存。"
     )
     return 1
 

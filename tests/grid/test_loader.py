@@ -374,3 +374,17 @@ def test_the_demo_grid_loads_without_errors_or_warnings() -> None:
     assert grid.work_group_of(org.id) is not None
     assert grid.experts("就业") and grid.experts("心理")
     assert grid.topic_of("想找个实习") == "就业"
+
+
+def test_faq_check_also_validates_the_grid(tmp_path: Path, capsys) -> None:
+    from bot.faq.check import run_check
+
+    (tmp_path / "grid").mkdir()
+    (tmp_path / "grid" / "orgs.yaml").write_text(
+        "orgs:\n  - id: a\n    name: 甲\n    level: 团市委\n  - id: b\n    name: 乙\n    level: 团支部\n    parent: nowhere\n",
+        encoding="utf-8",
+    )
+    assert run_check(tmp_path) == 1
+    out = capsys.readouterr().out
+    assert "grid/orgs.yaml" in out
+    assert "parent" in out
