@@ -1,1 +1,2 @@
-"""Small building blocks shared by the domain packages (file watching, …)."""
+"""Small building blocks shared by the domain packages: watching admin folders (`watch`) and
+reading admin-edited files (`issues`, `files`, `yaml_source`, `spreadsheet`)."""

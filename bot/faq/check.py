@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.faq.loader import FaqIssue, load_faq_dir
+from bot.common.issues import FileIssue
+from bot.faq.loader import load_faq_dir
 from bot.grid.loader import load_grid_dir
 
 
@@ -37,7 +38,7 @@ def run_check(faq_dir: Path) -> int:
     return 1
 
 
-def _print_issues(title: str, issues: list[FaqIssue]) -> None:
+def _print_issues(title: str, issues: list[FileIssue]) -> None:
     if not issues:
         return
     print(f"\n{title}（{len(issues)} 处）：")

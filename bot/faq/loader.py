@@ -25,14 +25,13 @@ CSV and XLSX files have a header row naming the columns `id, question, similar, 
 orgs` (or 编号, 问题, 相似问题, 答案, 标签, 适用组织); only id, question and answer are required.
 A multi-valued cell separates its values by line breaks, `|`, `;` or `；`.
 
-Nothing here raises on bad content: every problem becomes a `FaqIssue` naming the file, the
+Nothing here raises on bad content: every problem becomes a `FileIssue` naming the file, the
 line and the field, in Chinese, so admins can fix it. An entry with an error is left out; a file
 with an error is reported by `LoadResult.error_files`, so a caller can leave out the whole file.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import logging
@@ -50,6 +49,10 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from rapidfuzz import fuzz, process
 
+from bot.common.files import decode_text, is_ignored
+from bot.common.issues import FileIssue, IssueCollector
+from bot.common.spreadsheet import sheet_rows
+from bot.common.yaml_source import compose_yaml, is_null, node_line
 from bot.faq.model import FaqEntry, Lexicon
 from bot.faq.normalize import normalize
 
@@ -63,7 +66,6 @@ TABLE_SUFFIXES = frozenset({".csv", ".xlsx"})
 FAQ_SUFFIXES = YAML_SUFFIXES | TABLE_SUFFIXES
 UNSUPPORTED_SUFFIXES = frozenset({".xls"})
 """Found and reported (with a hint to convert), but not read."""
-IGNORED_PREFIXES = ("_", ".", "~$")
 
 NEAR_DUPLICATE_RATIO = 95.0
 """rapidfuzz ratio (0-100) of two normalised questions at or above which they are near duplicates."""
@@ -97,50 +99,6 @@ FIELD_ALIASES: dict[str, str] = {
 
 _LIST_SEPARATORS = re.compile(r"[\r\n|｜;；]+")
 _POS = re.compile(r"[A-Za-z]+")
-_YAML_NULL = "tag:yaml.org,2002:null"
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# PyYAML's problem descriptions -> what an admin should look for.
-_YAML_HINTS = (
-    ("found a tab character", "用了 Tab 缩进，请改用空格"),
-    (
-        "mapping values are not allowed",
-        "一行里有多余的“: ”；文字里有冒号时，请用引号括起整段，或改用 | 多行写法",
-    ),
-    ("could not find expected ':'", "缺少“: ”，或冒号后面没有空格"),
-    ("quoted scalar", "引号没有配对"),
-    ("flow sequence", "方括号 [ ] 没有配对，或列表项之间缺少逗号"),
-    ("flow mapping", "花括号 { } 没有配对"),
-    ("expected <block end>", "缩进不一致：同一条里的字段要上下对齐"),
-    ("did not find expected key", "缩进不一致：同一条里的字段要上下对齐"),
-    ("did not find expected '-'", "缩进不一致：每条以“- ”开头，且上下对齐"),
-)
-_YAML_HINT_DEFAULT = "请检查缩进是否一致、冒号后是否有空格、引号是否配对"
-
-
-@dataclass(frozen=True, slots=True)
-class FaqIssue:
-    """One problem in the admins' files, worded for the admins."""
-
-    file: str
-    """Path relative to the FAQ folder, `/`-separated (`faq/团费.yaml`); empty if not about a file."""
-    line: int | None
-    """1-based line of a YAML/CSV file or row of an XLSX sheet."""
-    field: str | None
-    """The key or column as the admin wrote it."""
-    message: str
-    """What is wrong, in Chinese."""
-
-    def __str__(self) -> str:
-        place = " ".join(
-            part
-            for part in (
-                self.file,
-                f"第{self.line}行" if self.line else "",
-                self.field or "",
-            )
-            if part
-        )
-        return f"{place}：{self.message}" if place else self.message
 
 
 @dataclass(slots=True)
@@ -150,8 +108,8 @@ class LoadResult:
     entries: list[FaqEntry] = field(default_factory=list)
     """Every entry without an error (the second of two equal ids is left out)."""
     lexicon: Lexicon = field(default_factory=Lexicon)
-    errors: list[FaqIssue] = field(default_factory=list)
-    warnings: list[FaqIssue] = field(default_factory=list)
+    errors: list[FileIssue] = field(default_factory=list)
+    warnings: list[FileIssue] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     """Every file that was read, FAQ and lexicon files alike."""
 
@@ -162,7 +120,7 @@ class LoadResult:
 
     @property
     def error_files(self) -> set[str]:
-        """Files (relative, as in `FaqIssue.file`) with at least one error."""
+        """Files (relative, as in `FileIssue.file`) with at least one error."""
         return {issue.file for issue in self.errors}
 
     def entries_of_clean_files(self) -> list[FaqEntry]:
@@ -191,20 +149,6 @@ class _Record:
     """True if a problem was already reported while reading it."""
 
 
-class _Issues:
-    """Collects issues for one file."""
-
-    def __init__(self, result: LoadResult, rel: str) -> None:
-        self.result = result
-        self.rel = rel
-
-    def error(self, line: int | None, label: str | None, message: str) -> None:
-        self.result.errors.append(FaqIssue(self.rel, line, label, message))
-
-    def warning(self, line: int | None, label: str | None, message: str) -> None:
-        self.result.warnings.append(FaqIssue(self.rel, line, label, message))
-
-
 def load_faq_dir(path: Path) -> LoadResult:
     """Read every FAQ, dictionary and synonym file under `path` and validate them.
 
@@ -212,17 +156,17 @@ def load_faq_dir(path: Path) -> LoadResult:
     """
     result = LoadResult()
     if not path.is_dir():
-        result.errors.append(FaqIssue("", None, None, f"找不到 FAQ 文件夹：{path}"))
+        result.errors.append(FileIssue("", None, None, f"找不到 FAQ 文件夹：{path}"))
         return result
     faq_root = path / FAQ_SUBDIR
     if not faq_root.is_dir():
         result.warnings.append(
-            FaqIssue(f"{FAQ_SUBDIR}/", None, None, "没有 faq 文件夹，问答库为空")
+            FileIssue(f"{FAQ_SUBDIR}/", None, None, "没有 faq 文件夹，问答库为空")
         )
-    records: list[tuple[_Issues, _Record]] = []
+    records: list[tuple[IssueCollector, _Record]] = []
     for file in _faq_files(faq_root):
         rel = file.relative_to(path).as_posix()
-        issues = _Issues(result, rel)
+        issues = IssueCollector(result.errors, result.warnings, rel)
         if file.suffix.lower() in UNSUPPORTED_SUFFIXES:
             issues.warning(
                 None, None, "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx；此文件已忽略"
@@ -259,11 +203,6 @@ def load_faq_dir(path: Path) -> LoadResult:
     return result
 
 
-def is_ignored(name: str) -> bool:
-    """True for names admins use for drafts, hidden files and Excel lock files."""
-    return name.startswith(IGNORED_PREFIXES)
-
-
 def is_relevant(faq_dir: Path, path: Path) -> bool:
     """True if a change of `path` may change what `load_faq_dir(faq_dir)` returns."""
     try:
@@ -295,7 +234,7 @@ def _faq_files(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def _read_faq_file(file: Path, issues: _Issues) -> Iterator[_Record]:
+def _read_faq_file(file: Path, issues: IssueCollector) -> Iterator[_Record]:
     suffix = file.suffix.lower()
     try:
         if suffix in YAML_SUFFIXES:
@@ -315,31 +254,9 @@ def _read_faq_file(file: Path, issues: _Issues) -> Iterator[_Record]:
 # --- YAML -------------------------------------------------------------------------------------
 
 
-def _compose_yaml(file: Path, issues: _Issues) -> yaml.Node | None:
-    """The node tree of a YAML file (None if empty or broken; syntax errors are reported)."""
-    text = _decode(file.read_bytes(), issues)
-    if text is None:
-        return None
-    try:
-        return yaml.compose(text, Loader=_YamlLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        hint = next((h for key, h in _YAML_HINTS if key in problem), _YAML_HINT_DEFAULT)
-        where = ""
-        if exc.context_mark and mark and exc.context_mark.line < mark.line:
-            where = f"（问题在第{exc.context_mark.line + 1}行到第{mark.line + 1}行之间）"
-        issues.error(
-            mark.line + 1 if mark else None, None, f"YAML 格式错误{where}：{hint}。[{problem}]"
-        )
-    except yaml.YAMLError as exc:
-        issues.error(None, None, f"YAML 格式错误（{exc}）")
-    return None
-
-
-def _read_yaml(file: Path, issues: _Issues) -> Iterator[_Record]:
-    root = _compose_yaml(file, issues)
-    if root is None or _is_null(root):
+def _read_yaml(file: Path, issues: IssueCollector) -> Iterator[_Record]:
+    root = compose_yaml(file, issues)
+    if root is None or is_null(root):
         return
     if isinstance(root, yaml.MappingNode):
         entries: yaml.Node | None = None
@@ -348,21 +265,21 @@ def _read_yaml(file: Path, issues: _Issues) -> Iterator[_Record]:
                 entries = value
             else:
                 issues.warning(
-                    _line(key), key.value, "未知的顶层字段，已忽略（条目应写在 entries: 下）"
+                    node_line(key), key.value, "未知的顶层字段，已忽略（条目应写在 entries: 下）"
                 )
         if entries is None:
-            issues.error(_line(root), None, "缺少 entries: 列表")
+            issues.error(node_line(root), None, "缺少 entries: 列表")
             return
         root = entries
-        if _is_null(root):
+        if is_null(root):
             return
     if not isinstance(root, yaml.SequenceNode):
-        issues.error(_line(root), None, "文件内容应为条目列表（entries: 下每条以“- ”开头）")
+        issues.error(node_line(root), None, "文件内容应为条目列表（entries: 下每条以“- ”开头）")
         return
     for item in root.value:
         if not isinstance(item, yaml.MappingNode):
             issues.error(
-                _line(item), None, "这一条不是“字段: 值”形式的条目，应包含 id、question、answer"
+                node_line(item), None, "这一条不是“字段: 值”形式的条目，应包含 id、question、answer"
             )
             continue
         values: dict[str, _Value] = {}
@@ -371,27 +288,19 @@ def _read_yaml(file: Path, issues: _Issues) -> Iterator[_Record]:
             label = str(key.value)
             name = FIELD_ALIASES.get(label.strip().lower())
             if name is None:
-                issues.warning(_line(key), label, "未知字段，已忽略")
+                issues.warning(node_line(key), label, "未知字段，已忽略")
             elif name in values:
-                issues.error(_line(key), label, "字段重复出现，请只保留一个")
+                issues.error(node_line(key), label, "字段重复出现，请只保留一个")
                 broken = True
             else:
-                values[name] = _Value(value, _line(value), label)
-        yield _Record(_line(item), values, broken)
+                values[name] = _Value(value, node_line(value), label)
+        yield _Record(node_line(item), values, broken)
 
 
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _is_null(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == _YAML_NULL
-
-
-def _yaml_text(value: _Value, issues: _Issues) -> str | None:
+def _yaml_text(value: _Value, issues: IssueCollector) -> str | None:
     """The text of a YAML scalar as written (`001` stays `001`); None after reporting a bad type."""
     node = value.value
-    if node is None or _is_null(node):
+    if node is None or is_null(node):
         return ""
     if isinstance(node, yaml.ScalarNode):
         return str(node.value).strip()
@@ -399,9 +308,9 @@ def _yaml_text(value: _Value, issues: _Issues) -> str | None:
     return None
 
 
-def _yaml_list(value: _Value, issues: _Issues) -> list[str] | None:
+def _yaml_list(value: _Value, issues: IssueCollector) -> list[str] | None:
     node = value.value
-    if node is None or _is_null(node):
+    if node is None or is_null(node):
         return []
     if not isinstance(node, yaml.SequenceNode):
         issues.error(
@@ -412,8 +321,8 @@ def _yaml_list(value: _Value, issues: _Issues) -> list[str] | None:
         return None
     items = []
     for position, item in enumerate(node.value, start=1):
-        if not isinstance(item, yaml.ScalarNode) or _is_null(item):
-            issues.error(_line(item), value.label, f"第{position}项应为一段文字")
+        if not isinstance(item, yaml.ScalarNode) or is_null(item):
+            issues.error(node_line(item), value.label, f"第{position}项应为一段文字")
             return None
         items.append(str(item.value).strip())
     return items
@@ -422,24 +331,9 @@ def _yaml_list(value: _Value, issues: _Issues) -> list[str] | None:
 # --- CSV and XLSX -----------------------------------------------------------------------------
 
 
-def _decode(data: bytes, issues: _Issues) -> str | None:
-    """Text of a file saved as UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    issues.error(None, None, "无法识别文件编码，请另存为 UTF-8 编码")
-    return None
-
-
-def _csv_rows(file: Path, issues: _Issues) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(file: Path, issues: IssueCollector) -> Iterator[tuple[int, list[str]]]:
     """(line where the row starts, cells) for each CSV row; comma or tab separated."""
-    text = _decode(file.read_bytes(), issues)
+    text = decode_text(file.read_bytes(), issues)
     if text is None:
         return
     first_line = text.split("\n", 1)[0]
@@ -454,7 +348,7 @@ def _csv_rows(file: Path, issues: _Issues) -> Iterator[tuple[int, list[str]]]:
         issues.error(reader.line_num, None, f"CSV 格式错误：{exc}")
 
 
-def _xlsx_rows(file: Path, issues: _Issues) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(file: Path, issues: IssueCollector) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells as text) for each row of the first sheet."""
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
@@ -466,23 +360,12 @@ def _xlsx_rows(file: Path, issues: _Issues) -> Iterator[tuple[int, list[str]]]:
     try:
         if not workbook.worksheets:
             return
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some tools write a wrong sheet size, which read-only mode trusts
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell_text(cell) for cell in row]
+        yield from sheet_rows(workbook.worksheets[0])
     finally:
         workbook.close()
 
 
-def _cell_text(cell: Any) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).replace("\r\n", "\n")
-
-
-def _read_table(rows: Iterable[tuple[int, list[str]]], issues: _Issues) -> Iterator[_Record]:
+def _read_table(rows: Iterable[tuple[int, list[str]]], issues: IssueCollector) -> Iterator[_Record]:
     """Records of a table whose first non-empty row is the header."""
     columns: list[tuple[int, str, str]] | None = None  # (position, field, label)
     for line, cells in rows:
@@ -504,7 +387,7 @@ def _read_table(rows: Iterable[tuple[int, list[str]]], issues: _Issues) -> Itera
 
 
 def _table_columns(
-    line: int, header: list[str], issues: _Issues
+    line: int, header: list[str], issues: IssueCollector
 ) -> list[tuple[int, str, str]] | None:
     """Map header cells to fields; None (after reporting) if a required column is missing."""
     columns = []
@@ -531,7 +414,7 @@ def _table_columns(
 # --- Validation -------------------------------------------------------------------------------
 
 
-def _to_entry(record: _Record, issues: _Issues) -> FaqEntry | None:
+def _to_entry(record: _Record, issues: IssueCollector) -> FaqEntry | None:
     """The entry of a record, or None after reporting what is wrong with it."""
     texts: dict[str, str] = {}
     lists: dict[str, tuple[str, ...]] = {}
@@ -585,7 +468,7 @@ def _place(source: str) -> str:
     return f"{file} 第{line}行"
 
 
-def _near_duplicates(entries: list[FaqEntry]) -> list[FaqIssue]:
+def _near_duplicates(entries: list[FaqEntry]) -> list[FileIssue]:
     """Warnings for questions of different entries that read the same after normalisation,
     or nearly so (rapidfuzz ratio >= NEAR_DUPLICATE_RATIO)."""
     owners: dict[str, list[tuple[int, str]]] = defaultdict(list)  # normalised -> (entry, question)
@@ -595,7 +478,7 @@ def _near_duplicates(entries: list[FaqEntry]) -> list[FaqIssue]:
             if key and all(owner != index for owner, _ in owners[key]):
                 owners[key].append((index, question))
 
-    warnings: list[FaqIssue] = []
+    warnings: list[FileIssue] = []
     reported: set[tuple[int, int]] = set()
 
     def warn(a: tuple[int, str], b: tuple[int, str], how: str) -> None:
@@ -608,7 +491,7 @@ def _near_duplicates(entries: list[FaqEntry]) -> list[FaqIssue]:
         earlier = entries[first[0]]
         file, _, line = later.source.rpartition(":")
         warnings.append(
-            FaqIssue(
+            FileIssue(
                 file,
                 int(line),
                 "question" if second[1] == later.question else "similar",
@@ -685,9 +568,9 @@ def _read_userdict(
     if not file.is_file():
         return ()
     result.files.append(file)
-    issues = _Issues(result, file.name)
+    issues = IssueCollector(result.errors, result.warnings, file.name)
     try:
-        text = _decode(file.read_bytes(), issues)
+        text = decode_text(file.read_bytes(), issues)
     except OSError as exc:
         issues.error(None, None, f"无法读取文件：{exc.strerror or exc}")
         return ()
@@ -717,13 +600,13 @@ def _read_synonyms(file: Path, result: LoadResult) -> dict[str, str]:
     if not file.is_file():
         return {}
     result.files.append(file)
-    issues = _Issues(result, file.name)
+    issues = IssueCollector(result.errors, result.warnings, file.name)
     try:
-        root = _compose_yaml(file, issues)
+        root = compose_yaml(file, issues)
     except OSError as exc:
         issues.error(None, None, f"无法读取文件：{exc.strerror or exc}")
         return {}
-    if root is None or _is_null(root):
+    if root is None or is_null(root):
         return {}
     table: yaml.Node | None = None
     if isinstance(root, yaml.MappingNode):
@@ -732,30 +615,30 @@ def _read_synonyms(file: Path, result: LoadResult) -> dict[str, str]:
                 table = value
             else:
                 issues.warning(
-                    _line(key), key.value, "未知的顶层字段，已忽略（同义词应写在 synonyms: 下）"
+                    node_line(key), key.value, "未知的顶层字段，已忽略（同义词应写在 synonyms: 下）"
                 )
-    if table is None or _is_null(table):
+    if table is None or is_null(table):
         if table is None:
             issues.error(
-                _line(root), None, "缺少 synonyms: ，格式应为 synonyms: {标准词: [同义词, ...]}"
+                node_line(root), None, "缺少 synonyms: ，格式应为 synonyms: {标准词: [同义词, ...]}"
             )
         return {}
     if not isinstance(table, yaml.MappingNode):
-        issues.error(_line(table), "synonyms", "应为“标准词: [同义词, ...]”的映射")
+        issues.error(node_line(table), "synonyms", "应为“标准词: [同义词, ...]”的映射")
         return {}
     synonyms: dict[str, str] = {}
     for key, value in table.value:
         canonical = str(key.value).strip() if isinstance(key, yaml.ScalarNode) else ""
         if not canonical:
-            issues.error(_line(key), None, "标准词应为一个词语")
+            issues.error(node_line(key), None, "标准词应为一个词语")
             continue
-        variants = _yaml_list(_Value(value, _line(value), canonical), issues)
+        variants = _yaml_list(_Value(value, node_line(value), canonical), issues)
         for variant in variants or ():
             if not variant or variant == canonical:
                 continue
             if synonyms.get(variant, canonical) != canonical:
                 issues.warning(
-                    _line(value),
+                    node_line(value),
                     canonical,
                     f"“{variant}”已经是“{synonyms[variant]}”的同义词，这里的重复已忽略",
                 )

@@ -20,9 +20,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.common.issues import FileIssue
 from bot.common.watch import WATCH_RETRY_S, FolderWatcher
 from bot.faq.index import FaqIndex
-from bot.faq.loader import FaqIssue, LoadResult, is_relevant, load_faq_dir
+from bot.faq.loader import LoadResult, is_relevant, load_faq_dir
 from bot.faq.model import FaqEntry, Match
 
 logger = logging.getLogger(__name__)
@@ -41,8 +42,8 @@ class ReloadReport:
     """A new index is serving now (False: the previous index was kept)."""
     entries: int
     """Entries being served after this reload."""
-    errors: tuple[FaqIssue, ...]
-    warnings: tuple[FaqIssue, ...]
+    errors: tuple[FileIssue, ...]
+    warnings: tuple[FileIssue, ...]
     took_s: float
     reason: str = ""
     files: int = 0
@@ -150,7 +151,7 @@ class FaqService:
                 applied = True
         except Exception as exc:
             logger.exception("FAQ reload failed")
-            result.errors.append(FaqIssue("", None, None, f"加载问答库时程序出错：{exc!r}"))
+            result.errors.append(FileIssue("", None, None, f"加载问答库时程序出错：{exc!r}"))
         return ReloadReport(
             ok=result.ok,
             applied=applied,

@@ -29,7 +29,7 @@ Everything read is merged into one grid::
     topics:
       就业: [找工作, 求职, 招聘]    # keywords; the topic's own name counts as one too
 
-Nothing here raises on bad content: every problem is a `FaqIssue` naming the file, the line (YAML)
+Nothing here raises on bad content: every problem is a `FileIssue` naming the file, the line (YAML)
 or row (XLSX) and the field, in Chinese. A record with an error is left out and a bad reference
 is dropped, so `GridLoadResult.grid` is always consistent; callers decide whether to serve it.
 """
@@ -41,7 +41,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.faq.loader import FaqIssue
+from bot.common.issues import FileIssue, IssueCollector
 from bot.grid.model import DEFAULT_MAX_OPEN, ChatRef, Grid, Org, OrgLevel, Person, Role
 from bot.grid.sources import (
     FIELD_NAMES_ZH,
@@ -51,7 +51,6 @@ from bot.grid.sources import (
     REQUIRED,
     TOPICS,
     UNSUPPORTED_SUFFIXES,
-    Issues,
     Record,
     grid_files,
     is_relevant,
@@ -102,8 +101,8 @@ class GridLoadResult:
 
     grid: Grid = field(default_factory=Grid)
     """Everything without an error; consistent even when there are errors."""
-    errors: list[FaqIssue] = field(default_factory=list)
-    warnings: list[FaqIssue] = field(default_factory=list)
+    errors: list[FileIssue] = field(default_factory=list)
+    warnings: list[FileIssue] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     """Every grid file that was read."""
 
@@ -121,7 +120,9 @@ def load_grid_dir(faq_dir: Path) -> GridLoadResult:
     result = GridLoadResult()
     records: dict[str, list[Record]] = {ORGS: [], PEOPLE: [], TOPICS: []}
     for file in grid_files(faq_dir / GRID_SUBDIR):
-        issues = Issues(result.errors, result.warnings, file.relative_to(faq_dir).as_posix())
+        issues = IssueCollector(
+            result.errors, result.warnings, file.relative_to(faq_dir).as_posix()
+        )
         if file.suffix.lower() in UNSUPPORTED_SUFFIXES:
             issues.warning(
                 None, None, "青情地图只读取 .yaml 和 .xlsx 文件，请另存为 .xlsx；此文件已忽略"

@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.common.issues import FileIssue
 from bot.common.watch import WATCH_RETRY_S, FolderWatcher
-from bot.faq.loader import FaqIssue
 from bot.grid.loader import GridLoadResult, is_relevant, load_grid_dir
 from bot.grid.model import Grid
 
@@ -44,8 +44,8 @@ class GridReloadReport:
     """Orgs in the grid being served after this reload."""
     people: int
     """People in the grid being served after this reload."""
-    errors: tuple[FaqIssue, ...]
-    warnings: tuple[FaqIssue, ...]
+    errors: tuple[FileIssue, ...]
+    warnings: tuple[FileIssue, ...]
     took_s: float
     reason: str = ""
     files: int = 0
@@ -138,7 +138,7 @@ class GridService:
                 applied = True
         except Exception as exc:
             logger.exception("grid reload failed")
-            result.errors.append(FaqIssue("", None, None, f"加载青情地图时程序出错：{exc!r}"))
+            result.errors.append(FileIssue("", None, None, f"加载青情地图时程序出错：{exc!r}"))
         grid = self.grid
         return GridReloadReport(
             ok=result.ok,

@@ -17,7 +17,10 @@ import yaml
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from bot.faq.loader import FaqIssue, _cell_text, _compose_yaml, _is_null, _line, is_ignored
+from bot.common.files import is_ignored
+from bot.common.issues import IssueCollector
+from bot.common.spreadsheet import sheet_rows
+from bot.common.yaml_source import compose_yaml, is_null, node_line
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +100,7 @@ class Value:
 class Record:
     """One org, person or topic before validation, with the file it came from."""
 
-    issues: Issues
+    issues: IssueCollector
     line: int | None
     values: dict[str, Value]
     broken: bool = False
@@ -121,36 +124,6 @@ class Record:
         """(line, label) of a field, falling back to the record's line and the field's name."""
         value = self.values.get(name)
         return (value.line, value.label) if value is not None else (self.line, name)
-
-
-class Issues:
-    """Collects issues for one file (and sheet: the label of a field then names it)."""
-
-    def __init__(
-        self, errors: list[FaqIssue], warnings: list[FaqIssue], rel: str, sheet: str = ""
-    ) -> None:
-        """`rel`: the file's path relative to the FAQ folder; `sheet`: the XLSX sheet, if any."""
-        self.errors = errors
-        self.warnings = warnings
-        self.rel = rel
-        self.sheet = sheet
-
-    def error(self, line: int | None, label: str | None, message: str) -> None:
-        """Report an error at `line` (None: the whole file) in the field the admin calls `label`."""
-        self.errors.append(FaqIssue(self.rel, line, self._field(label), message))
-
-    def warning(self, line: int | None, label: str | None, message: str) -> None:
-        """Report a warning, as `error`."""
-        self.warnings.append(FaqIssue(self.rel, line, self._field(label), message))
-
-    def in_sheet(self, sheet: str) -> Issues:
-        """The same collector for one sheet of this (XLSX) file."""
-        return Issues(self.errors, self.warnings, self.rel, sheet)
-
-    def _field(self, label: str | None) -> str | None:
-        if not self.sheet:
-            return label
-        return f"{self.sheet}!{label}" if label else self.sheet
 
 
 def is_relevant(faq_dir: Path, path: Path) -> bool:
@@ -180,7 +153,7 @@ def grid_files(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def read_grid_file(file: Path, issues: Issues, records: dict[str, list[Record]]) -> None:
+def read_grid_file(file: Path, issues: IssueCollector, records: dict[str, list[Record]]) -> None:
     """Append the records of a YAML or XLSX grid file to `records[section]`; report problems."""
     try:
         if file.suffix.lower() in YAML_SUFFIXES:
@@ -198,23 +171,25 @@ def read_grid_file(file: Path, issues: Issues, records: dict[str, list[Record]])
 # --- YAML -------------------------------------------------------------------------------------
 
 
-def _read_yaml(file: Path, issues: Issues, records: dict[str, list[Record]]) -> None:
+def _read_yaml(file: Path, issues: IssueCollector, records: dict[str, list[Record]]) -> None:
     reported = len(issues.errors)
-    root = _compose_yaml(file, issues)
-    if root is None or _is_null(root):
+    root = compose_yaml(file, issues)
+    if root is None or is_null(root):
         if len(issues.errors) == reported:  # empty, not broken
             issues.warning(None, None, "文件是空的")
         return
     if not isinstance(root, yaml.MappingNode):
-        issues.error(_line(root), None, "文件内容应以 orgs:、people: 或 topics: 开头")
+        issues.error(node_line(root), None, "文件内容应以 orgs:、people: 或 topics: 开头")
         return
     for key, value in root.value:
         section = SECTION_ALIASES.get(str(key.value).strip().lower())
         if section is None:
             issues.warning(
-                _line(key), str(key.value), "未知的顶层字段，已忽略（应为 orgs、people 或 topics）"
+                node_line(key),
+                str(key.value),
+                "未知的顶层字段，已忽略（应为 orgs、people 或 topics）",
             )
-        elif _is_null(value):
+        elif is_null(value):
             continue
         elif section == TOPICS:
             records[TOPICS].extend(_yaml_topics(value, issues))
@@ -222,56 +197,58 @@ def _read_yaml(file: Path, issues: Issues, records: dict[str, list[Record]]) -> 
             records[section].extend(_yaml_items(section, value, issues))
 
 
-def _yaml_items(section: str, node: yaml.Node, issues: Issues) -> Iterator[Record]:
+def _yaml_items(section: str, node: yaml.Node, issues: IssueCollector) -> Iterator[Record]:
     """Records of a YAML list of `field: value` mappings."""
     if not isinstance(node, yaml.SequenceNode):
-        issues.error(_line(node), section, "应为列表，每一项以“- ”开头")
+        issues.error(node_line(node), section, "应为列表，每一项以“- ”开头")
         return
     aliases = FIELD_ALIASES[section]
     for item in node.value:
         if not isinstance(item, yaml.MappingNode):
-            issues.error(_line(item), section, "这一项不是“字段: 值”的形式")
+            issues.error(node_line(item), section, "这一项不是“字段: 值”的形式")
             continue
-        record = Record(issues, _line(item), {})
+        record = Record(issues, node_line(item), {})
         for key, value in item.value:
             label = str(key.value)
             name = aliases.get(label.strip().lower())
             if name is None:
-                issues.warning(_line(key), label, "未知字段，已忽略")
+                issues.warning(node_line(key), label, "未知字段，已忽略")
             elif name in record.values:
-                issues.error(_line(key), label, "字段重复出现，请只保留一个")
+                issues.error(node_line(key), label, "字段重复出现，请只保留一个")
                 record.broken = True
             else:
                 read = _yaml_value(value, label, name in LIST_FIELDS, issues)
                 if read is None:
                     record.broken = True
                 else:
-                    record.values[name] = Value(read, _line(value), label)
+                    record.values[name] = Value(read, node_line(value), label)
         yield record
 
 
-def _yaml_topics(node: yaml.Node, issues: Issues) -> Iterator[Record]:
+def _yaml_topics(node: yaml.Node, issues: IssueCollector) -> Iterator[Record]:
     """Records of `topics: {topic: [keyword, ...]}`."""
     if not isinstance(node, yaml.MappingNode):
-        issues.error(_line(node), TOPICS, "应为“话题: [关键词, ...]”的映射")
+        issues.error(node_line(node), TOPICS, "应为“话题: [关键词, ...]”的映射")
         return
     for key, value in node.value:
         label = str(key.value)
         keywords = _yaml_value(value, label, True, issues)
-        record = Record(issues, _line(key), {"topic": Value(label.strip(), _line(key), label)})
+        record = Record(
+            issues, node_line(key), {"topic": Value(label.strip(), node_line(key), label)}
+        )
         if keywords is None:
             record.broken = True
         else:
-            record.values["keywords"] = Value(keywords, _line(value), label)
+            record.values["keywords"] = Value(keywords, node_line(value), label)
         yield record
 
 
 def _yaml_value(
-    node: yaml.Node, label: str, is_list: bool, issues: Issues
+    node: yaml.Node, label: str, is_list: bool, issues: IssueCollector
 ) -> str | list[str] | None:
     """A scalar as written (`001` stays `001`), or a list of them; a single scalar in a list field
     is split like a table cell. None after reporting a bad shape."""
-    if _is_null(node):
+    if is_null(node):
         return [] if is_list else ""
     if isinstance(node, yaml.ScalarNode):
         text = str(node.value).strip()
@@ -279,13 +256,13 @@ def _yaml_value(
     if is_list and isinstance(node, yaml.SequenceNode):
         items = []
         for position, item in enumerate(node.value, start=1):
-            if not isinstance(item, yaml.ScalarNode) or _is_null(item):
-                issues.error(_line(item), label, f"第{position}项应为一段文字")
+            if not isinstance(item, yaml.ScalarNode) or is_null(item):
+                issues.error(node_line(item), label, f"第{position}项应为一段文字")
                 return None
             items.append(str(item.value).strip())
         return items
     issues.error(
-        _line(node), label, "应为列表或一段文字" if is_list else "应为一段文字，不能是列表"
+        node_line(node), label, "应为列表或一段文字" if is_list else "应为一段文字，不能是列表"
     )
     return None
 
@@ -293,7 +270,7 @@ def _yaml_value(
 # --- XLSX -------------------------------------------------------------------------------------
 
 
-def _read_xlsx(file: Path, issues: Issues, records: dict[str, list[Record]]) -> None:
+def _read_xlsx(file: Path, issues: IssueCollector, records: dict[str, list[Record]]) -> None:
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
@@ -308,13 +285,8 @@ def _read_xlsx(file: Path, issues: Issues, records: dict[str, list[Record]]) -> 
             if section is None:
                 continue
             found = True
-            sheet.reset_dimensions()  # some tools write a wrong sheet size, which read-only trusts
-            rows = (
-                (number, [_cell_text(cell) for cell in row])
-                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-            )
             sheet_issues = issues.in_sheet(sheet.title)
-            records[section].extend(_table_records(section, rows, sheet_issues))
+            records[section].extend(_table_records(section, sheet_rows(sheet), sheet_issues))
         if not found:
             issues.warning(None, None, "没有名为“组织”“人员”或“话题”的工作表，此文件已忽略")
     finally:
@@ -322,7 +294,7 @@ def _read_xlsx(file: Path, issues: Issues, records: dict[str, list[Record]]) -> 
 
 
 def _table_records(
-    section: str, rows: Iterator[tuple[int, list[str]]], issues: Issues
+    section: str, rows: Iterator[tuple[int, list[str]]], issues: IssueCollector
 ) -> Iterator[Record]:
     """Records of a sheet whose first non-empty row is the header."""
     columns: list[tuple[int, str, str]] | None = None  # (position, field, label)
@@ -342,7 +314,7 @@ def _table_records(
 
 
 def _table_columns(
-    section: str, line: int, header: list[str], issues: Issues
+    section: str, line: int, header: list[str], issues: IssueCollector
 ) -> list[tuple[int, str, str]] | None:
     """Map header cells to fields; None (after reporting) if a required column is missing."""
     columns = []

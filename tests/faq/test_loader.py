@@ -9,8 +9,9 @@ import pytest
 from openpyxl import Workbook
 from rapidfuzz import fuzz
 
+from bot.common.issues import FileIssue
 from bot.faq.check import run_check
-from bot.faq.loader import FaqIssue, _similar_pairs, is_relevant, load_faq_dir
+from bot.faq.loader import _similar_pairs, is_relevant, load_faq_dir
 from tests.faq.conftest import WriteFaq
 
 FEE = """\
@@ -31,7 +32,7 @@ entries:
 """
 
 
-def issues_text(issues: list[FaqIssue]) -> list[str]:
+def issues_text(issues: list[FileIssue]) -> list[str]:
     return [str(issue) for issue in issues]
 
 
