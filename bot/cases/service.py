@@ -120,6 +120,14 @@ class CaseService:
     ) -> tuple[Case, bool, list[tuple[Person, str]]]:
         now = self.clock()
         async with self.db.session() as session:
+            existing = await session.scalar(
+                select(Case)
+                .join(CaseAsker, CaseAsker.case_id == Case.id)
+                .where(CaseAsker.question_id == question.id)
+            )
+            if existing is not None:
+                # 转人工 twice for one question: it already waits in its case.
+                return existing, False, []
             if not urgent:
                 same = await self._same_open_case(session, question)
                 if same is not None:
