@@ -29,7 +29,7 @@ from bot.cases.models import (
     Delivery,
     DeliveryStatus,
 )
-from bot.cases.routing import Route, escalation_target, route
+from bot.cases.routing import Route, escalation_target, levels_from, route
 from bot.cases.sla import BusinessCalendar
 from bot.delivery.channel import Channel, SendError
 from bot.faq.service import FaqService
@@ -130,6 +130,9 @@ class CaseService:
                 return existing, False, []
             if not urgent:
                 same = await self._same_open_case(session, question)
+                if same is not None and await self._asked_by(session, same, question):
+                    # The youth asked again: one case, one answer, no "someone asked it too".
+                    return same, False, []
                 if same is not None:
                     self._add_asker(session, same, question)
                     self._log(session, same.id, CaseEventKind.MERGED, None, question_id=question.id)
@@ -170,6 +173,19 @@ class CaseService:
                     people=[p.id for p, _ in notify],
                 )
         return case, False, notify
+
+    @staticmethod
+    async def _asked_by(session: AsyncSession, case: Case, question: Question) -> bool:
+        return (
+            await session.scalar(
+                select(CaseAsker.id).where(
+                    CaseAsker.case_id == case.id,
+                    CaseAsker.platform == question.platform,
+                    CaseAsker.user_id == question.user_id,
+                )
+            )
+            is not None
+        )
 
     async def _same_open_case(self, session: AsyncSession, question: Question) -> Case | None:
         same_org = (
@@ -492,6 +508,9 @@ class CaseService:
                 raise CaseError(texts.CASE_CLOSED.format(case=case_id))
             previous = case.assignee_id
             case.assignee_id = target.id
+            # Handed up the tree, the case now belongs to that level: escalation starts there.
+            chain = [org.id for org in levels_from(self.grid, case.origin_org_id)]
+            case.org_id = next((org for org in chain if org in target.orgs), case.org_id)
             if case.status == CaseStatus.OPEN.value:
                 case.status = CaseStatus.ASSIGNED.value
             self._log(
@@ -664,7 +683,9 @@ class CaseService:
     async def _escalate(self, case: Case) -> bool:
         now = self.clock()
         async with self.db.session() as session:
-            target = escalation_target(self.grid, case.org_id, await self._load(session))
+            target = escalation_target(
+                self.grid, case.org_id, await self._load(session), exclude={case.assignee_id or ""}
+            )
             if target is None:
                 # Already at the top (or nobody above is on duty): re-arm, remind the top again.
                 hours = self.settings.sla_hours(None)

@@ -1,0 +1,148 @@
+"""The cadre commands as text in, text out, shared by every chat surface (QQ, 企业微信…)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bot.cases import texts
+from bot.cases.service import Actor, CaseError, CaseService
+from bot.cases.stats import report
+
+_NUMBER_AND_REST = re.compile(r"#?(\d+)(?:\s+(.*))?$", re.DOTALL)
+COMMANDS = ("答", "待办", "认领", "转", "关闭", "入库", "统计")
+ALIASES = {"回答": "答", "转交": "转"}
+
+
+class CaseCommands:
+    """Runs /答 /待办 /认领 /转 /关闭 /入库 /统计 for an identified actor; refusals become replies."""
+
+    def __init__(self, cases: CaseService) -> None:
+        self.cases = cases
+        self._handlers: dict[str, Callable[[Actor, str], Awaitable[str]]] = {
+            "答": self._answer,
+            "待办": self._todo,
+            "认领": self._claim,
+            "转": self._reassign,
+            "关闭": self._close,
+            "入库": self._learn,
+            "统计": self._stats,
+        }
+
+    async def run(self, actor: Actor, command: str, args: str) -> str:
+        """The reply to `/command args` from `actor`."""
+        try:
+            if not actor.is_staff:
+                raise CaseError(texts.NOT_CADRE)
+            return await self._handlers[ALIASES.get(command, command)](actor, args.strip())
+        except CaseError as exc:
+            return str(exc)
+
+    async def answer_quoted(self, actor: Actor, case_id: int, answer: str) -> str:
+        """The reply to a cadre who quoted the notification of `case_id` with `answer`."""
+        try:
+            if not answer:
+                raise CaseError(texts.USAGE["答"])
+            return await self._send_answer(actor, case_id, answer)
+        except CaseError as exc:
+            return str(exc)
+
+    @staticmethod
+    def _case_and_rest(command: str, args: str) -> tuple[int, str]:
+        """The case number and the rest (which may start on the next line)."""
+        match = _NUMBER_AND_REST.match(args)
+        if match is None:
+            raise CaseError(texts.USAGE[command])
+        return int(match.group(1)), (match.group(2) or "").strip()
+
+    async def _send_answer(self, actor: Actor, case_id: int, answer: str) -> str:
+        result = await self.cases.answer(case_id, actor, answer)
+        held = texts.ANSWER_HELD.format(held=result.held) if result.held else ""
+        return texts.ANSWER_SENT.format(case=case_id, sent=result.sent, held=held)
+
+    async def _answer(self, actor: Actor, args: str) -> str:
+        case_id, answer = self._case_and_rest("答", args)
+        if not answer:
+            raise CaseError(texts.USAGE["答"])
+        return await self._send_answer(actor, case_id, answer)
+
+    async def _todo(self, actor: Actor, _args: str) -> str:
+        cases = await self.cases.todo(actor)
+        if not cases:
+            return texts.TODO_EMPTY
+        lines = [texts.TODO_HEADER.format(count=len(cases))]
+        for case in cases[:20]:
+            due = self.cases.local_time(case.due_at) if case.due_at else "尽快"
+            lines.append(
+                texts.TODO_ITEM.format(
+                    case=case.id, question=case.text[:30], status=texts.STATUS[case.status], due=due
+                )
+            )
+        return "\n".join(lines)
+
+    async def _claim(self, actor: Actor, args: str) -> str:
+        case_id, _ = self._case_and_rest("认领", args)
+        await self.cases.claim(case_id, actor)
+        return texts.CLAIMED.format(case=case_id)
+
+    async def _reassign(self, actor: Actor, args: str) -> str:
+        case_id, who = self._case_and_rest("转", args)
+        if not who:
+            raise CaseError(texts.USAGE["转"])
+        person = await self.cases.reassign(case_id, actor, who)
+        return texts.REASSIGNED.format(case=case_id, name=person.name)
+
+    async def _close(self, actor: Actor, args: str) -> str:
+        case_id, reason = self._case_and_rest("关闭", args)
+        if not reason:
+            raise CaseError(texts.USAGE["关闭"])
+        await self.cases.close(case_id, actor, reason)
+        return texts.CLOSED.format(case=case_id)
+
+    async def _learn(self, actor: Actor, args: str) -> str:
+        case_id, _ = self._case_and_rest("入库", args)
+        entry = await self.cases.learn(case_id, actor)
+        return texts.LEARNED.format(case=case_id, entry=entry)
+
+    def _date(self, text: str) -> datetime:
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=self.cases.calendar.zone)
+        except ValueError as exc:
+            raise CaseError(texts.USAGE["统计"]) from exc
+
+    async def _stats(self, actor: Actor, args: str) -> str:
+        """/统计 [组织编号] [开始日期 [结束日期]]; a cadre sees their own orgs' figures."""
+        grid = self.cases.grid
+        words = args.split()
+        org_id = words.pop(0) if words and not words[0][:1].isdigit() else None
+        if org_id is not None and org_id not in grid.orgs:
+            raise CaseError(texts.UNKNOWN_ORG.format(org=org_id))
+        if org_id is None and not actor.is_admin and actor.person is not None:
+            org_id = actor.person.orgs[0] if actor.person.orgs else None
+        if org_id is not None and not (
+            actor.is_admin or (actor.person and grid.is_above_or_at(actor.person, org_id))
+        ):
+            raise CaseError(texts.NOT_ALLOWED_STATS)
+        since = self._date(words[0]) if words else None
+        until = self._date(words[1]) + timedelta(days=1) if len(words) > 1 else None
+        orgs = grid.descendants(org_id) if org_id else None
+        figures = await report(self.cases.db, self.cases.clock(), orgs, since, until)
+        names = {org.id: org.name for org in grid.orgs.values()}
+        scope = names.get(org_id, org_id) if org_id else "全部"
+        if since is not None:
+            scope += f"（{words[0]} 起" + (f"至 {words[1]}）" if until else "）")
+        median = figures.median_first_response
+        return texts.stats(
+            scope,
+            figures.collected,
+            figures.by_faq,
+            figures.by_people,
+            figures.answer_rate,
+            texts.duration(median) if median is not None else "暂无",
+            figures.likes,
+            sorted(
+                ((names.get(org or "", "未分组"), n) for org, n in figures.overdue_by_org.items()),
+                key=lambda item: -item[1],
+            ),
+        )

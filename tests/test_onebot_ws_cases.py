@@ -1,0 +1,134 @@
+"""The case loop against the real bot (`python -m bot`) over a real OneBot v11 reverse WebSocket.
+
+The bot runs with the repository's faq_data and its demo grid: group 40001 belongs to
+东湖社区团支部, whose on-duty cadre is 李明 (QQ 10001). A youth's question the FAQ can't answer
+reaches 李明 as a private message; 李明 quotes it with the answer (the adapter looks the quoted
+message up with get_msg, which the peer answers with the bot as sender); the answer comes back
+to group 40001 quoting the youth's question and @-ing the youth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.bench.e2e import REPO_ROOT, BotProcess, BotStartError, free_port
+from bot.bench.onebot_peer import OneBotPeer, SentMessage, at, reply, text
+
+SELF_ID = 2_900_000_101
+TOKEN = "qingsheng-cases-token"
+STARTUP_TIMEOUT = 20.0
+STEP_TIMEOUT = 6.0
+GROUP = 40001
+CADRE = 10001
+YOUTH = 1_620_000_001
+QUESTION = "推荐一部好看的电影吧"
+"""Nothing in the bundled FAQ comes close, and no expert topic's keyword occurs in it."""
+ANSWER = "周末团支部组织观看《长津湖》，欢迎报名。"
+
+
+def _squash(value: str) -> str:
+    return re.sub(r"\s+", "", value)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def bot_process(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotProcess]:
+    """The real bot on a free loopback port with a fresh SQLite, the bundled FAQ and demo grid."""
+    tmp: Path = tmp_path_factory.mktemp("onebot_ws_cases")
+    process = BotProcess(
+        "bot",
+        free_port(),
+        tmp / "bot.log",
+        token=TOKEN,
+        env={
+            "DATA_DIR": str(tmp / "data"),
+            "FAQ_DIR": str(REPO_ROOT / "faq_data"),
+            "FAQ_WATCH": "false",
+            "DATABASE_URL": "",
+        },
+    )
+    process.start()
+    try:
+        await process.wait_listening(timeout=STARTUP_TIMEOUT)
+    except BotStartError as e:
+        process.stop()
+        pytest.fail(str(e))
+    yield process
+    process.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def peer(bot_process: BotProcess) -> AsyncIterator[OneBotPeer]:
+    """One simulated OneBot implementation logged in as the bot's QQ account."""
+    connection = await bot_process.connect_peer(self_id=SELF_ID, timeout=STARTUP_TIMEOUT)
+    yield connection
+    await connection.close()
+
+
+async def _wait(peer: OneBotPeer, what: str, predicate, bot_process: BotProcess) -> SentMessage:
+    try:
+        return await peer.wait_sent(predicate, timeout=STEP_TIMEOUT)
+    except TimeoutError:
+        sent = "\n".join(f"{s.action} {s.params}" for s in peer.sent)
+        pytest.fail(
+            f"no {what} within {STEP_TIMEOUT} s; the bot sent:\n{sent}\n"
+            f"bot log:\n{bot_process.log_tail()}"
+        )
+
+
+async def test_cadre_quotes_the_notification_and_the_youth_gets_the_answer(
+    peer: OneBotPeer, bot_process: BotProcess
+) -> None:
+    # 1. The youth @s the bot in group 40001 with a question the FAQ can't answer.
+    question_id = await peer.send_group_message(
+        GROUP, YOUTH, [at(peer.self_id), text(" " + QUESTION)], nickname="小青年"
+    )
+    told = await _wait(peer, "reply to the youth", lambda s: s.reply_to == question_id, bot_process)
+    assert told.group_id == GROUP
+    assert told.at_targets == [str(YOUTH)]
+    case = re.search(r"问题编号 #(\d+)", told.text)
+    assert case is not None, told.text
+
+    # 2. The cadre 李明 gets a private message with the case number and the question.
+    notice = await _wait(
+        peer,
+        "notification to the cadre",
+        lambda s: s.message_type == "private" and s.user_id == CADRE,
+        bot_process,
+    )
+    assert f"#{case.group(1)}" in notice.text
+    assert QUESTION in notice.text
+    assert "东湖社区团支部 · 群 40001" in notice.text
+    assert "小**" in notice.text and str(YOUTH) not in notice.text, "never the youth's QQ number"
+    assert [seg["type"] for seg in notice.segments] == ["text"]
+
+    # 3. 李明 quotes that private message with the answer.
+    await peer.send_private_message(
+        CADRE, [reply(notice.message_id), text(ANSWER)], nickname="李明"
+    )
+
+    # 4. The answer arrives in group 40001, quoting the youth's question and @-ing the youth.
+    delivered = await _wait(
+        peer,
+        "answer in the group",
+        lambda s: s.group_id == GROUP and s.reply_to == question_id and ANSWER in s.text,
+        bot_process,
+    )
+    assert [seg["type"] for seg in delivered.segments] == ["reply", "at", "text"]
+    assert delivered.at_targets == [str(YOUTH)]
+    assert "团干部回复" in delivered.text
+    assert _squash(ANSWER) in _squash(delivered.text)
+
+    # 5. And 李明 is told it went out.
+    confirmed = await _wait(
+        peer,
+        "confirmation to the cadre",
+        lambda s: s.message_type == "private" and s.user_id == CADRE and "已回复" in s.text,
+        bot_process,
+    )
+    assert confirmed.text == f"已回复 #{case.group(1)}，答案已送达 1 人。"
+    assert confirmed.reply_to is None
