@@ -59,10 +59,12 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision of every branch."""
 
         def upgrade(connection: Connection) -> None:
-            command.upgrade(alembic_config(connection), "head")
+            # "heads": features add their tables in revisions of their own, each on the last
+            # shared one, so independent branches upgrade without a merge revision.
+            command.upgrade(alembic_config(connection), "heads")
 
         async with self.engine.begin() as conn:
             await conn.run_sync(upgrade)
