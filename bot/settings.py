@@ -30,14 +30,19 @@ class Settings(BaseModel):
     faq_dir: Path = Field(Path("faq_data"), description="Folder with the admin-edited FAQ files.")
     faq_watch: bool = Field(True, description="Reload faq_data when a file changes.")
     faq_answer_threshold: float = Field(
-        0.62, description="Score at or above which the top match is answered directly."
+        0.377,
+        description="Score at or above which the top match is answered directly "
+        "(calibrated: python -m bot.faq calibrate, see bot/faq/calibrate.py).",
     )
     faq_suggest_threshold: float = Field(
-        0.36, description="Score at or above which matches are offered as 您是不是想问 choices."
+        0.353,
+        description="Score at or above which matches are offered as 您是不是想问 choices "
+        "(calibrated, see bot/faq/calibrate.py).",
     )
     faq_answer_margin: float = Field(
-        0.04,
-        description="The top match is answered directly only if it leads the next entry by this much.",
+        0.20,
+        description="The top match is answered directly only if it leads the next entry by this much "
+        "(calibrated, see bot/faq/calibrate.py).",
     )
     faq_max_choices: int = Field(3, description="How many 您是不是想问 choices to offer.")
     choice_ttl_minutes: int = Field(
@@ -81,6 +86,31 @@ class Settings(BaseModel):
         90,
         description="0-100: an open case whose question is this similar takes a new asker "
         "instead of opening a new case.",
+    )
+
+    # ---- WeChat: 服务号 for youths, 企业微信 (WeCom) for cadres (bot/wechat) ----
+    wechat_oa_appid: str = Field("", description="服务号 AppID (also checked inside ciphertexts).")
+    wechat_oa_token: str = Field("", description="服务号 callback Token; empty: /wechat/oa is off.")
+    wechat_oa_aes_key: str = Field(
+        "", description="服务号 EncodingAESKey (43 chars) for safe mode; empty: plain mode only."
+    )
+    wechat_oa_secret: str = Field(
+        "", description="服务号 AppSecret for customer-service messages; empty: pull-only."
+    )
+    wechat_oa_path: str = Field("/wechat/oa", description="Callback path of the 服务号.")
+    wecom_corp_id: str = Field("", description="企业微信 CorpID (checked inside ciphertexts).")
+    wecom_agent_id: str = Field("", description="企业微信 self-built app AgentId.")
+    wecom_token: str = Field("", description="企业微信 app callback Token; empty: WeCom is off.")
+    wecom_aes_key: str = Field("", description="企业微信 app callback EncodingAESKey.")
+    wecom_secret: str = Field("", description="企业微信 app Secret for app messages to cadres.")
+    wecom_path: str = Field("/wechat/work", description="Callback path of the 企业微信 app.")
+    wechat_max_timestamp_skew: int = Field(
+        300, description="Callbacks whose timestamp is further off than this (seconds) are refused."
+    )
+    wechat_passive_timeout: float = Field(
+        4.0,
+        description="Seconds to wait for an answer before replying 'success' and following up "
+        "by customer-service message (WeChat gives up after 5).",
     )
 
     def sla_hours(self, level: str | None) -> float:

@@ -1,0 +1,121 @@
+"""The FAQ command line: `python -m bot.faq check|ask|bench|calibrate`.
+
+python -m bot.faq check [--dir faq_data]
+python -m bot.faq ask "怎么交团费" [--dir faq_data] [-k 5]
+python -m bot.faq bench --faq FAQ.jsonl --queries QUERIES.jsonl [--baseline NAME]
+                        [--pad PADDING.txt [--pad-to N]]
+python -m bot.faq calibrate --faq FAQ.jsonl --queries QUERIES.jsonl [--faq F2 --queries Q2 ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.faq.baselines import BASELINES
+
+
+def _check(args: argparse.Namespace) -> int:
+    from bot.faq.check import run_check
+
+    return run_check(args.dir)
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from bot.faq.bands import classify
+    from bot.faq.index import FaqIndex
+    from bot.faq.loader import load_faq_dir
+    from bot.settings import Settings
+
+    loaded = load_faq_dir(args.dir)
+    for problem in (*loaded.errors, *loaded.warnings):
+        print(problem, file=sys.stderr)
+    index = FaqIndex.build(loaded.entries, loaded.lexicon)
+    settings = Settings.from_env()
+    matches = index.search(args.question, args.k)
+    for rank, match in enumerate(matches, 1):
+        print(f"{rank}. {match.score:.3f}  [{match.entry.id}] {match.entry.question}")
+        if match.matched != match.entry.question:
+            print(f"          matched: {match.matched}")
+    band = classify(
+        matches,
+        settings.faq_answer_threshold,
+        settings.faq_suggest_threshold,
+        settings.faq_answer_margin,
+    )
+    print(f"band: {band.value}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from bot.faq.bench import bench_files
+
+    result = bench_files(args.faq, args.queries, args.baseline, args.pad, args.pad_to)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from bot.faq.calibrate import band_shares, calibrate, env_lines, labelled_sets
+
+    if len(args.faq) != len(args.queries) or not (args.faq or args.dir):
+        print("需要成对的 --faq/--queries，或 --dir", file=sys.stderr)
+        return 2
+    sets = labelled_sets(list(zip(args.faq, args.queries, strict=True)), args.dir)
+    thresholds = calibrate(list(sets.values()))
+    report = {
+        **thresholds.as_dict(),
+        "sets": {
+            name: {key: round(value, 3) for key, value in band_shares(found, thresholds).items()}
+            for name, found in sets.items()
+        },
+    }
+    print(json.dumps(report, ensure_ascii=False))
+    print(env_lines(thresholds))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of `python -m bot.faq`."""
+    root = argparse.ArgumentParser(prog="python -m bot.faq", description="青声 FAQ tools")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="validate the FAQ folder and report problems")
+    check.add_argument("--dir", type=Path, default=Path("faq_data"))
+    check.set_defaults(run=_check)
+
+    ask = commands.add_parser("ask", help="search the FAQ folder for one question")
+    ask.add_argument("question")
+    ask.add_argument("--dir", type=Path, default=Path("faq_data"))
+    ask.add_argument("-k", type=int, default=5)
+    ask.set_defaults(run=_ask)
+
+    bench = commands.add_parser("bench", help="measure retrieval quality, latency and memory")
+    bench.add_argument("--faq", type=Path, required=True, help="FAQ JSON lines")
+    bench.add_argument("--queries", type=Path, required=True, help="labelled query JSON lines")
+    bench.add_argument("--baseline", choices=sorted(BASELINES), help="measure a baseline instead")
+    bench.add_argument("--pad", type=Path, help="padding questions, one a line, as distractors")
+    bench.add_argument("--pad-to", type=int, help="pad up to this many entries in all")
+    bench.set_defaults(run=_bench)
+
+    calibrate = commands.add_parser("calibrate", help="band thresholds from labelled data")
+    calibrate.add_argument("--faq", type=Path, action="append", default=[])
+    calibrate.add_argument("--queries", type=Path, action="append", default=[])
+    calibrate.add_argument(
+        "--dir", type=Path, help="also calibrate on this FAQ folder by leave-one-out"
+    )
+    calibrate.set_defaults(run=_calibrate)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code is the command's."""
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

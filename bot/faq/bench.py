@@ -1,0 +1,149 @@
+"""The retrieval benchmark: quality, latency, build time and memory of the FAQ index or a baseline.
+
+Data (kept out of this repository, passed by path):
+
+- FAQ file, JSON lines `{"id", "question", "answer"}`;
+- queries file, JSON lines `{"query", "gold": [entry ids]}`;
+- optionally a padding file, one question a line, added as distractor entries for scale tests.
+
+Metrics, over all queries: `top1` (the first hit is a gold entry), `recall@5` (a gold entry is among
+the first five), `mrr@10` (mean reciprocal rank of the first gold entry in the first ten, 0 if none).
+Latency is the wall-clock time of each search call, one query at a time, k=10, after one warm-up
+query; `peak_rss_mb` is the peak resident memory of the whole process.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.faq.baselines import BASELINES, Retriever
+from bot.faq.index import FaqIndex
+from bot.faq.model import FaqEntry
+
+K = 10
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledQuery:
+    """A user query and the entries that answer it."""
+
+    query: str
+    gold: frozenset[str]
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every non-blank line of a JSON lines file."""
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def load_faq(path: Path) -> list[FaqEntry]:
+    """FAQ entries from a JSON lines file."""
+    return [
+        FaqEntry(
+            id=str(row["id"]),
+            question=row["question"],
+            answer=row.get("answer", ""),
+            similar=tuple(row.get("similar", ())),
+        )
+        for row in read_jsonl(path)
+    ]
+
+
+def load_queries(path: Path) -> list[LabelledQuery]:
+    """Labelled queries from a JSON lines file."""
+    return [
+        LabelledQuery(row["query"], frozenset(str(gold) for gold in row["gold"]))
+        for row in read_jsonl(path)
+    ]
+
+
+def pad_entries(entries: list[FaqEntry], padding: Path, pad_to: int | None) -> list[FaqEntry]:
+    """`entries` plus padding questions as distractor entries, up to `pad_to` entries in all."""
+    with padding.open(encoding="utf-8") as lines:
+        questions = [line.strip() for line in lines if line.strip()]
+    if pad_to is not None:
+        questions = questions[: max(0, pad_to - len(entries))]
+    return entries + [
+        FaqEntry(id=f"pad-{number}", question=question, answer="")
+        for number, question in enumerate(questions)
+    ]
+
+
+class IndexRetriever:
+    """The FAQ index behind the benchmark's `Retriever` protocol."""
+
+    def __init__(self, entries: Sequence[FaqEntry]) -> None:
+        self.index = FaqIndex.build(entries)
+
+    def search_ids(self, query: str, k: int) -> list[str]:
+        """Ids of the `k` best entries for `query`."""
+        return [match.entry.id for match in self.index.search(query, k)]
+
+
+def rank_metrics(
+    ranked: Sequence[Sequence[str]], queries: Sequence[LabelledQuery]
+) -> dict[str, float]:
+    """top1, recall@5 and mrr@10 of ranked entry ids against the labels."""
+    top1 = recall5 = mrr = 0.0
+    for ids, labelled in zip(ranked, queries, strict=True):
+        rank = next((i for i, entry in enumerate(ids[:K], 1) if entry in labelled.gold), None)
+        if rank is not None:
+            top1 += rank == 1
+            recall5 += rank <= 5
+            mrr += 1.0 / rank
+    count = max(1, len(queries))
+    return {"top1": top1 / count, "recall@5": recall5 / count, "mrr@10": mrr / count}
+
+
+def run_bench(
+    entries: Sequence[FaqEntry],
+    queries: Sequence[LabelledQuery],
+    make: Callable[[Sequence[FaqEntry]], Retriever] = IndexRetriever,
+) -> dict[str, Any]:
+    """Build a retriever over `entries`, run every query once and measure it."""
+    started = time.perf_counter()
+    retriever = make(entries)
+    build_s = time.perf_counter() - started
+    if queries:
+        retriever.search_ids(queries[0].query, K)
+    ranked: list[list[str]] = []
+    latencies = np.empty(len(queries))
+    for number, labelled in enumerate(queries):
+        started = time.perf_counter()
+        ranked.append(retriever.search_ids(labelled.query, K))
+        latencies[number] = time.perf_counter() - started
+    p50, p95, p99 = np.percentile(latencies * 1000, [50, 95, 99]) if len(queries) else (0, 0, 0)
+    return {
+        **{name: round(value, 4) for name, value in rank_metrics(ranked, queries).items()},
+        "build_s": round(build_s, 3),
+        "p50_ms": round(float(p50), 3),
+        "p95_ms": round(float(p95), 3),
+        "p99_ms": round(float(p99), 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "entries": len(entries),
+        "queries": len(queries),
+    }
+
+
+def bench_files(
+    faq: Path,
+    queries: Path,
+    baseline: str | None = None,
+    padding: Path | None = None,
+    pad_to: int | None = None,
+) -> dict[str, Any]:
+    """The benchmark on files, for the CLI: ours, or the baseline named `baseline`."""
+    entries = load_faq(faq)
+    if padding is not None:
+        entries = pad_entries(entries, padding, pad_to)
+    make = IndexRetriever if baseline is None else BASELINES[baseline]
+    return {"system": baseline or "faq-index", **run_bench(entries, load_queries(queries), make)}
