@@ -253,12 +253,7 @@ class QaService:
         asked: _Asked,
         after: list[Callable[[], Awaitable[str | None]]],
     ) -> Reply:
-        question, matches, crisis, text = (
-            asked.question,
-            asked.matches,
-            asked.crisis,
-            asked.question.text,
-        )
+        question, matches, crisis = asked.question, asked.matches, asked.crisis
         session.add(question)
         await session.flush()
         log.info(
@@ -266,7 +261,7 @@ class QaService:
             question.id,
             mask_user(msg.user_id),
             msg.group_id or "private",
-            mask_pii(text),
+            mask_pii(question.text),
             question.outcome,
             ", ".join(f"{m.entry.id}:{m.score:.2f}" for m in matches[:3]),
         )
