@@ -190,9 +190,7 @@ async def test_my_questions_in_a_group_lists_only_that_group(app: App, runtime: 
         ctx.receive_event(bot, private)
         ctx.should_call_send(
             private,
-            say(
-                "你最近的问题：\n1. 怎么交团费？（已解答）\n2. 我不想活了（问题编号 #1，处理中）"
-            ),
+            say("你最近的问题：\n1. 怎么交团费？（已解答）\n2. 我不想活了（问题编号 #1，处理中）"),
             result=None,
         )
 
