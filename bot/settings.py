@@ -57,6 +57,11 @@ class Settings(BaseModel):
     rate_user_per_minute: int = Field(6, description="Questions one user may ask per minute.")
     rate_group_per_minute: int = Field(30, description="Questions one group may ask per minute.")
     web_chat: bool = Field(True, description="Serve the local try-it chat page at /chat.")
+    web_chat_cadres: bool = Field(
+        True,
+        description="Let the chat page act as grid people (cadre commands) for visitors on this "
+        "machine only; turn off if unsure.",
+    )
     ignore_users: str = Field(
         "",
         description="Comma-separated accounts of other bots in your groups; their messages are "
@@ -88,6 +93,69 @@ class Settings(BaseModel):
         "instead of opening a new case.",
     )
 
+    # ---- Activities (bot/activities) ----
+    activity_reminders_hours: str = Field(
+        "24,1",
+        description="Hours before an activity's start at which participants are reminded, "
+        "comma-separated; empty: no reminders.",
+    )
+    activity_tick_seconds: float = Field(
+        30, description="How often scheduled announcements and activity reminders are checked."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8080",
+        description="Address at which organisers reach this bot's web server; export links "
+        "(/exports/...) start with it.",
+    )
+
+    @property
+    def activity_reminder_hours(self) -> tuple[float, ...]:
+        """`activity_reminders_hours` as numbers, largest first."""
+        hours = {float(h) for h in self.activity_reminders_hours.split(",") if h.strip()}
+        return tuple(sorted(hours, reverse=True))
+
+    # ---- Outbox: paced sending per bot account (bot/delivery/outbox.py) ----
+    outbox_spacing_seconds: float = Field(
+        2.5,
+        ge=0,
+        description="Least time between two sends of one bot account; QQ risk control punishes "
+        "bursts, keep it at 2 or more.",
+    )
+    outbox_jitter_seconds: float = Field(
+        1.0, ge=0, description="A random 0..this is added to every spacing, so sends look human."
+    )
+    outbox_hourly_cap: int = Field(
+        200,
+        ge=1,
+        description="Most sends of one bot account in any hour; beyond it the queue waits.",
+    )
+    outbox_max_attempts: int = Field(
+        4, ge=1, description="Tries per message before it is marked failed (with the last error)."
+    )
+    outbox_backoff_seconds: float = Field(
+        30, ge=0, description="Wait before the first retry; doubled for each further retry."
+    )
+    outbox_circuit_failures: int = Field(
+        3,
+        ge=1,
+        description="Consecutive timeouts or risk-control errors (OneBot retcode 1200) after which "
+        "an account pauses and admins are told.",
+    )
+    outbox_circuit_pause_minutes: float = Field(
+        30, ge=0, description="How long an account pauses once its circuit opens."
+    )
+    outbox_lease_seconds: float = Field(
+        300,
+        gt=0,
+        description="A message claimed by a worker that died becomes sendable again after this.",
+    )
+    outbox_send_timeout_seconds: float = Field(
+        30, gt=0, description="A send that takes longer counts as a timeout."
+    )
+    outbox_tick_seconds: float = Field(
+        5, gt=0, description="How often the outbox looks for due messages when idle."
+    )
+
     # ---- WeChat: 服务号 for youths, 企业微信 (WeCom) for cadres (bot/wechat) ----
     wechat_oa_appid: str = Field("", description="服务号 AppID (also checked inside ciphertexts).")
     wechat_oa_token: str = Field("", description="服务号 callback Token; empty: /wechat/oa is off.")
@@ -111,6 +179,11 @@ class Settings(BaseModel):
         4.0,
         description="Seconds to wait for an answer before replying 'success' and following up "
         "by customer-service message (WeChat gives up after 5).",
+    )
+    wecom_robot_keys: str = Field(
+        "",
+        description="企业微信 group robot webhooks as outbox broadcast targets: 'name=key,...' "
+        "(platform wecom-robot, chat id = name).",
     )
 
     def sla_hours(self, level: str | None) -> float:

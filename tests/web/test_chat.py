@@ -40,3 +40,36 @@ async def test_ask_then_like(app: App, runtime: Runtime) -> None:
         feedback = (await session.scalars(select(Feedback))).one()
     assert (question.platform, question.group_id, question.entry_id) == ("web", None, "join-age")
     assert (feedback.question_id, feedback.helpful) == (question.id, True)
+
+
+async def test_whole_case_loop_from_the_page(app: App, runtime: Runtime) -> None:
+    runtime.qa.settings = runtime.settings.model_copy(update={"faq_suggest_threshold": 1.01})
+    async with app.test_server() as ctx:
+        client = ctx.get_client()
+        people = (await client.get("/api/chat/cadres")).json()
+        assert {"qq": "10006", "name": "市里甲", "role": "cadre"} in people
+        asked = await client.post("/api/chat", json={"user": "web-2", "text": "食堂几点开门"})
+        assert "问题编号 #1" in asked.json()["text"]
+        todo = await client.post("/api/chat", json={"user": "x", "text": "/待办", "cadre": "10006"})
+        assert "#1 食堂几点开门" in todo.json()["text"]
+        youth = await client.post("/api/chat", json={"user": "web-2", "text": "/待办"})
+        assert "#1" not in (youth.json()["text"] or ""), "a youth on the page is not a cadre"
+        answered = await client.post(
+            "/api/chat", json={"user": "x", "text": "/答 1 早上七点开门。", "cadre": "10006"}
+        )
+        assert (
+            answered.json()["text"]
+            == "已回复 #1，答案已送达 0 人，1 人待送达（对方下次发消息时送达）。"
+        )
+        later = (await client.post("/api/chat/poll", json={"user": "web-2"})).json()
+        assert later == ["关于你问的“食堂几点开门”，团干部回复：\n早上七点开门。"]
+        assert (await client.post("/api/chat/poll", json={"user": "web-2"})).json() == []
+
+
+async def test_cadre_mode_can_be_turned_off(app: App, runtime: Runtime) -> None:
+    runtime.settings = runtime.settings.model_copy(update={"web_chat_cadres": False})
+    async with app.test_server() as ctx:
+        client = ctx.get_client()
+        assert (await client.get("/api/chat/cadres")).status_code == 403
+        res = await client.post("/api/chat", json={"user": "x", "text": "/待办", "cadre": "10006"})
+        assert res.status_code == 403
