@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
-from bot.bench.e2e import REPO_ROOT, BotProcess, BotStartError, free_port, load_faq_entries
+from bot.bench.e2e import BotProcess, load_faq_entries
 from bot.bench.onebot_peer import OneBotPeer, PeerRejected, SentMessage, at, text
+from tests.onebot import SELF_ID, squash
 
-SELF_ID = 2_900_000_001
-TOKEN = "qingsheng-test-token"
-STARTUP_TIMEOUT = 45.0
 REPLY_TIMEOUT = 8.0
 QUIET_PERIOD = 1.5
 """How long to keep listening for a second (duplicate) reply."""
@@ -32,44 +26,6 @@ def _fresh_ids() -> tuple[int, int]:
     """A group and user no other test uses, so rate limits and sessions never interfere."""
     n = next(_ids)
     return 810_000_000 + n, 1_610_000_000 + n
-
-
-def _squash(value: str) -> str:
-    return re.sub(r"\s+", "", value)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def bot_process(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotProcess]:
-    """The real bot on a free loopback port with a fresh SQLite and the bundled FAQ."""
-    tmp: Path = tmp_path_factory.mktemp("onebot_ws")
-    process = BotProcess(
-        "bot",
-        free_port(),
-        tmp / "bot.log",
-        token=TOKEN,
-        env={
-            "DATA_DIR": str(tmp / "data"),
-            "FAQ_DIR": str(REPO_ROOT / "faq_data"),
-            "FAQ_WATCH": "false",
-            "DATABASE_URL": "",
-        },
-    )
-    process.start()
-    try:
-        await process.wait_listening(timeout=STARTUP_TIMEOUT)
-    except BotStartError as e:
-        process.stop()
-        pytest.fail(str(e))
-    yield process
-    process.stop()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def peer(bot_process: BotProcess) -> AsyncIterator[OneBotPeer]:
-    """One simulated OneBot implementation logged in as the bot's QQ account."""
-    connection = await bot_process.connect_peer(self_id=SELF_ID, timeout=STARTUP_TIMEOUT)
-    yield connection
-    await connection.close()
 
 
 async def _ask(peer: OneBotPeer, question: str) -> tuple[int, int, int, SentMessage]:
@@ -96,7 +52,7 @@ async def test_faq_question_in_group_gets_quoted_answer(peer: OneBotPeer) -> Non
     assert segments[0] == {"type": "reply", "data": {"id": str(message_id)}}
     assert segments[1]["type"] == "at"
     assert str(segments[1]["data"]["qq"]) == str(user_id)
-    assert _squash(entry.answer) in _squash(answer.text)
+    assert squash(entry.answer) in squash(answer.text)
 
 
 async def test_wrong_access_token_is_refused(bot_process: BotProcess) -> None:
@@ -152,4 +108,4 @@ async def test_private_question_is_answered_in_private(peer: OneBotPeer) -> None
     )
 
     assert answer.at_targets == []
-    assert _squash(entry.answer) in _squash(answer.text)
+    assert squash(entry.answer) in squash(answer.text)

@@ -10,18 +10,13 @@ to group 40001 quoting the youth's question and @-ing the youth.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
-from bot.bench.e2e import REPO_ROOT, BotProcess, BotStartError, free_port
+from bot.bench.e2e import BotProcess
 from bot.bench.onebot_peer import OneBotPeer, SentMessage, at, reply, text
+from tests.onebot import squash
 
-SELF_ID = 2_900_000_101
-TOKEN = "qingsheng-cases-token"
-STARTUP_TIMEOUT = 20.0
 STEP_TIMEOUT = 6.0
 GROUP = 40001
 CADRE = 10001
@@ -29,44 +24,6 @@ YOUTH = 1_620_000_001
 QUESTION = "推荐一部好看的电影吧"
 """Nothing in the bundled FAQ comes close, and no expert topic's keyword occurs in it."""
 ANSWER = "周末团支部组织观看《长津湖》，欢迎报名。"
-
-
-def _squash(value: str) -> str:
-    return re.sub(r"\s+", "", value)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def bot_process(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotProcess]:
-    """The real bot on a free loopback port with a fresh SQLite, the bundled FAQ and demo grid."""
-    tmp: Path = tmp_path_factory.mktemp("onebot_ws_cases")
-    process = BotProcess(
-        "bot",
-        free_port(),
-        tmp / "bot.log",
-        token=TOKEN,
-        env={
-            "DATA_DIR": str(tmp / "data"),
-            "FAQ_DIR": str(REPO_ROOT / "faq_data"),
-            "FAQ_WATCH": "false",
-            "DATABASE_URL": "",
-        },
-    )
-    process.start()
-    try:
-        await process.wait_listening(timeout=STARTUP_TIMEOUT)
-    except BotStartError as e:
-        process.stop()
-        pytest.fail(str(e))
-    yield process
-    process.stop()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def peer(bot_process: BotProcess) -> AsyncIterator[OneBotPeer]:
-    """One simulated OneBot implementation logged in as the bot's QQ account."""
-    connection = await bot_process.connect_peer(self_id=SELF_ID, timeout=STARTUP_TIMEOUT)
-    yield connection
-    await connection.close()
 
 
 async def _wait(peer: OneBotPeer, what: str, predicate, bot_process: BotProcess) -> SentMessage:
@@ -121,7 +78,7 @@ async def test_cadre_quotes_the_notification_and_the_youth_gets_the_answer(
     assert [seg["type"] for seg in delivered.segments] == ["reply", "at", "text"]
     assert delivered.at_targets == [str(YOUTH)]
     assert "团干部回复" in delivered.text
-    assert _squash(ANSWER) in _squash(delivered.text)
+    assert squash(ANSWER) in squash(delivered.text)
 
     # 5. And 李明 is told it went out.
     confirmed = await _wait(
