@@ -35,7 +35,7 @@ class Settings(BaseModel):
         "(calibrated: python -m bot.faq calibrate, see bot/faq/calibrate.py).",
     )
     faq_suggest_threshold: float = Field(
-        0.353,
+        0.354,
         description="Score at or above which matches are offered as 您是不是想问 choices "
         "(calibrated, see bot/faq/calibrate.py).",
     )

@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import bm25s
-import jieba
 import numpy as np
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.faq.model import FaqEntry
+from bot.faq.normalize import new_tokenizer
 
 
 class Retriever(Protocol):
@@ -64,7 +64,7 @@ class Bm25Baseline:
 
     def __init__(self, entries: Sequence[FaqEntry]) -> None:
         self._rows = _Rows(entries)
-        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer = new_tokenizer()
         self._bm25 = bm25s.BM25()
         self._bm25.index([self._tokens(text) for text in self._rows.texts], show_progress=False)
 
@@ -95,7 +95,7 @@ class TfidfBaseline(_TfidfBaseline):
     """jieba-token TF-IDF cosine."""
 
     def __init__(self, entries: Sequence[FaqEntry]) -> None:
-        tokenizer = jieba.Tokenizer()
+        tokenizer = new_tokenizer()
         super().__init__(
             entries,
             TfidfVectorizer(

@@ -85,7 +85,7 @@ _base_lock = threading.Lock()
 _base: jieba.Tokenizer | None = None
 
 
-def _fresh_tokenizer() -> jieba.Tokenizer:
+def new_tokenizer() -> jieba.Tokenizer:
     """A jieba tokenizer with the default dictionary, free to take user words.
 
     Loading jieba's dictionary takes about a second; a private, never-modified tokenizer loads it
@@ -120,7 +120,7 @@ class Analyzer:
 
     def __init__(self, lexicon: Lexicon = NO_LEXICON) -> None:
         self._synonyms = dict(lexicon.synonyms)
-        self._tokenizer = _fresh_tokenizer()
+        self._tokenizer = new_tokenizer()
         for word, freq, tag in lexicon.words:
             self._tokenizer.add_word(normalize(word), freq, tag)
         # Both sides of a synonym pair must segment as one word to be found.
