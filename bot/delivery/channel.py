@@ -6,7 +6,17 @@ from typing import Protocol
 
 
 class SendError(Exception):
-    """A send failed (not a friend, account offline, risk control…); the message was not delivered."""
+    """A send failed (not a friend, account offline, risk control…); the message was not delivered.
+
+    `retcode`: the platform's error code, when it gave one (OneBot 1200: a send timed out, often
+    risk control). `timeout`: the platform did not answer in time (network error, timeout); the
+    outbox counts both toward pausing the account.
+    """
+
+    def __init__(self, message: str, *, retcode: int | None = None, timeout: bool = False) -> None:
+        super().__init__(message)
+        self.retcode = retcode
+        self.timeout = timeout
 
 
 class Channel(Protocol):

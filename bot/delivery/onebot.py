@@ -18,7 +18,9 @@ class OneBotChannel:
         for bot in nonebot.get_bots().values():
             if isinstance(bot, Bot):
                 return bot
-        raise SendError("no QQ account is connected")
+        # An account problem, not the chat's: the outbox pauses the account instead of
+        # spending the messages' attempts while it is offline.
+        raise SendError("no QQ account is connected", timeout=True)
 
     async def send_private(self, user_id: str, text: str) -> str | None:
         """Private message; QQ only delivers these between friends."""
@@ -42,7 +44,12 @@ class OneBotChannel:
     async def _call(self, api: str, **params: object) -> str | None:
         try:
             result = await self._bot().call_api(api, **params)
-        except (ActionFailed, NetworkError) as exc:
-            raise SendError(f"{api} failed: {exc}") from exc
+        except ActionFailed as exc:
+            retcode = exc.info.get("retcode")
+            raise SendError(
+                f"{api} failed: {exc}", retcode=retcode if isinstance(retcode, int) else None
+            ) from exc
+        except NetworkError as exc:
+            raise SendError(f"{api} failed: {exc}", timeout=True) from exc
         message_id = result.get("message_id") if isinstance(result, dict) else None
         return str(message_id) if message_id is not None else None

@@ -1,0 +1,46 @@
+"""Delivery in chat: admins hear in private when a bot account's paced sending pauses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import nonebot
+from nonebot.adapters.onebot.v11 import Bot, Message, MessageSegment
+from nonebot.plugin import PluginMetadata
+
+from bot.runtime import get_runtime
+
+log = logging.getLogger(__name__)
+
+__plugin_meta__ = PluginMetadata(
+    name="青声发送队列",
+    description="群发（活动通知、提醒）按账号限速排队；账号疑似被风控时暂停并私聊告知管理员。",
+    usage="无需命令：发送进度见 /活动状态 编号。",
+)
+
+
+async def tell_admins(account: str, reason: str, bots: Iterable[Bot] | None = None) -> None:
+    """Tell every superuser in private chat, through the first connected QQ account that can."""
+    if bots is None:
+        bots = [bot for bot in nonebot.get_bots().values() if isinstance(bot, Bot)]
+    message = Message(MessageSegment.text(reason))
+    for bot in bots:
+        told = False
+        for admin in nonebot.get_driver().config.superusers:
+            try:
+                await bot.send_private_msg(user_id=int(admin), message=message)
+                told = True
+            except Exception:
+                log.exception("could not tell admin %s that account %s paused", admin, account)
+        if told:
+            return
+    log.error("no admin could be told that account %s paused: %s", account, reason)
+
+
+driver = nonebot.get_driver()
+
+
+@driver.on_startup
+async def _listen_for_pauses() -> None:
+    get_runtime().outbox.on_circuit_open.append(tell_admins)
