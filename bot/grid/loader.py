@@ -16,6 +16,7 @@ Everything read is merged into one grid::
         parent:                   # empty for the root
         groups: ["qq:40001", 40002]   # chat groups of this org; a bare number is a QQ group
         work_group: "qq:49001"    # optional 团干部工作群
+        tags: [农村青年]           # optional labels that activities can target
     people:
       - id: zhang
         name: 张三
@@ -297,6 +298,7 @@ def _to_org(record: Record, chats: dict[ChatRef, Record]) -> Org | None:
         parent=record.text("parent") or None,
         groups=tuple(groups),
         work_group=work_group,
+        tags=tuple(dict.fromkeys(record.items("tags"))),
     )
 
 

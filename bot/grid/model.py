@@ -64,6 +64,8 @@ class Org:
     """Youth chat groups that belong to this org."""
     work_group: ChatRef | None = None
     """团干部工作群: where cases are posted when a private message to the assignee fails."""
+    tags: tuple[str, ...] = ()
+    """Labels for targeting activities (农村青年, 企业青年, 在校学生…)."""
 
 
 @dataclass(frozen=True, slots=True)

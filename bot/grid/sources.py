@@ -52,6 +52,7 @@ FIELD_NAMES_ZH = {
         "parent": "上级",
         "groups": "群",
         "work_group": "工作群",
+        "tags": "标签",
     },
     PEOPLE: {
         "id": "编号",
@@ -80,7 +81,7 @@ FIELD_ALIASES[PEOPLE].update(
 FIELD_ALIASES[TOPICS].update({"名称": "topic", "专长": "topic"})
 """Per section: key / column names admins may use (compared stripped and lower-cased) -> field."""
 
-LIST_FIELDS = frozenset({"groups", "orgs", "topics", "keywords"})
+LIST_FIELDS = frozenset({"groups", "orgs", "topics", "keywords", "tags"})
 REQUIRED = {ORGS: ("id", "name", "level"), PEOPLE: ("id", "name", "role"), TOPICS: ("topic",)}
 
 _LIST_SEPARATORS = re.compile(r"[\r\n|｜;；,，、]+")

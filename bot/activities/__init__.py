@@ -1,0 +1,1 @@
+"""League activities: announce, sign up, remind, check in, export."""

@@ -1,0 +1,191 @@
+"""The activity commands as text in, text out, shared by every chat surface."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.activities import texts
+from bot.activities.models import SignupStatus
+from bot.activities.service import ActivityError, ActivityService, Organiser
+from bot.activities.when import week_end
+
+_NUMBER_AND_REST = re.compile(r"#?(\d+)(?:\s+(.*))?$", re.DOTALL)
+_QUOTED_ACTIVITY = re.compile(r"【活动 #(\d+)】")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to say where: `text` in the chat; `private` (if any) to the speaker in private chat."""
+
+    text: str
+    private: str | None = None
+
+
+def activity_in_quote(text: str) -> int | None:
+    """The activity number of a quoted announcement (【活动 #12】…), if it is one."""
+    match = _QUOTED_ACTIVITY.search(text)
+    return int(match.group(1)) if match else None
+
+
+def _number(args: str, usage: str) -> tuple[int, str]:
+    match = _NUMBER_AND_REST.match(args.strip())
+    if match is None:
+        raise ActivityError(usage)
+    return int(match.group(1)), (match.group(2) or "").strip()
+
+
+class ActivityCommands:
+    """Youths: 报名 取消报名 我的报名 签到 活动 本周活动. Organisers: /活动状态 /修改活动 /取消活动 /导出."""
+
+    def __init__(self, service: ActivityService) -> None:
+        self.service = service
+
+    async def sign_up(
+        self,
+        platform: str,
+        user_id: str,
+        args: str,
+        group_id: str | None,
+        nickname: str = "",
+        quoted: int | None = None,
+    ) -> Reply:
+        """`报名 <编号>` or 报名 quoting an announcement; extra fields are asked in private."""
+        try:
+            activity_id = quoted if quoted is not None and not args.strip() else None
+            if activity_id is None:
+                activity_id, _ = _number(args, texts.SIGNUP_USAGE)
+            result = await self.service.sign_up(activity_id, platform, user_id, group_id, nickname)
+        except ActivityError as exc:
+            return Reply(str(exc))
+        activity = result.activity
+        show = self.service.show
+        if result.already:
+            status = texts.SIGNUP_STATUS[result.status]
+            if result.rank:
+                status += texts.WAITLIST_RANK.format(rank=result.rank)
+            text = texts.ALREADY_SIGNED.format(id=activity.id, title=activity.title, status=status)
+        elif result.status == SignupStatus.SIGNED.value:
+            text = texts.SIGNED.format(
+                id=activity.id,
+                title=activity.title,
+                time=show(activity.starts_at),
+                place=activity.place or "另行通知",
+            )
+        else:
+            text = texts.WAITLISTED.format(rank=result.rank, id=activity.id, title=activity.title)
+        if not result.missing:
+            return Reply(text)
+        prompt = self.service.field_prompt(activity, result.missing[0], first=True)
+        if group_id is None:
+            return Reply(f"{text}\n{prompt}")
+        return Reply(f"{text}{texts.FIELDS_BY_PRIVATE}", private=prompt)
+
+    async def cancel_signup(self, platform: str, user_id: str, args: str) -> str:
+        """`取消报名 <编号>`."""
+        try:
+            activity_id, _ = _number(args, texts.CANCEL_SIGNUP_USAGE)
+            activity = await self.service.cancel_signup(activity_id, platform, user_id)
+        except ActivityError as exc:
+            return str(exc)
+        return texts.SIGNUP_CANCELLED.format(id=activity.id, title=activity.title)
+
+    async def my_signups(self, platform: str, user_id: str, private: bool = False) -> str:
+        """`我的报名`; in private chat it also asks for a field still missing."""
+        found = await self.service.my_signups(platform, user_id)
+        if not found:
+            return texts.MY_SIGNUPS_EMPTY
+        pending = await self.service.pending_field(platform, user_id) if private else None
+        lines = [texts.MY_SIGNUPS_HEADER]
+        for activity, signup, rank in found:
+            status = texts.SIGNUP_STATUS[signup.status]
+            if rank:
+                status += texts.WAITLIST_RANK.format(rank=rank)
+            lines.append(
+                texts.MY_SIGNUP_ITEM.format(
+                    id=activity.id,
+                    title=activity.title,
+                    time=self.service.show(activity.starts_at),
+                    status=status,
+                    checked=texts.CHECKED if signup.checked_in_at else "",
+                )
+            )
+        if pending is not None:
+            lines.append(self.service.field_prompt(*pending, first=True))
+        return "\n".join(lines)
+
+    async def check_in(self, platform: str, user_id: str, args: str) -> str:
+        """`签到 <码>`."""
+        return await self.service.check_in(platform, user_id, args)
+
+    async def upcoming(self, platform: str, group_id: str | None, week: bool) -> str:
+        """`活动` / `本周活动`."""
+        service = self.service
+        until = week_end(service.clock(), service.zone) if week else None
+        found = await service.upcoming(platform, group_id, until)
+        if not found:
+            return texts.WEEK_EMPTY if week else texts.UPCOMING_EMPTY
+        lines = [texts.WEEK_HEADER if week else texts.UPCOMING_HEADER]
+        for activity, signed in found[:10]:
+            if activity.quota is None:
+                left = texts.LEFT_ANY
+            elif signed >= activity.quota:
+                left = texts.LEFT_FULL
+            else:
+                left = texts.LEFT.format(left=activity.quota - signed)
+            lines.append(
+                texts.UPCOMING_ITEM.format(
+                    id=activity.id,
+                    title=activity.title,
+                    time=service.show(activity.starts_at),
+                    place=activity.place or "另行通知",
+                    left=left,
+                )
+            )
+        lines.append(texts.UPCOMING_FOOTER)
+        return "\n".join(lines)
+
+    async def status(self, organiser: Organiser, args: str) -> str:
+        """`/活动状态 <编号>`."""
+        try:
+            activity_id, _ = _number(args, texts.STATUS_USAGE)
+            return await self.service.status_text(organiser, activity_id)
+        except ActivityError as exc:
+            return str(exc)
+
+    async def edit(self, organiser: Organiser, args: str) -> str:
+        """`/修改活动 <编号> <字段> <新内容>`."""
+        try:
+            activity_id, rest = _number(args, texts.EDIT_USAGE)
+            name, _, value = rest.partition(" ")
+            if not name:
+                raise ActivityError(texts.EDIT_USAGE)
+            return await self.service.edit(organiser, activity_id, name, value.strip())
+        except ActivityError as exc:
+            return str(exc)
+
+    async def cancel(self, organiser: Organiser, args: str) -> str:
+        """`/取消活动 <编号> [原因]`."""
+        try:
+            activity_id, reason = _number(args, texts.CANCEL_USAGE)
+            count = await self.service.cancel(organiser, activity_id, reason)
+        except ActivityError as exc:
+            return str(exc)
+        return texts.CANCELLED.format(id=activity_id, count=count)
+
+    async def export(self, organiser: Organiser, args: str, in_group: bool) -> Reply:
+        """`/导出 <编号>`: the links go privately (a group only hears that they were sent)."""
+        try:
+            activity_id, _ = _number(args, texts.EXPORT_USAGE)
+            token, count = await self.service.export(organiser, activity_id)
+        except ActivityError as exc:
+            return Reply(str(exc))
+        links = texts.EXPORTED.format(
+            id=activity_id,
+            count=count,
+            xlsx=self.service.export_url(token, "xlsx"),
+            csv=self.service.export_url(token, "csv"),
+        )
+        if in_group:
+            return Reply(texts.EXPORT_SENT_PRIVATELY, private=links)
+        return Reply(links)

@@ -1,0 +1,91 @@
+"""The sign-up sheet of one activity as XLSX and CSV files (blocking: run in an executor)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+
+from bot.activities import texts
+from bot.activities.models import Activity, Signup
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+"""What an export token looks like (secrets.token_urlsafe); anything else is never a file name."""
+SUFFIXES = ("xlsx", "csv")
+
+
+def header(activity: Activity) -> list[str]:
+    """Column titles: fixed ones, then the activity's extra fields."""
+    return [
+        "序号",
+        "状态",
+        "候补顺序",
+        "平台",
+        "账号",
+        "昵称",
+        "报名时间",
+        "签到时间",
+        *(texts.FIELD_NAMES[name] for name in activity.fields),
+    ]
+
+
+def rows(activity: Activity, signups: Sequence[Signup], zone: ZoneInfo) -> list[list[str]]:
+    """One row per sign-up (cancelled ones too, marked), in sign-up order."""
+    result = []
+    waiting = 0
+    for number, signup in enumerate(signups, 1):
+        if signup.status == "waitlisted":
+            waiting += 1
+        result.append(
+            [
+                str(number),
+                texts.SIGNUP_STATUS.get(signup.status, signup.status),
+                str(waiting) if signup.status == "waitlisted" else "",
+                signup.platform,
+                signup.user_id,
+                signup.nickname,
+                signup.signed_up_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                signup.checked_in_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+                if signup.checked_in_at
+                else "",
+                *(str(signup.answers.get(name, "")) for name in activity.fields),
+            ]
+        )
+    return result
+
+
+def write_export(
+    folder: Path, token: str, activity: Activity, signups: Sequence[Signup], zone: ZoneInfo
+) -> tuple[Path, Path]:
+    """Write `{token}.xlsx` and `{token}.csv` (UTF-8 with BOM, so Excel reads the Chinese)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = [header(activity), *rows(activity, signups, zone)]
+    xlsx = folder / f"{token}.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "报名"
+    for line in table:
+        # Text cells only: a value starting with = stays text, never a formula.
+        sheet.append(line)
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.data_type = "s"
+    book.properties.title = f"活动 #{activity.id} {activity.title}"
+    book.save(xlsx)
+    csv_path = folder / f"{token}.csv"
+    with csv_path.open("w", encoding="utf-8-sig", newline="") as file:
+        csv.writer(file).writerows(table)
+    return xlsx, csv_path
+
+
+def export_file(folder: Path, name: str) -> Path | None:
+    """The exported file `name` (`token.xlsx` / `token.csv`) if it exists and is well-formed."""
+    token, _, suffix = name.rpartition(".")
+    if suffix not in SUFFIXES or not TOKEN.fullmatch(token):
+        return None
+    path = folder / f"{token}.{suffix}"
+    return path if path.is_file() else None

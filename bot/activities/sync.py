@@ -1,0 +1,137 @@
+"""Keep the activities of `faq_data/activities/` in the database: at start and on every change."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from bot.activities.files import (
+    ACTIVITIES_SUBDIR,
+    ActivityFiles,
+    ActivitySpec,
+    is_relevant,
+    load_activity_files,
+)
+from bot.activities.models import Activity, ActivityStatus
+from bot.activities.service import ActivityError, ActivityService, Organiser
+from bot.common.issues import FileIssue
+from bot.common.watch import FolderWatcher
+from bot.grid.model import Role
+
+log = logging.getLogger(__name__)
+
+
+class ActivityFileSync:
+    """Makes each file activity once (by its id), updates it until announced, cancels it on
+    `cancelled: true`. Announced activities change only through /修改活动 (participants are told)."""
+
+    def __init__(self, service: ActivityService, faq_dir: Path, watch: bool = True) -> None:
+        self.service = service
+        self.faq_dir = faq_dir
+        self.last: ActivityFiles | None = None
+        self._watcher = (
+            FolderWatcher(
+                faq_dir / ACTIVITIES_SUBDIR,
+                self.sync,
+                is_relevant=is_relevant,
+                name="activities",
+            )
+            if watch
+            else None
+        )
+
+    async def start(self) -> None:
+        """Sync once, then watch the folder."""
+        await self.sync("启动")
+        if self._watcher is not None:
+            await self._watcher.start()
+
+    async def stop(self) -> None:
+        """Stop watching."""
+        if self._watcher is not None:
+            await self._watcher.stop()
+
+    async def sync(self, reason: str = "") -> ActivityFiles:
+        """Read the files and bring the database in line; returns what was read and found wrong."""
+        service = self.service
+        result = await asyncio.get_running_loop().run_in_executor(
+            None, load_activity_files, self.faq_dir, service.clock(), service.zone
+        )
+        for spec in result.specs:
+            try:
+                await self._apply(spec, result)
+            except ActivityError as exc:
+                result.errors.append(FileIssue(spec.file, spec.line, None, str(exc)))
+        for issue in result.errors:
+            log.warning("activity file: %s", issue)
+        log.info(
+            "activity files synced (%s): %d activities, %d errors",
+            reason,
+            len(result.specs),
+            len(result.errors),
+        )
+        self.last = result
+        return result
+
+    def _organiser(self, spec: ActivitySpec) -> Organiser:
+        person = self.service.grid.people.get(spec.organiser or "")
+        if person is None:
+            return Organiser("file", spec.file, None, (), is_admin=True)
+        return Organiser(
+            "qq",
+            person.qq or person.wecom or "",
+            person.id,
+            person.orgs,
+            is_admin=person.role is Role.ADMIN,
+        )
+
+    async def _apply(self, spec: ActivitySpec, result: ActivityFiles) -> None:
+        service = self.service
+        async with service.db.session() as session:
+            existing = await session.scalar(
+                select(Activity).where(Activity.source == spec.draft.source)
+            )
+        organiser = self._organiser(spec)
+        if existing is None:
+            if spec.cancelled:
+                return
+            if spec.draft.starts_at <= service.clock():
+                result.warnings.append(
+                    FileIssue(spec.file, spec.line, "time", "活动时间已过，未发布")
+                )
+                return
+            activity = await service.create(organiser, spec.draft)
+            await service.schedule(organiser, activity.id, spec.announce_at)
+            return
+        if existing.status == ActivityStatus.CANCELLED.value:
+            return
+        if spec.cancelled:
+            await service.cancel(replace(organiser, is_admin=True), existing.id)
+            return
+        if existing.status == ActivityStatus.ANNOUNCED.value:
+            return
+        draft = spec.draft
+        groups = service.resolve(draft.targets)
+        async with service.db.session() as session:
+            await session.execute(
+                update(Activity)
+                .where(Activity.id == existing.id, Activity.status == existing.status)
+                .values(
+                    title=draft.title,
+                    starts_at=draft.starts_at,
+                    place=draft.place,
+                    details=draft.details,
+                    quota=draft.quota,
+                    signup_deadline=draft.signup_deadline,
+                    targets=draft.targets,
+                    target_groups=[str(chat) for chat in groups],
+                    fields=draft.fields,
+                    announce_at=max(spec.announce_at or service.clock(), service.clock()),
+                )
+            )
+        if draft.starts_at != existing.starts_at:
+            await service.rearm_reminders(existing.id)
