@@ -9,7 +9,7 @@ from bot.delivery.onebot import OneBotChannel
 from bot.runtime import Runtime, get_runtime, set_runtime
 from bot.settings import Settings, get_settings
 
-PLUGINS = ("plugins.qa", "plugins.cases")
+PLUGINS = ("plugins.qa", "plugins.cases", "plugins.activities", "plugins.delivery")
 
 
 def setup(settings: Settings | None = None) -> None:
@@ -23,7 +23,13 @@ def setup(settings: Settings | None = None) -> None:
 
     @driver.on_startup
     async def _start() -> None:
-        set_runtime(await Runtime.start(settings, channels={"qq": OneBotChannel()}))
+        from bot.wechat import web as wechat
+
+        wechat_channels = wechat.channels(settings)
+        set_runtime(
+            await Runtime.start(settings, channels={"qq": OneBotChannel(), **wechat_channels})
+        )
+        wechat.start(settings, wechat_channels)
 
     @driver.on_shutdown
     async def _stop() -> None:
@@ -34,5 +40,11 @@ def setup(settings: Settings | None = None) -> None:
         from bot.web.chat import router
 
         nonebot.get_app().include_router(router)
+    from bot.wechat.web import mount as mount_wechat
+
+    mount_wechat(nonebot.get_app(), settings)
+    from bot.activities.web import export_router
+
+    nonebot.get_app().include_router(export_router(settings.data_dir))
     for plugin in PLUGINS:
         nonebot.load_plugin(plugin)

@@ -6,8 +6,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.activities.service import ActivityService
+from bot.activities.sync import ActivityFileSync
 from bot.cases.service import CaseService
 from bot.delivery.channel import Channel, PullOnlyChannel
+from bot.delivery.outbox import Outbox
 from bot.faq.service import FaqService
 from bot.grid.service import GridService
 from bot.qa.model import Incoming
@@ -28,6 +31,9 @@ class Runtime:
     grid: GridService
     qa: QaService
     cases: CaseService
+    activities: ActivityService
+    activity_files: ActivityFileSync
+    outbox: Outbox
 
     @classmethod
     async def start(
@@ -55,19 +61,39 @@ class Runtime:
         qa.handover = cases
         qa.on_feedback.append(cases.record_feedback)
         qa.orgs_of = lambda msg: _orgs_of(grid, msg)
+        outbox = Outbox(db, {"web": PullOnlyChannel("web"), **(channels or {})}, settings)
+        activities = ActivityService(db, grid, settings, outbox=outbox)
+        activity_files = ActivityFileSync(activities, settings.faq_dir, watch=settings.faq_watch)
         if timers:
             cases.start()
+            activities.start()
+            outbox.start()
         log.info(
             "runtime started: database %s, %d FAQ entries, %d orgs",
             db.dialect,
             len(faq.index),
             len(grid.grid.orgs),
         )
-        return cls(settings, db, faq, grid, qa, cases)
+        runtime = cls(
+            settings,
+            db,
+            faq,
+            grid,
+            qa,
+            cases,
+            activities=activities,
+            activity_files=activity_files,
+            outbox=outbox,
+        )
+        await activity_files.start()
+        return runtime
 
     async def stop(self) -> None:
         """Stop timers and file watching, close the database."""
         await self.cases.stop()
+        await self.activities.stop()
+        await self.activity_files.stop()
+        await self.outbox.stop()
         await self.faq.stop()
         await self.grid.stop()
         await self.db.dispose()

@@ -294,12 +294,24 @@ class CaseService:
                         log.error(
                             "case %s: work group %s failed too: %s", case.id, group, group_exc
                         )
+        platform = "qq"
+        wecom = self.channels.get("wecom")
+        if via == "failed" and wecom is not None and person.wecom:
+            # Next account of the person: 企业微信 (an app message; cadres answer with /答).
+            try:
+                message_id, via, platform = (
+                    await wecom.send_private(person.wecom, text),
+                    "wecom",
+                    "wecom",
+                )
+            except SendError as exc:
+                log.warning("case %s: 企业微信 message to %s failed: %s", case.id, person.id, exc)
         async with self.db.session() as session:
             if message_id:
                 await insert_ignore(
                     session,
                     CaseMessage,
-                    platform="qq",
+                    platform=platform,
                     message_id=message_id,
                     case_id=case.id,
                     sent_at=self.clock(),

@@ -1,10 +1,13 @@
 """Every table of 青声 on one metadata, for migrations and their tests."""
 
+from bot.activities import models as activity_models
 from bot.cases import models as case_models
+from bot.delivery import models as delivery_models
 from bot.storage.models import Base
+from bot.wechat import models as wechat_models
 
 metadata = Base.metadata
-MODEL_MODULES = (case_models,)
+MODEL_MODULES = (activity_models, case_models, delivery_models, wechat_models)
 """Modules imported only so their tables join the metadata."""
 
 __all__ = ["MODEL_MODULES", "metadata"]
