@@ -100,6 +100,8 @@ class CaseService:
         self.clock = clock
         self.calendar = BusinessCalendar.from_settings(settings)
         self._timer: asyncio.Task[None] | None = None
+        self._held_chats: set[tuple[str, str]] | None = None
+        """Chats that may have held answers (None: not read yet); spares every message a query."""
 
     @property
     def grid(self) -> Grid:
@@ -440,6 +442,10 @@ class CaseService:
                 self._log(
                     session, delivery.case_id, CaseEventKind.HELD, SYSTEM, delivery=delivery.id
                 )
+                if self._held_chats is not None:
+                    self._held_chats.add(
+                        _chat_key(delivery.platform, delivery.user_id, delivery.group_id)
+                    )
         return sent
 
     async def _mark_sent(
@@ -476,6 +482,12 @@ class CaseService:
         so nothing asked in private ever shows in a group. Where the platform can push, they are
         sent here; otherwise their texts are returned for the caller to put in its reply.
         """
+        chat = _chat_key(platform, user_id, group_id)
+        if self._held_chats is None:
+            await self.refresh_held_chats()
+        assert self._held_chats is not None
+        if chat not in self._held_chats:
+            return []
         where = [Delivery.platform == platform, Delivery.status == DeliveryStatus.HELD.value]
         where += (
             [Delivery.group_id == group_id]
@@ -488,6 +500,7 @@ class CaseService:
             held = (
                 await session.scalars(select(Delivery).where(*where).order_by(Delivery.id))
             ).all()
+        self._held_chats.discard(chat)
         texts_out: list[str] = []
         for delivery in held:
             if push:
@@ -497,6 +510,16 @@ class CaseService:
                 if await self._mark_sent(session, delivery, None):
                     texts_out.append(delivery.text)
         return texts_out
+
+    async def refresh_held_chats(self) -> None:
+        """Re-read which chats have held answers (other processes may have held some too)."""
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(Delivery.platform, Delivery.user_id, Delivery.group_id)
+                .where(Delivery.status == DeliveryStatus.HELD.value)
+                .distinct()
+            )
+            self._held_chats = {_chat_key(*row) for row in rows.all()}
 
     async def claim(self, case_id: int, actor: Actor) -> None:
         """Take a case (a cadre of its org or above, or an admin)."""
@@ -642,6 +665,7 @@ class CaseService:
 
     async def tick(self) -> tuple[int, int]:
         """Send due reminders and escalate overdue cases; returns (reminded, escalated)."""
+        await self.refresh_held_chats()
         now = self.clock()
         reminded = escalated = 0
         async with self.db.session() as session:
@@ -821,6 +845,11 @@ class CaseService:
                     )
                 ).all()
             )
+
+
+def _chat_key(platform: str, user_id: str, group_id: str | None) -> tuple[str, str]:
+    """Where held answers are released: the group, or the private chat with the youth."""
+    return (platform, f"g{group_id}" if group_id else f"u{user_id}")
 
 
 def _short(text: str, limit: int = 30) -> str:

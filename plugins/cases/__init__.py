@@ -1,11 +1,12 @@
-"""Cases in chat: cadres answer by quoting a notification or with /答, and manage their to-dos;
-youths get held answers the next time they talk to the bot."""
+"""Cases in chat: cadres answer by quoting a notification or with /答, and manage their to-dos.
+
+(Held answers reach youths through the Q&A plugin's handler, the next time they talk to the bot.)"""
 
 from __future__ import annotations
 
 import nonebot
 from nonebot import on_command, on_message
-from nonebot.adapters.onebot.v11 import GroupMessageEvent, Message, MessageEvent
+from nonebot.adapters.onebot.v11 import Message, MessageEvent
 from nonebot.matcher import Matcher
 from nonebot.params import CommandArg, RawCommand
 from nonebot.plugin import PluginMetadata
@@ -46,7 +47,6 @@ async def _quotes_a_case(event: MessageEvent) -> bool:
 
 answer_by_quote = on_message(rule=Rule(_quotes_a_case), priority=10, block=True)
 command = on_command(COMMANDS[0], aliases={*COMMANDS[1:], *ALIASES}, priority=5, block=True)
-release = on_message(priority=60, block=False)
 
 
 @answer_by_quote.handle()
@@ -71,12 +71,3 @@ async def handle_command(
     commands = CaseCommands(get_runtime().cases)
     text = await commands.run(actor_of(event), name, arg.extract_plain_text())
     await matcher.finish(render_text(event, text))
-
-
-@release.handle()
-async def handle_release(event: MessageEvent) -> None:
-    """Deliver answers held for this chat, now that someone talks to the bot here."""
-    if not event.to_me:
-        return
-    group_id = str(event.group_id) if isinstance(event, GroupMessageEvent) else None
-    await get_runtime().cases.release_held(PLATFORM, str(event.user_id), group_id)

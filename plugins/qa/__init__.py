@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 
 import nonebot
-from nonebot import on_command, on_fullmatch, on_message
+from nonebot import on_command, on_message
 from nonebot.adapters import Message as BaseMessage
 from nonebot.adapters.onebot.v11 import (
     Bot,
@@ -16,8 +16,7 @@ from nonebot.adapters.onebot.v11 import (
     MessageSegment,
 )
 from nonebot.adapters.onebot.v11.permission import GROUP_ADMIN, GROUP_OWNER
-from nonebot.matcher import Matcher
-from nonebot.params import CommandArg
+from nonebot.params import CommandArg, RawCommand
 from nonebot.permission import SUPERUSER
 from nonebot.plugin import PluginMetadata
 
@@ -36,11 +35,11 @@ __plugin_meta__ = PluginMetadata(
 log = logging.getLogger(__name__)
 PLATFORM = "qq"
 
-reload_cmd = on_command("重载", priority=5, block=True)
-auto_ask_cmd = on_command("自动答疑", priority=5, block=True)
-my_questions_cmd = on_command("我的问题", aliases={"我的提问"}, priority=5, block=True)
-my_questions_word = on_fullmatch(("我的问题", "我的提问"), priority=5, block=True)
+# Few matchers on purpose: NoneBot checks every matcher for every message, and that check
+# costs more than answering from the FAQ.
+command = on_command("重载", aliases={"自动答疑", "我的问题", "我的提问"}, priority=5, block=True)
 question = on_message(priority=50, block=False)
+MY_QUESTIONS = ("我的问题", "我的提问")
 GROUP_MANAGER = SUPERUSER | GROUP_ADMIN | GROUP_OWNER
 
 
@@ -92,58 +91,72 @@ def render(event: MessageEvent, reply: Reply) -> Message:
 
 @question.handle()
 async def handle_question(bot: Bot, event: MessageEvent) -> None:
-    """Answer, offer choices, take feedback, or record the question for a person."""
+    """Answer, offer choices, take feedback, or record the question for a person; then hand
+    over answers from people that waited for this chat."""
     runtime = get_runtime()
     if str(event.user_id) in (bot.self_id, *runtime.settings.ignored_users):
         return
-    reply = await runtime.qa.handle(to_incoming(event))
-    if reply is None:
-        return
-    result = await bot.send(event, render(event, reply))
-    message_id = result.get("message_id") if isinstance(result, dict) else None
-    if message_id is not None:
-        await runtime.qa.remember_sent(PLATFORM, str(message_id), reply)
+    incoming = to_incoming(event)
+    if incoming.text in MY_QUESTIONS:
+        await bot.send(event, render_text(event, await my_questions(event)))
+    else:
+        reply = await runtime.qa.handle(incoming)
+        if reply is not None:
+            result = await bot.send(event, render(event, reply))
+            message_id = result.get("message_id") if isinstance(result, dict) else None
+            if message_id is not None:
+                await runtime.qa.remember_sent(PLATFORM, str(message_id), reply)
+    if event.to_me:
+        await runtime.cases.release_held(PLATFORM, incoming.user_id, incoming.group_id)
 
 
-@my_questions_cmd.handle()
-@my_questions_word.handle()
-async def handle_my_questions(matcher: Matcher, event: MessageEvent) -> None:
-    """List the youth's latest questions and their status; in a group, only that group's."""
+async def my_questions(event: MessageEvent) -> str:
+    """The youth's latest questions and their status; in a group, only that group's."""
     runtime = get_runtime()
     group_id = str(event.group_id) if isinstance(event, GroupMessageEvent) else None
     questions = await runtime.qa.recent_questions(PLATFORM, str(event.user_id), group_id)
     cases = await runtime.cases.cases_of_questions([q.id for q in questions])
-    text = qa_texts.my_questions(
+    return qa_texts.my_questions(
         [
             (q.text, qa_texts.question_status(q.outcome, *cases.get(q.id, (None, None))))
             for q in questions
         ]
     )
-    await matcher.finish(render_text(event, text))
 
 
-@reload_cmd.handle()
-async def handle_reload(bot: Bot, event: MessageEvent) -> None:
+@command.handle()
+async def handle_command(
+    bot: Bot, event: MessageEvent, raw: str = RawCommand(), arg: Message = CommandArg()
+) -> None:
+    """/重载 (superusers), /自动答疑 开|关 (group admins), /我的问题."""
+    name = raw.lstrip("/")
+    if name in MY_QUESTIONS:
+        await command.finish(render_text(event, await my_questions(event)))
+    if name == "重载":
+        text = await _reload(bot, event)
+    else:
+        text = await _auto_ask(bot, event, arg.extract_plain_text().strip())
+    await command.finish(say(text))
+
+
+async def _reload(bot: Bot, event: MessageEvent) -> str:
     """Reload faq_data now and say how it went."""
     if not await SUPERUSER(bot, event):
-        await reload_cmd.finish(say(texts.NOT_ADMIN))
-    report = await get_runtime().faq.reload(reason="/重载")
-    await reload_cmd.finish(say(texts.reload_report(report)))
+        return texts.NOT_ADMIN
+    return texts.reload_report(await get_runtime().faq.reload(reason="/重载"))
 
 
-@auto_ask_cmd.handle()
-async def handle_auto_ask(bot: Bot, event: MessageEvent, arg: Message = CommandArg()) -> None:
+async def _auto_ask(bot: Bot, event: MessageEvent, choice: str) -> str:
     """Switch auto-ask (every message is a question) for this group."""
     if not isinstance(event, GroupMessageEvent):
-        await auto_ask_cmd.finish(say(texts.GROUP_ONLY))
+        return texts.GROUP_ONLY
     if not await GROUP_MANAGER(bot, event):
-        await auto_ask_cmd.finish(say(texts.NOT_GROUP_ADMIN))
-    choice = arg.extract_plain_text().strip()
+        return texts.NOT_GROUP_ADMIN
     if choice not in ("开", "关", "on", "off"):
-        await auto_ask_cmd.finish(say(texts.AUTO_ASK_USAGE))
+        return texts.AUTO_ASK_USAGE
     enabled = choice in ("开", "on")
     await get_runtime().qa.set_auto_ask(PLATFORM, str(event.group_id), enabled)
-    await auto_ask_cmd.finish(say(texts.AUTO_ASK_ON if enabled else texts.AUTO_ASK_OFF))
+    return texts.AUTO_ASK_ON if enabled else texts.AUTO_ASK_OFF
 
 
 async def notify_admins(report: ReloadReport, bots: Iterable[Bot] | None = None) -> None:
