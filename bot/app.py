@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import nonebot
 from nonebot.adapters.onebot.v11 import Adapter as OneBotV11Adapter
 
@@ -30,6 +32,11 @@ def setup(settings: Settings | None = None) -> None:
             await Runtime.start(settings, channels={"qq": OneBotChannel(), **wechat_channels})
         )
         wechat.start(settings, wechat_channels)
+        # Millions of long-lived objects (jieba's dictionary, pinyin tables, the FAQ index) made
+        # each full garbage collection stall every chat for ~0.3 s. Freezing what start-up built
+        # keeps the collector to what is new; the objects still go when nothing refers to them.
+        gc.collect()
+        gc.freeze()
 
     @driver.on_shutdown
     async def _stop() -> None:

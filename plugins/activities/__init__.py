@@ -104,14 +104,19 @@ async def _is_youth_command(event: MessageEvent) -> bool:
     return _youth_command(event) is not None
 
 
+async def _for_activities(event: MessageEvent) -> bool:
+    return await _is_youth_command(event) or await _answers_a_field(event)
+
+
 async def _answers_a_field(event: MessageEvent) -> bool:
     if not isinstance(event, PrivateMessageEvent) or plain_text(event.message).startswith("/"):
         return False
     return await service().pending_field(PLATFORM, str(event.user_id)) is not None
 
 
-youth = on_message(rule=Rule(_is_youth_command), priority=4, block=True)
-form = on_message(rule=Rule(_answers_a_field), priority=6, block=True)
+# One matcher for both (NoneBot checks every matcher for every message): a youth command wins
+# over the answer to a pending sign-up field.
+youth = on_message(rule=Rule(_for_activities), priority=4, block=True)
 manage = on_command("活动状态", aliases={"修改活动", "取消活动", "导出"}, priority=5, block=True)
 publish = on_command("发布活动", aliases={"新建活动"}, priority=5, block=True)
 
@@ -127,9 +132,11 @@ async def _tell_privately(bot: Bot, user_id: int, text: str) -> bool:
 
 @youth.handle()
 async def handle_youth(bot: Bot, event: MessageEvent) -> None:
-    """报名 取消报名 我的报名 签到 活动 本周活动."""
+    """报名 取消报名 我的报名 签到 活动 本周活动, or a private answer to a sign-up field."""
     found = _youth_command(event)
-    assert found is not None  # the rule checked it
+    if found is None:
+        await _answer_field(event)
+        return
     word, args = found
     commands = ActivityCommands(service())
     user = str(event.user_id)
@@ -157,12 +164,11 @@ async def handle_youth(bot: Bot, event: MessageEvent) -> None:
     await youth.finish(render_text(event, text))
 
 
-@form.handle()
-async def handle_form(event: PrivateMessageEvent) -> None:
+async def _answer_field(event: MessageEvent) -> None:
     """A private answer to a field the organiser asked for (name, phone, school)."""
     text = await service().answer_field(PLATFORM, str(event.user_id), plain_text(event.message))
     if text is not None:
-        await form.finish(say(text))
+        await youth.finish(say(text))
 
 
 @manage.handle()

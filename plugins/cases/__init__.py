@@ -42,10 +42,13 @@ async def _quoted_case(event: MessageEvent) -> int | None:
 
 
 async def _quotes_a_case(event: MessageEvent) -> bool:
+    # A command that quotes a notification is the command's (same priority, never both).
+    if event.reply is None or plain_text(event.message).startswith("/"):
+        return False
     return actor_of(event).is_staff and await _quoted_case(event) is not None
 
 
-answer_by_quote = on_message(rule=Rule(_quotes_a_case), priority=10, block=True)
+answer_by_quote = on_message(rule=Rule(_quotes_a_case), priority=5, block=True)
 command = on_command(COMMANDS[0], aliases={*COMMANDS[1:], *ALIASES}, priority=5, block=True)
 
 
