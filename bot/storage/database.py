@@ -51,11 +51,6 @@ class Database:
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        if self.dialect == "sqlite":
-            # SQLite has one writer at a time, and a blocked writer sleeps in growing steps
-            # (up to 100 ms) before it retries: at 30 messages a second that turned into
-            # seconds of latency. One connection makes statements queue in order instead.
-            engine_options = {"pool_size": 1, "max_overflow": 0, **engine_options}
         self.engine: AsyncEngine = create_async_engine(
             url, pool_pre_ping=self.dialect != "sqlite", **engine_options
         )
