@@ -9,7 +9,6 @@ group its announcement once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import secrets
@@ -31,6 +30,7 @@ from bot.activities.models import (
     SignupStatus,
 )
 from bot.activities.when import parse_local, show
+from bot.common.periodic import Periodic
 from bot.grid.model import ChatRef, Grid
 from bot.grid.service import GridService
 from bot.safety.masking import mask_user
@@ -137,7 +137,9 @@ class ActivityService:
         self.outbox = outbox
         self.clock = clock
         self.zone = ZoneInfo(settings.timezone)
-        self._timer: asyncio.Task[None] | None = None
+        self._timers = Periodic(
+            "activity timers", self.tick, lambda: self.settings.activity_tick_seconds
+        )
 
     @property
     def grid(self) -> Grid:
@@ -972,27 +974,13 @@ class ActivityService:
         log.info("activity %s: %s h reminder to %d", activity.id, hours, len(people))
         return len(people)
 
-    async def run_timers(self) -> None:
-        """Tick forever (every ACTIVITY_TICK_SECONDS); a failing tick is logged and retried."""
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("activity timers failed")
-            await asyncio.sleep(self.settings.activity_tick_seconds)
-
     def start(self) -> None:
         """Start the timer loop in the background."""
-        if self._timer is None:
-            self._timer = asyncio.create_task(self.run_timers(), name="activity-timers")
+        self._timers.start()
 
     async def stop(self) -> None:
         """Stop the timer loop; timers stay in the database for the next start."""
-        timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timer
+        await self._timers.stop()
 
 
 def parse_quota(text: str) -> int | None:

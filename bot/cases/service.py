@@ -7,7 +7,6 @@ bot processes sharing one PostgreSQL never act twice on the same case or timer.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from bot.cases.models import (
 )
 from bot.cases.routing import Route, escalation_target, levels_from, route
 from bot.cases.sla import BusinessCalendar
+from bot.common.periodic import Periodic
 from bot.delivery.channel import Channel, SendError
 from bot.faq.service import FaqService
 from bot.grid.model import Grid, Person
@@ -99,7 +99,7 @@ class CaseService:
         self.channels = dict(channels)
         self.clock = clock
         self.calendar = BusinessCalendar.from_settings(settings)
-        self._timer: asyncio.Task[None] | None = None
+        self._timers = Periodic("case timers", self.tick, lambda: self.settings.case_tick_seconds)
         self._held_chats: set[tuple[str, str]] | None = None
         """Chats that may have held answers (None: not read yet); spares every message a query."""
 
@@ -799,27 +799,13 @@ class CaseService:
             )
         return "\n".join(lines[-8:])
 
-    async def run_timers(self) -> None:
-        """Tick forever (every CASE_TICK_SECONDS); a failing tick is logged and retried."""
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("case timers failed")
-            await asyncio.sleep(self.settings.case_tick_seconds)
-
     def start(self) -> None:
         """Start the timer loop in the background."""
-        if self._timer is None:
-            self._timer = asyncio.create_task(self.run_timers(), name="case-timers")
+        self._timers.start()
 
     async def stop(self) -> None:
         """Stop the timer loop; timers stay in the database for the next start."""
-        timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timer
+        await self._timers.stop()
 
     # ---- the log ---------------------------------------------------------------------------
 
