@@ -70,12 +70,12 @@ class CaseCommands:
     async def _todo(self, actor: Actor, _args: str) -> str:
         cases = await self.cases.todo(actor)
         if not cases:
-            return texts.TODO_EMPTY
-        lines = [texts.TODO_HEADER.format(count=len(cases))]
+            return texts.TASKS_EMPTY
+        lines = [texts.TASKS_HEADER.format(count=len(cases))]
         for case in cases[:20]:
             due = self.cases.local_time(case.due_at) if case.due_at else "尽快"
             lines.append(
-                texts.TODO_ITEM.format(
+                texts.TASKS_ITEM.format(
                     case=case.id, question=case.text[:30], status=texts.STATUS[case.status], due=due
                 )
             )

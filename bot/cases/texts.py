@@ -36,9 +36,9 @@ CLAIMED = "已认领 #{case}。"
 REASSIGNED = "已把 #{case} 转给 {name}。"
 CLOSED = "已关闭 #{case}。"
 LEARNED = "已把 #{case} 加入问答库（编号 {entry}），标记为待审核，请管理员确认后去掉“待审核”标签。"
-TODO_EMPTY = "你现在没有待处理的问题。"
-TODO_HEADER = "你的待办（{count} 个）："
-TODO_ITEM = "#{case} {question}（{status}，{due}前）"
+TASKS_EMPTY = "你现在没有待处理的问题。"
+TASKS_HEADER = "你的待办（{count} 个）："
+TASKS_ITEM = "#{case} {question}（{status}，{due}前）"
 
 # Refusals and usage
 NOT_CADRE = "这个命令只有团干部可以使用。"

@@ -189,9 +189,9 @@ async def test_answer_command_todo_and_learn(app: App, runtime: Runtime) -> None
         ctx.should_call_send(
             todo,
             say(
-                texts.TODO_HEADER.format(count=1)
+                texts.TASKS_HEADER.format(count=1)
                 + "\n"
-                + texts.TODO_ITEM.format(case=1, question=QUESTION, status="处理中", due=due)
+                + texts.TASKS_ITEM.format(case=1, question=QUESTION, status="处理中", due=due)
             ),
             result=None,
         )
@@ -205,7 +205,7 @@ async def test_answer_command_todo_and_learn(app: App, runtime: Runtime) -> None
         ctx.should_call_send(command, say(sent(1, 1)), result=None)
         empty = private_message("/待办", user_id=STREET_A)
         ctx.receive_event(bot, empty)
-        ctx.should_call_send(empty, say(texts.TODO_EMPTY), result=None)
+        ctx.should_call_send(empty, say(texts.TASKS_EMPTY), result=None)
         learn = private_message("/入库 1", user_id=STREET_A)
         ctx.receive_event(bot, learn)
         ctx.should_call_send(
@@ -238,12 +238,12 @@ async def test_claim_reassign_and_close(app: App, runtime: Runtime) -> None:
         ctx.receive_event(bot, todo_b)
         ctx.should_call_send(
             todo_b,
-            TextWith(texts.TODO_HEADER.format(count=1), f"#1 {QUESTION}（处理中"),
+            TextWith(texts.TASKS_HEADER.format(count=1), f"#1 {QUESTION}（处理中"),
             result=None,
         )
         todo_a = private_message("/待办", user_id=STREET_A)
         ctx.receive_event(bot, todo_a)
-        ctx.should_call_send(todo_a, say(texts.TODO_EMPTY), result=None)
+        ctx.should_call_send(todo_a, say(texts.TASKS_EMPTY), result=None)
         move = private_message("/转 1 区里甲", user_id=STREET_B)
         ctx.receive_event(bot, move)
         ctx.should_call_api(
