@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.common.issues import FileIssue
-from bot.common.watch import WATCH_RETRY_S, FolderWatcher
+from bot.common.live import LiveFiles
 from bot.faq.index import FaqIndex
 from bot.faq.loader import LoadResult, is_relevant, load_faq_dir
 from bot.faq.model import FaqEntry, Match
@@ -54,19 +54,16 @@ ReloadListener = Callable[[ReloadReport], Awaitable[None]]
 """Called after every reload with its report (e.g. to tell admins in chat)."""
 
 
-class FaqService:
+class FaqService(LiveFiles[ReloadReport]):
     """Holds the FAQ index being served and keeps it in step with the files in `faq_dir`."""
+
+    name = "faq"
 
     def __init__(self, faq_dir: Path, *, watch: bool = True, debounce_s: float = 0.5) -> None:
         """`debounce_s`: quiet time after the last file change before a reload starts."""
-        self._faq_dir = faq_dir.resolve()
-        self._watch_enabled = watch
-        self._debounce_s = debounce_s
+        super().__init__(faq_dir, watch_files=watch, debounce_s=debounce_s)
+        self._faq_dir = self._folder
         self._index: FaqIndex | None = None
-        self._last_report: ReloadReport | None = None
-        self._lock = asyncio.Lock()
-        self._listeners: list[ReloadListener] = []
-        self._watcher: FolderWatcher | None = None
 
     @property
     def index(self) -> FaqIndex:
@@ -74,11 +71,6 @@ class FaqService:
         if self._index is None:
             raise RuntimeError("FAQ index not loaded yet: await FaqService.start() first")
         return self._index
-
-    @property
-    def last_report(self) -> ReloadReport | None:
-        """The report of the latest (re)load, if any."""
-        return self._last_report
 
     def search(self, query: str, k: int = 5) -> list[Match]:
         """The `k` best matches for `query` in the current index (none before the first load)."""
@@ -90,51 +82,11 @@ class FaqService:
         index = self._index
         return index.entries.get(entry_id) if index is not None else None
 
-    def add_listener(self, listener: ReloadListener) -> None:
-        """Call `listener` with the report of every reload from now on."""
-        self._listeners.append(listener)
+    def _is_relevant(self, path: Path) -> bool:
+        return is_relevant(self._faq_dir, path)
 
-    async def start(self) -> ReloadReport:
-        """Start watching (if enabled), then load the folder; returns the first load's report.
-
-        The watcher starts first so that a change made during the first load is not missed.
-        """
-        if self._watcher is not None:
-            raise RuntimeError("FaqService already started")
-        if self._watch_enabled:
-            self._watcher = FolderWatcher(
-                self._faq_dir,
-                self.reload,
-                is_relevant=lambda path: is_relevant(self._faq_dir, path),
-                name="faq",
-                debounce_s=self._debounce_s,
-                retry_s=WATCH_RETRY_S,
-            )
-            await self._watcher.start()
-        return await self.reload("启动")
-
-    async def stop(self) -> None:
-        """Stop watching files. The current index keeps serving searches."""
-        watcher, self._watcher = self._watcher, None
-        if watcher is not None:
-            await watcher.stop()
-
-    async def reload(self, reason: str = "") -> ReloadReport:
-        """Load the folder and, if the policy allows, swap in a new index; tell the listeners.
-
-        Concurrent calls run one after another. Never raises for bad files or failed builds:
-        problems are in the report.
-        """
-        async with self._lock:
-            report = await self._reload(reason)
-            self._last_report = report
+    def _log_report(self, report: ReloadReport) -> None:
         _log_report(report)
-        for listener in list(self._listeners):
-            try:
-                await listener(report)
-            except Exception:
-                logger.exception("FAQ reload listener %r failed", listener)
-        return report
 
     async def _reload(self, reason: str) -> ReloadReport:
         started = time.perf_counter()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.common.issues import FileIssue
-from bot.common.watch import WATCH_RETRY_S, FolderWatcher
+from bot.common.live import LiveFiles
 from bot.grid.loader import GridLoadResult, is_relevant, load_grid_dir
 from bot.grid.model import Grid
 
@@ -56,75 +56,27 @@ GridReloadListener = Callable[[GridReloadReport], Awaitable[None]]
 """Called after every reload with its report (e.g. to tell admins in chat)."""
 
 
-class GridService:
+class GridService(LiveFiles[GridReloadReport]):
     """Holds the grid being served and keeps it in step with the files in `faq_dir/grid/`."""
+
+    name = "grid"
 
     def __init__(self, faq_dir: Path, *, watch: bool = True, debounce_s: float = 0.5) -> None:
         """`debounce_s`: quiet time after the last file change before a reload starts."""
-        self._faq_dir = faq_dir.resolve()
-        self._watch_enabled = watch
-        self._debounce_s = debounce_s
+        super().__init__(faq_dir, watch_files=watch, debounce_s=debounce_s)
+        self._faq_dir = self._folder
         self._grid: Grid | None = None
-        self._last_report: GridReloadReport | None = None
-        self._lock = asyncio.Lock()
-        self._listeners: list[GridReloadListener] = []
-        self._watcher: FolderWatcher | None = None
 
     @property
     def grid(self) -> Grid:
         """The grid being served (empty before the first load)."""
         return self._grid if self._grid is not None else _EMPTY
 
-    @property
-    def last_report(self) -> GridReloadReport | None:
-        """The report of the latest (re)load, if any."""
-        return self._last_report
+    def _is_relevant(self, path: Path) -> bool:
+        return is_relevant(self._faq_dir, path)
 
-    def add_listener(self, listener: GridReloadListener) -> None:
-        """Call `listener` with the report of every reload from now on."""
-        self._listeners.append(listener)
-
-    async def start(self) -> GridReloadReport:
-        """Start watching (if enabled), then load the grid; returns the first load's report.
-
-        The watcher starts first so that a change made during the first load is not missed.
-        """
-        if self._watcher is not None:
-            raise RuntimeError("GridService already started")
-        if self._watch_enabled:
-            self._watcher = FolderWatcher(
-                self._faq_dir,
-                self.reload,
-                is_relevant=lambda path: is_relevant(self._faq_dir, path),
-                name="grid",
-                debounce_s=self._debounce_s,
-                retry_s=WATCH_RETRY_S,
-            )
-            await self._watcher.start()
-        return await self.reload("启动")
-
-    async def stop(self) -> None:
-        """Stop watching files. The current grid keeps serving."""
-        watcher, self._watcher = self._watcher, None
-        if watcher is not None:
-            await watcher.stop()
-
-    async def reload(self, reason: str = "") -> GridReloadReport:
-        """Load the grid files and, if the policy allows, swap in the new grid; tell the listeners.
-
-        Concurrent calls run one after another. Never raises for bad files: problems are in the
-        report.
-        """
-        async with self._lock:
-            report = await self._reload(reason)
-            self._last_report = report
+    def _log_report(self, report: GridReloadReport) -> None:
         _log_report(report)
-        for listener in list(self._listeners):
-            try:
-                await listener(report)
-            except Exception:
-                logger.exception("grid reload listener %r failed", listener)
-        return report
 
     async def _reload(self, reason: str) -> GridReloadReport:
         started = time.perf_counter()

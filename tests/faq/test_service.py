@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.common import watch as watch_module
 from bot.faq import service as service_module
 from bot.faq.loader import LoadResult, load_faq_dir
 from bot.faq.service import FaqService, ReloadReport
@@ -222,7 +223,7 @@ async def test_watcher_reloads_after_a_change_on_disk(faq_dir: Path, write_faq: 
 async def test_watcher_survives_a_missing_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service_module, "WATCH_RETRY_S", 0.05)
+    monkeypatch.setattr(watch_module, "WATCH_RETRY_S", 0.05)
     faq_dir = tmp_path / "later"
     service = FaqService(faq_dir, debounce_s=0.05)
     reports = Reports()
