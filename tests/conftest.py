@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from nonebug import NONEBOT_INIT_KWARGS
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.delivery.onebot import OneBotChannel
 from bot.runtime import Runtime, get_runtime, set_runtime
 from bot.settings import Settings
 from bot.storage.database import Database
+from bot.storage.scratch import scratch_database
 from tests.utils import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,25 +50,9 @@ async def after_nonebot_init(after_nonebot_init: None, session_tmp: Path) -> Non
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A fresh, migrated database: a SQLite file, or a new PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{(tmp_path / 'test.db').as_posix()}")
-        await db.migrate()
+    url = PG_URL if request.param == "postgres" else None
+    async with scratch_database(url, tmp_path) as db:
         yield db
-        await db.dispose()
-        return
-    schema = f"qs_test_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = Database(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await db.migrate()
-        yield db
-    finally:
-        await db.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
 
 
 @pytest.fixture

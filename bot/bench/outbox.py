@@ -18,19 +18,16 @@ import json
 import resource
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.delivery.models import OutboxStatus
 from bot.delivery.outbox import Outbox, OutboxItem
 from bot.settings import Settings
 from bot.storage.database import Database
+from bot.storage.scratch import scratch_database
 
 
 class NullChannel:
@@ -86,36 +83,10 @@ async def _durable_floor(db: Database, groups: list[str], message: str) -> float
     return elapsed
 
 
-@asynccontextmanager
-async def _scratch_database(database_url: str | None, tmp: Path) -> AsyncIterator[Database]:
-    """A migrated, empty database: a new SQLite file, or a PostgreSQL schema dropped afterwards."""
-    if database_url is None:
-        db = Database(f"sqlite+aiosqlite:///{(tmp / 'bench.db').as_posix()}")
-        await db.migrate()
-        try:
-            yield db
-        finally:
-            await db.dispose()
-        return
-    schema = f"qs_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(database_url)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = Database(database_url, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await db.migrate()
-        yield db
-    finally:
-        await db.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
-
-
 async def run(groups: int, database_url: str | None = None) -> dict[str, Any]:
     """Measure the outbox on `groups` groups; the figures as a dict."""
     with tempfile.TemporaryDirectory() as tmp:
-        async with _scratch_database(database_url, Path(tmp)) as db:
+        async with scratch_database(database_url, Path(tmp)) as db:
             return await _measure(db, groups, Path(tmp))
 
 
