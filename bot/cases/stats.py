@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.cases.models import Case, CaseStatus
-from bot.qa.model import Outcome
+from bot.qa.stats import question_stats
 from bot.storage.database import Database
-from bot.storage.models import Feedback, Question
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,31 +39,15 @@ async def report(
     until: datetime | None = None,
 ) -> Report:
     """Figures for questions asked in [since, until), in `orgs` (None: everywhere)."""
-    asked = []
+    questions = await question_stats(db, since, until, orgs)
     opened = []
     if orgs is not None:
-        asked.append(Question.org_id.in_(orgs))
         opened.append(Case.origin_org_id.in_(orgs))
     if since is not None:
-        asked.append(Question.created_at >= since)
         opened.append(Case.opened_at >= since)
     if until is not None:
-        asked.append(Question.created_at < until)
         opened.append(Case.opened_at < until)
     async with db.session() as session:
-        outcomes = dict(
-            (
-                await session.execute(
-                    select(Question.outcome, func.count()).where(*asked).group_by(Question.outcome)
-                )
-            ).all()
-        )
-        likes = await session.scalar(
-            select(func.count())
-            .select_from(Feedback)
-            .join(Question, Question.id == Feedback.question_id)
-            .where(Feedback.helpful.is_(True), *asked)
-        )
         responses = (
             await session.execute(
                 select(Case.opened_at, Case.answered_at).where(
@@ -87,10 +70,10 @@ async def report(
         )
     waits = [answered - opened_at for opened_at, answered in responses]
     return Report(
-        collected=sum(outcomes.values()),
-        by_faq=outcomes.get(Outcome.ANSWERED.value, 0) + outcomes.get(Outcome.CHOSEN.value, 0),
-        by_people=outcomes.get(Outcome.HUMAN.value, 0),
-        likes=likes or 0,
+        collected=questions.collected,
+        by_faq=questions.answered_by_faq,
+        by_people=questions.answered_by_people,
+        likes=questions.likes,
         median_first_response=statistics.median(waits) if waits else None,
         overdue_by_org=overdue,
     )

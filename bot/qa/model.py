@@ -67,7 +67,6 @@ class ReplyKind(str, Enum):
     EMPTY = "empty"
     CHOICE_INVALID = "choice_invalid"
     HANDOVER = "handover"
-    STATUS = "status"
 
 
 @dataclass(frozen=True, slots=True)

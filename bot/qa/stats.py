@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,13 +24,19 @@ class QuestionStats:
     crisis: int
     likes: int
     not_helpful: int
+    answered_by_people: int = 0
 
 
 async def question_stats(
-    db: Database, since: datetime | None = None, until: datetime | None = None
+    db: Database,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    orgs: Collection[str] | None = None,
 ) -> QuestionStats:
-    """Questions by outcome and feedback counts, optionally within [since, until)."""
+    """Questions by outcome and feedback counts, optionally within [since, until) and `orgs`."""
     where = []
+    if orgs is not None:
+        where.append(Question.org_id.in_(orgs))
     if since is not None:
         where.append(Question.created_at >= since)
     if until is not None:
@@ -61,4 +68,5 @@ async def question_stats(
         crisis=by_outcome.get(Outcome.CRISIS.value, 0),
         likes=by_feedback.get(True, 0),
         not_helpful=by_feedback.get(False, 0),
+        answered_by_people=by_outcome.get(Outcome.HUMAN.value, 0),
     )
