@@ -151,15 +151,15 @@ class BotProcess:
         while True:
             self._check_alive()
             peer = OneBotPeer(self.ws_url, self_id=self_id, token=self.token)
-            try:
-                await peer.connect(open_timeout=5)
-                return peer
-            except (OSError, asyncio.TimeoutError):
-                pass
-            except PeerRejected as e:
-                # 404 while routes are still being mounted would be transient; a 403 is not.
-                if e.status == 403:
-                    raise
+            # Refused or timed out: the bot is still starting, so retry until the deadline.
+            with contextlib.suppress(OSError, asyncio.TimeoutError):
+                try:
+                    await peer.connect(open_timeout=5)
+                    return peer
+                except PeerRejected as e:
+                    # 404 while routes are still being mounted is transient; a 403 is not.
+                    if e.status == 403:
+                        raise
             if time.monotonic() > deadline:
                 raise BotStartError(
                     f"{self.module} did not accept {self.ws_url} within {timeout:.0f} s; "

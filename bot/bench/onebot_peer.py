@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 import random
 import re
 import time
@@ -28,6 +29,8 @@ from typing import Any, NamedTuple
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+log = logging.getLogger(__name__)
 
 Segment = dict[str, Any]
 """One OneBot v11 message segment: `{"type": ..., "data": {...}}`."""
@@ -499,7 +502,7 @@ class OneBotPeer:
                 else:
                     await self._answer(call, t)
         except ConnectionClosed:
-            pass
+            log.debug("peer %s: connection closed by the bot", self.self_id)
         finally:
             self.closed.set()
 
