@@ -36,6 +36,7 @@ from bot.faq.service import FaqService
 from bot.grid.model import Grid, Person
 from bot.grid.service import GridService
 from bot.qa.model import Outcome
+from bot.qa.service import HandedOver
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.models import BotMessage, Question, utcnow
@@ -110,12 +111,17 @@ class CaseService:
 
     # ---- opening -------------------------------------------------------------------------
 
-    async def hand_over(self, question: Question, *, urgent: bool) -> str | None:
-        """Open a case for `question` (or join an open one asking the same); tell the youth."""
+    async def hand_over(self, question: Question, *, urgent: bool) -> HandedOver:
+        """Open a case for `question` (or join an open one asking the same). The youth's reply
+        names the case; the people it goes to are told after that reply is out."""
         case, merged, notify = await self._open(question, urgent)
-        for person, text in notify:
-            await self._notify(case, person, text)
-        return (texts.MERGED if merged else texts.OPENED).format(case=case.id)
+
+        async def tell_people() -> None:
+            for person, text in notify:
+                await self._notify(case, person, text)
+
+        told = (texts.MERGED if merged else texts.OPENED).format(case=case.id)
+        return HandedOver(told, tell_people if notify else None)
 
     async def _open(
         self, question: Question, urgent: bool

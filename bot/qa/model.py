@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -78,6 +79,11 @@ class Reply:
     question_id: int | None = None
     entry: FaqEntry | None = None
     choices: tuple[FaqEntry, ...] = field(default=())
+    follow_up: tuple[Callable[[], Awaitable[None]], ...] = field(
+        default=(), compare=False, repr=False
+    )
+    """Work that waits until the youth has this reply (telling cadres of a new case); run by
+    `QaService.sent`."""
 
     @property
     def remember(self) -> bool:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,13 +28,24 @@ from bot.storage.models import BotMessage, Feedback, GroupSetting, InboundMessag
 from bot.storage.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class HandedOver:
+    """A question now in a person's hands."""
+
+    told: str | None
+    """What to tell the youth (None: the default)."""
+    then: Callable[[], Awaitable[None]] | None = None
+    """What waits until the youth has been told (notifying the people)."""
 
 
 class Handover(Protocol):
     """Where questions go that need a person (cases)."""
 
-    async def hand_over(self, question: Question, *, urgent: bool) -> str | None:
-        """Open or join a case for `question`; returns what to tell the youth (None: the default)."""
+    async def hand_over(self, question: Question, *, urgent: bool) -> HandedOver:
+        """Open or join a case for `question`; the people are told in `HandedOver.then`."""
         ...
 
 
@@ -97,7 +108,7 @@ class QaService:
         refusal = self._refusal(msg, text) if as_question else None
         asked = self._prepare(msg, text) if as_question and refusal is None else None
 
-        after: list[Callable[[], Awaitable[str | None]]] = []
+        after: list[Callable[[], Awaitable[HandedOver | None]]] = []
         async with self.db.session() as session:
             if not await insert_ignore(
                 session, InboundMessage, platform=msg.platform, message_id=msg.message_id
@@ -117,24 +128,29 @@ class QaService:
                 else:
                     reply = refusal
         for step in after:
-            told = await self._run_after(step)
-            if told is not None:
-                reply = replace(reply, text=told)
+            handed = await self._run_after(step)
+            if handed is not None and reply is not None:
+                if handed.told is not None:
+                    reply = replace(reply, text=handed.told)
+                if handed.then is not None:
+                    reply = replace(reply, follow_up=(*reply.follow_up, handed.then))
         return reply
 
-    async def remember_sent(self, platform: str, message_id: str, reply: Reply) -> None:
-        """Record the platform id of a sent reply so a quote of it finds its question."""
-        if not reply.remember or not message_id:
-            return
-        async with self.db.session() as session:
-            await insert_ignore(
-                session,
-                BotMessage,
-                platform=platform,
-                message_id=message_id,
-                question_id=reply.question_id,
-                sent_at=self.clock(),
-            )
+    async def sent(self, platform: str, message_id: str | None, reply: Reply) -> None:
+        """The reply went out (`message_id`: its platform id, if known): remember it, so a quote
+        of it finds its question, then run what waited for it. Call it even if sending failed."""
+        if reply.remember and message_id:
+            async with self.db.session() as session:
+                await insert_ignore(
+                    session,
+                    BotMessage,
+                    platform=platform,
+                    message_id=message_id,
+                    question_id=reply.question_id,
+                    sent_at=self.clock(),
+                )
+        for step in reply.follow_up:
+            await self._run_after(step)
 
     async def recent_questions(
         self, platform: str, user_id: str, group_id: str | None = None, limit: int = 5
@@ -251,7 +267,7 @@ class QaService:
         session: AsyncSession,
         msg: Incoming,
         asked: _Asked,
-        after: list[Callable[[], Awaitable[str | None]]],
+        after: list[Callable[[], Awaitable[HandedOver | None]]],
     ) -> Reply:
         question, matches, crisis = asked.question, asked.matches, asked.crisis
         session.add(question)
@@ -281,18 +297,18 @@ class QaService:
 
     def _hand_over(
         self, question: Question, *, urgent: bool, keep_text: bool = False
-    ) -> Callable[[], Awaitable[str | None]]:
-        async def step() -> str | None:
+    ) -> Callable[[], Awaitable[HandedOver | None]]:
+        async def step() -> HandedOver | None:
             if self.handover is None:
                 return None
-            told = await self.handover.hand_over(question, urgent=urgent)
+            handed = await self.handover.hand_over(question, urgent=urgent)
             # The crisis reply (the hotline) always stays what the youth sees.
-            return None if keep_text else told
+            return replace(handed, told=None) if keep_text else handed
 
         return step
 
     @staticmethod
-    async def _run_after(step: Callable[[], Awaitable[str | None]]) -> str | None:
+    async def _run_after(step: Callable[[], Awaitable[_T]]) -> _T | None:
         # A failing step must not lose the youth's reply: the question is already stored.
         try:
             return await step()
@@ -304,7 +320,7 @@ class QaService:
         self,
         session: AsyncSession,
         msg: Incoming,
-        after: list[Callable[[], Awaitable[str | None]]],
+        after: list[Callable[[], Awaitable[HandedOver | None]]],
     ) -> Reply | None:
         """转人工: hand the youth's latest question to a person."""
         if self.handover is None:
@@ -350,7 +366,7 @@ class QaService:
         session: AsyncSession,
         msg: Incoming,
         helpful: bool,
-        after: list[Callable[[], Awaitable[str | None]]],
+        after: list[Callable[[], Awaitable[HandedOver | None]]],
     ) -> Reply | None:
         question = await self._target(session, msg, _ANSWERED)
         if question is None:
@@ -375,8 +391,8 @@ class QaService:
     @staticmethod
     def _feedback_step(
         hook: FeedbackHook, question: Question, helpful: bool
-    ) -> Callable[[], Awaitable[str | None]]:
-        async def step() -> str | None:
+    ) -> Callable[[], Awaitable[HandedOver | None]]:
+        async def step() -> HandedOver | None:
             await hook(question, helpful)
             return None
 

@@ -113,7 +113,7 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
     if reply is None:
         return ChatResponse(text=None, kind=None, message_id=None, later=held)
     message_id = uuid.uuid4().hex
-    await runtime.qa.remember_sent(PLATFORM, message_id, reply)
+    await runtime.qa.sent(PLATFORM, message_id, reply)
     return ChatResponse(text=reply.text, kind=reply.kind.value, message_id=message_id, later=held)
 
 

@@ -267,6 +267,8 @@ class OaCallback:
                 )
                 if reply is not None:
                     out.append(reply.text)
+                    # Passive replies have no id to remember; cadres are told of a case now.
+                    await runtime.qa.sent(PLATFORM, None, reply)
         else:
             out.append(texts.TEXT_ONLY)
         # Answers from people that waited for this youth: by CS now the window is open, or here.

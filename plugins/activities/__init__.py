@@ -7,18 +7,17 @@ import logging
 import re
 
 import nonebot
-from nonebot import on_command, on_message
+from nonebot import on_message
 from nonebot.adapters.onebot.v11 import (
     ActionFailed,
     Bot,
     GroupMessageEvent,
-    Message,
     MessageEvent,
     NetworkError,
     PrivateMessageEvent,
 )
 from nonebot.matcher import Matcher
-from nonebot.params import ArgPlainText, CommandArg, RawCommand
+from nonebot.params import ArgPlainText
 from nonebot.plugin import PluginMetadata
 from nonebot.rule import Rule
 from nonebot.typing import T_State
@@ -35,7 +34,7 @@ from bot.activities.service import (
 from bot.activities.when import parse_local
 from bot.grid.model import Role
 from bot.runtime import get_runtime
-from plugins.qa import PLATFORM, plain_text, render_text, say
+from plugins.qa import PLATFORM, Commands, plain_text, render_text, say
 
 __plugin_meta__ = PluginMetadata(
     name="青声活动",
@@ -100,12 +99,16 @@ def _youth_command(event: MessageEvent) -> tuple[str, str] | None:
     return None
 
 
-async def _is_youth_command(event: MessageEvent) -> bool:
-    return _youth_command(event) is not None
-
-
 async def _for_activities(event: MessageEvent) -> bool:
-    return await _is_youth_command(event) or await _answers_a_field(event)
+    return (
+        _youth_command(event) is not None
+        or MANAGE.parse(event.message) is not None
+        or await _answers_a_field(event)
+    )
+
+
+async def _is_publish(event: MessageEvent) -> bool:
+    return PUBLISH.parse(event.message) is not None
 
 
 async def _answers_a_field(event: MessageEvent) -> bool:
@@ -114,11 +117,12 @@ async def _answers_a_field(event: MessageEvent) -> bool:
     return await service().pending_field(PLATFORM, str(event.user_id)) is not None
 
 
-# One matcher for both (NoneBot checks every matcher for every message): a youth command wins
-# over the answer to a pending sign-up field.
-youth = on_message(rule=Rule(_for_activities), priority=4, block=True)
-manage = on_command("活动状态", aliases={"修改活动", "取消活动", "导出"}, priority=5, block=True)
-publish = on_command("发布活动", aliases={"新建活动"}, priority=5, block=True)
+MANAGE = Commands("活动状态", "修改活动", "取消活动", "导出")
+PUBLISH = Commands("发布活动", "新建活动")
+# One matcher with one cheap rule for all but the guided dialogue (see `plugins.qa.Commands`):
+# a youth command wins over the answer to a pending sign-up field.
+activities = on_message(rule=Rule(_for_activities), priority=4, block=True)
+publish = on_message(rule=Rule(_is_publish), priority=4, block=True)
 
 
 async def _tell_privately(bot: Bot, user_id: int, text: str) -> bool:
@@ -130,11 +134,15 @@ async def _tell_privately(bot: Bot, user_id: int, text: str) -> bool:
     return True
 
 
-@youth.handle()
-async def handle_youth(bot: Bot, event: MessageEvent) -> None:
-    """报名 取消报名 我的报名 签到 活动 本周活动, or a private answer to a sign-up field."""
+@activities.handle()
+async def handle_activities(bot: Bot, event: MessageEvent) -> None:
+    """报名 取消报名 我的报名 签到 活动 本周活动; /活动状态 /修改活动 /取消活动 /导出; or a private
+    answer to a sign-up field."""
     found = _youth_command(event)
     if found is None:
+        managed = MANAGE.parse(event.message)
+        if managed is not None:
+            await activities.finish(render_text(event, await _manage(bot, event, *managed)))
         await _answer_field(event)
         return
     word, args = found
@@ -161,39 +169,30 @@ async def handle_youth(bot: Bot, event: MessageEvent) -> None:
         text = await commands.check_in(PLATFORM, user, args)
     else:
         text = await commands.upcoming(PLATFORM, group_id, week=word == "本周活动")
-    await youth.finish(render_text(event, text))
+    await activities.finish(render_text(event, text))
 
 
 async def _answer_field(event: MessageEvent) -> None:
     """A private answer to a field the organiser asked for (name, phone, school)."""
     text = await service().answer_field(PLATFORM, str(event.user_id), plain_text(event.message))
     if text is not None:
-        await youth.finish(say(text))
+        await activities.finish(say(text))
 
 
-@manage.handle()
-async def handle_manage(
-    bot: Bot, event: MessageEvent, raw: str = RawCommand(), arg: Message = CommandArg()
-) -> None:
+async def _manage(bot: Bot, event: MessageEvent, name: str, args: str) -> str:
     """/活动状态 /修改活动 /取消活动 /导出."""
-    name = raw.lstrip("/")
     commands = ActivityCommands(service())
     organiser = organiser_of(event)
-    args = arg.extract_plain_text()
     if name == "活动状态":
-        text = await commands.status(organiser, args)
-    elif name == "修改活动":
-        text = await commands.edit(organiser, args)
-    elif name == "取消活动":
-        text = await commands.cancel(organiser, args)
-    else:
-        reply = await commands.export(
-            organiser, args, in_group=isinstance(event, GroupMessageEvent)
-        )
-        if reply.private:
-            await _tell_privately(bot, event.user_id, reply.private)
-        text = reply.text
-    await manage.finish(render_text(event, text))
+        return await commands.status(organiser, args)
+    if name == "修改活动":
+        return await commands.edit(organiser, args)
+    if name == "取消活动":
+        return await commands.cancel(organiser, args)
+    reply = await commands.export(organiser, args, in_group=isinstance(event, GroupMessageEvent))
+    if reply.private:
+        await _tell_privately(bot, event.user_id, reply.private)
+    return reply.text
 
 
 # ---- /发布活动: a guided dialogue --------------------------------------------------------------

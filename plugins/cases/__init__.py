@@ -5,17 +5,15 @@
 from __future__ import annotations
 
 import nonebot
-from nonebot import on_command, on_message
-from nonebot.adapters.onebot.v11 import Message, MessageEvent
-from nonebot.matcher import Matcher
-from nonebot.params import CommandArg, RawCommand
+from nonebot import on_message
+from nonebot.adapters.onebot.v11 import MessageEvent
 from nonebot.plugin import PluginMetadata
 from nonebot.rule import Rule
 
 from bot.cases.commands import ALIASES, COMMANDS, CaseCommands
 from bot.cases.service import Actor
 from bot.runtime import get_runtime
-from plugins.qa import PLATFORM, plain_text, render_text
+from plugins.qa import PLATFORM, Commands, plain_text, render_text
 
 __plugin_meta__ = PluginMetadata(
     name="青声工单",
@@ -42,35 +40,31 @@ async def _quoted_case(event: MessageEvent) -> int | None:
 
 
 async def _quotes_a_case(event: MessageEvent) -> bool:
-    # A command that quotes a notification is the command's (same priority, never both).
+    # Text that starts with / is a command (or a mistyped one), never an answer.
     if event.reply is None or plain_text(event.message).startswith("/"):
         return False
     return actor_of(event).is_staff and await _quoted_case(event) is not None
 
 
-answer_by_quote = on_message(rule=Rule(_quotes_a_case), priority=5, block=True)
-command = on_command(COMMANDS[0], aliases={*COMMANDS[1:], *ALIASES}, priority=5, block=True)
+async def _for_cases(event: MessageEvent) -> bool:
+    return CASE_COMMANDS.parse(event.message) is not None or await _quotes_a_case(event)
 
 
-@answer_by_quote.handle()
-async def handle_answer_by_quote(event: MessageEvent) -> None:
-    """A cadre quoting a case notification: the text is the answer."""
-    case_id = await _quoted_case(event)
-    assert case_id is not None  # the rule checked it
+CASE_COMMANDS = Commands(*COMMANDS, *ALIASES)
+# One matcher with one cheap rule (see `plugins.qa.Commands`).
+cases = on_message(rule=Rule(_for_cases), priority=5, block=True)
+
+
+@cases.handle()
+async def handle_cases(event: MessageEvent) -> None:
+    """/答 /待办 /认领 /转 /关闭 /入库 /统计, or a cadre quoting a case notification (the text
+    is the answer)."""
     commands = CaseCommands(get_runtime().cases)
-    text = await commands.answer_quoted(actor_of(event), case_id, plain_text(event.message))
-    await answer_by_quote.finish(render_text(event, text))
-
-
-@command.handle()
-async def handle_command(
-    matcher: Matcher,
-    event: MessageEvent,
-    raw: str = RawCommand(),
-    arg: Message = CommandArg(),
-) -> None:
-    """/答 /待办 /认领 /转 /关闭 /入库 /统计."""
-    name = raw.lstrip("/")
-    commands = CaseCommands(get_runtime().cases)
-    text = await commands.run(actor_of(event), name, arg.extract_plain_text())
-    await matcher.finish(render_text(event, text))
+    command = CASE_COMMANDS.parse(event.message)
+    if command is not None:
+        text = await commands.run(actor_of(event), *command)
+    else:
+        case_id = await _quoted_case(event)
+        assert case_id is not None  # the rule checked it
+        text = await commands.answer_quoted(actor_of(event), case_id, plain_text(event.message))
+    await cases.finish(render_text(event, text))

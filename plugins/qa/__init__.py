@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 
 import nonebot
-from nonebot import on_command, on_message
+from nonebot import on_message
 from nonebot.adapters import Message as BaseMessage
 from nonebot.adapters.onebot.v11 import (
     Bot,
@@ -16,7 +16,6 @@ from nonebot.adapters.onebot.v11 import (
     MessageSegment,
 )
 from nonebot.adapters.onebot.v11.permission import GROUP_ADMIN, GROUP_OWNER
-from nonebot.params import CommandArg, RawCommand
 from nonebot.permission import SUPERUSER
 from nonebot.plugin import PluginMetadata
 
@@ -35,12 +34,39 @@ __plugin_meta__ = PluginMetadata(
 log = logging.getLogger(__name__)
 PLATFORM = "qq"
 
-# Few matchers on purpose: NoneBot checks every matcher for every message, and that check
-# costs more than answering from the FAQ.
-command = on_command("重载", aliases={"自动答疑", "我的问题", "我的提问"}, priority=5, block=True)
-question = on_message(priority=50, block=False)
 MY_QUESTIONS = ("我的问题", "我的提问")
 GROUP_MANAGER = SUPERUSER | GROUP_ADMIN | GROUP_OWNER
+
+
+class Commands:
+    """Slash commands read from a message's text: a COMMAND_START, then the longest name.
+
+    Plugins use this in one cheap rule each instead of NoneBot's `on_command`: NoneBot checks
+    every matcher for every message, and each `on_command` check costs more than answering from
+    the FAQ (about 1.5 ms against 0.3 ms for a rule on the event alone).
+    """
+
+    def __init__(self, *names: str) -> None:
+        self.names = tuple(sorted(names, key=len, reverse=True))
+
+    def parse(self, message: BaseMessage) -> tuple[str, str] | None:
+        """`(name, arguments)` when the message is one of these commands, else None."""
+        text = plain_text(message)
+        starts = sorted(nonebot.get_driver().config.command_start, key=len, reverse=True)
+        for start in starts:
+            if not text.startswith(start):
+                continue
+            rest = text[len(start) :]
+            for name in self.names:
+                if rest.startswith(name):
+                    return name, rest[len(name) :].strip()
+        return None
+
+
+COMMANDS = Commands("重载", "自动答疑", *MY_QUESTIONS)
+# One matcher, no rule: the cheapest NoneBot can dispatch. It is last (priority 50), so the
+# other plugins' commands and quotes have been taken before a message reads as a question.
+question = on_message(priority=50, block=False)
 
 
 def say(text: str) -> Message:
@@ -91,10 +117,14 @@ def render(event: MessageEvent, reply: Reply) -> Message:
 
 @question.handle()
 async def handle_question(bot: Bot, event: MessageEvent) -> None:
-    """Answer, offer choices, take feedback, or record the question for a person; then hand
-    over answers from people that waited for this chat."""
+    """Run a Q&A command; or answer, offer choices, take feedback, or record the question for a
+    person; then hand over answers from people that waited for this chat."""
     runtime = get_runtime()
     if str(event.user_id) in (bot.self_id, *runtime.settings.ignored_users):
+        return
+    command = COMMANDS.parse(event.message)
+    if command is not None:
+        await bot.send(event, await run_command(bot, event, *command))
         return
     incoming = to_incoming(event)
     if incoming.text in MY_QUESTIONS:
@@ -102,10 +132,15 @@ async def handle_question(bot: Bot, event: MessageEvent) -> None:
     else:
         reply = await runtime.qa.handle(incoming)
         if reply is not None:
-            result = await bot.send(event, render(event, reply))
-            message_id = result.get("message_id") if isinstance(result, dict) else None
-            if message_id is not None:
-                await runtime.qa.remember_sent(PLATFORM, str(message_id), reply)
+            message_id = None
+            try:
+                result = await bot.send(event, render(event, reply))
+                message_id = result.get("message_id") if isinstance(result, dict) else None
+            finally:
+                # Cadres hear of a new case after the youth has their reply, even if it failed.
+                await runtime.qa.sent(
+                    PLATFORM, str(message_id) if message_id is not None else None, reply
+                )
     if event.to_me:
         await runtime.cases.release_held(PLATFORM, incoming.user_id, incoming.group_id)
 
@@ -124,19 +159,13 @@ async def my_questions(event: MessageEvent) -> str:
     )
 
 
-@command.handle()
-async def handle_command(
-    bot: Bot, event: MessageEvent, raw: str = RawCommand(), arg: Message = CommandArg()
-) -> None:
+async def run_command(bot: Bot, event: MessageEvent, name: str, args: str) -> Message:
     """/重载 (superusers), /自动答疑 开|关 (group admins), /我的问题."""
-    name = raw.lstrip("/")
     if name in MY_QUESTIONS:
-        await command.finish(render_text(event, await my_questions(event)))
+        return render_text(event, await my_questions(event))
     if name == "重载":
-        text = await _reload(bot, event)
-    else:
-        text = await _auto_ask(bot, event, arg.extract_plain_text().strip())
-    await command.finish(say(text))
+        return say(await _reload(bot, event))
+    return say(await _auto_ask(bot, event, args))
 
 
 async def _reload(bot: Bot, event: MessageEvent) -> str:

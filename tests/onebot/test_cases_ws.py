@@ -9,6 +9,7 @@ to group 40001 quoting the youth's question and @-ing the youth.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -63,7 +64,9 @@ async def test_cadre_quotes_the_notification_and_the_youth_gets_the_answer(
     assert "小**" in notice.text and str(YOUTH) not in notice.text, "never the youth's QQ number"
     assert [seg["type"] for seg in notice.segments] == ["text"]
 
-    # 3. 李明 quotes that private message with the answer.
+    # 3. 李明 quotes that private message with the answer. A person takes seconds; the bot
+    # stores the notification's message id just after the peer has confirmed the send.
+    await asyncio.sleep(0.5)
     await peer.send_private_message(
         CADRE, [reply(notice.message_id), text(ANSWER)], nickname="李明"
     )

@@ -116,16 +116,16 @@ def sent(case: int, count: int, held: int = 0) -> str:
 
 
 def ask(ctx, bot: Bot, question: str, *, user_id: int, dm_to: int, dm_id: int, case: int = 1):
-    """A youth @s the bot in group 40001; the cadre `dm_to` is notified; the youth is told."""
+    """A youth @s the bot in group 40001; the youth is told; then the cadre `dm_to` is notified."""
     event = group_message(question, user_id=user_id, group_id=GROUP)
     ctx.receive_event(bot, event)
+    ctx.should_call_send(
+        event, quoted(event, texts.OPENED.format(case=case)), result={"message_id": dm_id + 1}
+    )
     ctx.should_call_api(
         "send_private_msg",
         {"user_id": dm_to, "message": notification(case, question, youth=user_id)},
         result={"message_id": dm_id},
-    )
-    ctx.should_call_send(
-        event, quoted(event, texts.OPENED.format(case=case)), result={"message_id": dm_id + 1}
     )
     return event
 
@@ -331,13 +331,13 @@ async def test_handover_after_an_faq_answer_opens_a_case(app: App, runtime: Runt
         )
         human = group_message("转人工", user_id=30151)
         ctx.receive_event(bot, human)
+        ctx.should_call_send(
+            human, quoted(human, texts.OPENED.format(case=1)), result={"message_id": 5053}
+        )
         ctx.should_call_api(
             "send_private_msg",
             {"user_id": STREET_A, "message": notification(1, "怎么交团费？")},
             result={"message_id": 5052},
-        )
-        ctx.should_call_send(
-            human, quoted(human, texts.OPENED.format(case=1)), result={"message_id": 5053}
         )
         answer = private_message("/答 1 这学期统一线上缴纳。", user_id=STREET_A)
         ctx.receive_event(bot, answer)
@@ -696,12 +696,12 @@ async def test_private_question_is_answered_in_private(app: App, runtime: Runtim
         bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
         asked = private_message(QUESTION, user_id=30231)
         ctx.receive_event(bot, asked)
+        ctx.should_call_send(asked, say(texts.OPENED.format(case=1)), result=None)
         ctx.should_call_api(
             "send_private_msg",
             {"user_id": 10006, "message": notification(1, place="来自：私聊")},
             result={"message_id": 5131},
         )
-        ctx.should_call_send(asked, say(texts.OPENED.format(case=1)), result=None)
         reply = private_message("私聊的答案", user_id=10006, reply=bot_reply(5131))
         ctx.receive_event(bot, reply)
         ctx.should_call_api(
@@ -722,13 +722,13 @@ async def test_crisis_alerts_on_duty_cadres_at_once(app: App, runtime: Runtime) 
         bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
         asked = group_message("我不想活了", user_id=30241)
         ctx.receive_event(bot, asked)
+        ctx.should_call_send(asked, quoted(asked, qa_texts.CRISIS), result=None)
         for n, qq in enumerate((STREET_A, STREET_B, 10006)):
             ctx.should_call_api(
                 "send_private_msg",
                 {"user_id": qq, "message": TextWith("【新问题 #1】", texts.URGENT, "我不想活了")},
                 result={"message_id": 5141 + n},
             )
-        ctx.should_call_send(asked, quoted(asked, qa_texts.CRISIS), result=None)
     assert "alerted" in await kinds(runtime, 1)
 
 
@@ -742,6 +742,7 @@ async def test_failed_private_message_falls_back_to_the_work_group(
         bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
         youth = group_message(QUESTION, user_id=30251)
         ctx.receive_event(bot, youth)
+        ctx.should_call_send(youth, quoted(youth, texts.OPENED.format(case=1)), result=None)
         ctx.should_call_api(
             "send_private_msg",
             {"user_id": STREET_A, "message": notification(1)},
@@ -752,7 +753,6 @@ async def test_failed_private_message_falls_back_to_the_work_group(
             {"group_id": 49001, "message": WorkGroupPost(STREET_A, "【新问题 #1】", QUESTION)},
             result={"message_id": 5151},
         )
-        ctx.should_call_send(youth, quoted(youth, texts.OPENED.format(case=1)), result=None)
         reply = group_message(
             "工作群里的答案", user_id=DISTRICT_A, group_id=49001, reply=bot_reply(5151)
         )

@@ -81,6 +81,14 @@ async def test_cq_codes_typed_by_a_youth_stay_text(app: App, runtime: Runtime) -
         bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
         event = group_message("[CQ:at,qq=all] 大家快来")
         ctx.receive_event(bot, event)
+        ctx.should_call_send(
+            event,
+            quoted(
+                event,
+                "这个问题我暂时答不上来，已转给团干部（问题编号 #1），有回复会第一时间告诉你。",
+            ),
+            result={"message_id": 9006},
+        )
         ctx.should_call_api(
             "send_private_msg",
             {
@@ -93,14 +101,6 @@ async def test_cq_codes_typed_by_a_youth_stay_text(app: App, runtime: Runtime) -
                 ),
             },
             result={"message_id": 1},
-        )
-        ctx.should_call_send(
-            event,
-            quoted(
-                event,
-                "这个问题我暂时答不上来，已转给团干部（问题编号 #1），有回复会第一时间告诉你。",
-            ),
-            result={"message_id": 9006},
         )
     async with runtime.db.session() as session:
         question = (await session.scalars(select(Question))).one()

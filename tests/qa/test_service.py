@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.qa import texts
 from bot.qa.model import Outcome, ReplyKind
-from bot.qa.service import QaService
+from bot.qa.service import HandedOver, QaService
 from bot.qa.stats import question_stats
 from bot.storage.database import Database
 from bot.storage.models import Feedback, Question
@@ -50,7 +50,7 @@ async def test_unsure_offers_numbered_choices_and_the_number_answers(
     assert reply is not None and reply.kind is ReplyKind.SUGGEST
     assert reply.text.startswith("您是不是想问：\n1. ")
     assert 1 < len(reply.choices) <= 3
-    await qa.remember_sent("qq", "bot-1", reply)
+    await qa.sent("qq", "bot-1", reply)
 
     picked = await qa.handle(ask("2", to_me=False))
     assert picked is not None and picked.kind is ReplyKind.ANSWER
@@ -63,7 +63,7 @@ async def test_choice_by_quoting_the_suggestions(make_qa: Callable[..., QaServic
     qa = make_qa(faq_answer_threshold=NEVER, faq_suggest_threshold=0.0)
     reply = await qa.handle(ask("入团"))
     assert reply is not None
-    await qa.remember_sent("qq", "bot-7", reply)
+    await qa.sent("qq", "bot-7", reply)
     picked = await qa.handle(ask("1", reply_to="bot-7"))
     assert picked is not None and picked.entry == reply.choices[0]
 
@@ -87,12 +87,17 @@ class RecordingHandover:
         self.told = told
         self.fail = fail
         self.calls: list[tuple[str, bool]] = []
+        self.people_told: list[str] = []
 
-    async def hand_over(self, question: Question, *, urgent: bool) -> str | None:
+    async def hand_over(self, question: Question, *, urgent: bool) -> HandedOver:
         self.calls.append((question.text, urgent))
         if self.fail:
             raise RuntimeError("cases down")
-        return self.told
+
+        async def tell_people() -> None:
+            self.people_told.append(question.text)
+
+        return HandedOver(self.told, tell_people)
 
 
 async def test_nothing_fits_is_recorded_unanswered_and_handed_over(
@@ -108,6 +113,9 @@ async def test_nothing_fits_is_recorded_unanswered_and_handed_over(
     assert reply is not None
     assert reply.text == "已转给团干部 #7"
     assert handover.calls == [("宿舍几点熄灯", False)]
+    assert handover.people_told == [], "people hear of it once the youth has the reply"
+    await qa.sent("qq", None, reply)
+    assert handover.people_told == ["宿舍几点熄灯"]
     async with database.session() as session:
         outcomes = (await session.scalars(select(Question.outcome))).all()
     assert outcomes == ["unanswered", "unanswered"]
@@ -148,6 +156,8 @@ async def test_crisis_gets_the_hotline_at_once_and_is_handed_over_urgently(
     assert "12355" in reply.text
     assert (await only_question(database)).outcome == "crisis"
     assert handover.calls == [("我不想活了", True)]
+    await qa.sent("qq", "bot-1", reply)
+    assert handover.people_told == ["我不想活了"]
 
 
 async def test_like_and_not_helpful_are_recorded_once_per_youth(
@@ -156,7 +166,7 @@ async def test_like_and_not_helpful_are_recorded_once_per_youth(
     qa = make_qa()
     answer = await qa.handle(ask("怎么交团费？"))
     assert answer is not None
-    await qa.remember_sent("qq", "bot-9", answer)
+    await qa.sent("qq", "bot-9", answer)
 
     thanks = await qa.handle(ask("赞", to_me=False))
     assert thanks is not None and thanks.kind is ReplyKind.THANKS
