@@ -201,15 +201,19 @@ class CaseService:
             if question.org_id
             else Case.origin_org_id.is_(None)
         )
-        candidates = await session.scalars(
-            select(Case).where(Case.status.in_(ACTIVE), Case.urgent.is_(False), same_org)
+        # Runs for every question handed over, and open cases can be many: load only the
+        # texts to compare, then the one case that matched.
+        candidates = await session.execute(
+            select(Case.id, Case.normalized).where(
+                Case.status.in_(ACTIVE), Case.urgent.is_(False), same_org
+            )
         )
         best, best_score = None, self.settings.case_merge_similarity
-        for case in candidates:
-            score = fuzz.ratio(case.normalized, question.normalized)
+        for case_id, normalized in candidates:
+            score = fuzz.ratio(normalized, question.normalized)
             if score >= best_score:
-                best, best_score = case, score
-        return best
+                best, best_score = case_id, score
+        return None if best is None else await session.get(Case, best)
 
     @staticmethod
     def _add_asker(session: AsyncSession, case: Case, question: Question) -> None:
