@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage.inline_sqlite import inline_connector
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -38,7 +40,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    # Only another process can hold the write lock (this one has one connection), and the wait
+    # blocks the event loop: short, then "database is locked".
+    cursor.execute("PRAGMA busy_timeout=2000")
     cursor.close()
 
 
@@ -49,8 +53,17 @@ class Database:
         parsed = make_url(url)
         self.url = url
         self.dialect = parsed.get_backend_name()
-        if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if self.dialect == "sqlite":
+            database = parsed.database or ":memory:"
+            if database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # One connection, used on the event loop's thread (see bot.storage.inline_sqlite).
+            engine_options = {
+                "async_creator": inline_connector(database),
+                "pool_size": 1,
+                "max_overflow": 0,
+                **engine_options,
+            }
         self.engine: AsyncEngine = create_async_engine(
             url, pool_pre_ping=self.dialect != "sqlite", **engine_options
         )
