@@ -1,4 +1,5 @@
-"""Every log line, NoneBot's own included, has phone and ID numbers masked."""
+"""Every log line, NoneBot's own included, has phone and ID numbers masked; lines below
+LOG_LEVEL cost nothing."""
 
 from __future__ import annotations
 
@@ -23,3 +24,13 @@ def test_log_lines_are_masked() -> None:
     assert "1101**********1234" in text
     assert "13812345678" not in text
     assert "110101200501011234" not in text
+
+
+def test_lines_below_the_log_level_are_never_built() -> None:
+    """NoneBot logs several debug and trace lines per message; below LOG_LEVEL (WARNING in the
+    tests) they must stop at loguru's level check, before any record or patcher work."""
+    setup_logging()
+    built: list[str] = []
+    logger.opt(lazy=True).debug("{}", lambda: built.append("debug") or "")
+    logger.opt(lazy=True).warning("{}", lambda: built.append("warning") or "")
+    assert built == ["warning"]
