@@ -111,41 +111,43 @@ class CaseService:
 
     # ---- opening -------------------------------------------------------------------------
 
-    async def hand_over(self, question: Question, *, urgent: bool) -> HandedOver:
+    async def hand_over(self, question: Question, *, urgent: bool, new: bool = False) -> HandedOver:
         """Open a case for `question` (or join an open one asking the same). The youth's reply
-        names the case; the people it goes to are told after that reply is out."""
-        case, merged, notify = await self._open(question, urgent)
+        names the case; the people it goes to are told after that reply is out. `new`: the
+        question was asked just now, so no case can hold it yet."""
+        case_id, merged, notify = await self._open(question, urgent, new)
 
         async def tell_people() -> None:
-            for person, text in notify:
+            for case, person, text in notify:
                 await self._notify(case, person, text)
 
-        told = (texts.MERGED if merged else texts.OPENED).format(case=case.id)
+        told = (texts.MERGED if merged else texts.OPENED).format(case=case_id)
         return HandedOver(told, tell_people if notify else None)
 
     async def _open(
-        self, question: Question, urgent: bool
-    ) -> tuple[Case, bool, list[tuple[Person, str]]]:
+        self, question: Question, urgent: bool, new: bool
+    ) -> tuple[int, bool, list[tuple[Case, Person, str]]]:
+        """The case now holding `question`, whether it joined one, and whom to tell."""
         now = self.clock()
         async with self.db.session() as session:
-            existing = await session.scalar(
-                select(Case)
-                .join(CaseAsker, CaseAsker.case_id == Case.id)
-                .where(CaseAsker.question_id == question.id)
-            )
+            existing = None
+            if not new:
+                existing = await session.scalar(
+                    select(CaseAsker.case_id).where(CaseAsker.question_id == question.id)
+                )
             if existing is not None:
                 # 转人工 twice for one question: it already waits in its case.
                 return existing, False, []
-            if not urgent:
-                same = await self._same_open_case(session, question)
-                if same is not None and await self._asked_by(session, same, question):
+            same = None if urgent else await self._same_open_case(session, question)
+            if same is not None:
+                same_id, asked_before = same
+                if asked_before:
                     # The youth asked again: one case, one answer, no "someone asked it too".
-                    return same, False, []
-                if same is not None:
-                    self._add_asker(session, same, question)
-                    self._log(session, same.id, CaseEventKind.MERGED, None, question_id=question.id)
-                    log.info("question %s merged into case %s", question.id, same.id)
-                    return same, True, []
+                    return same_id, False, []
+                self._add_asker(session, same_id, question)
+                self._log(session, same_id, CaseEventKind.MERGED, None, question_id=question.id)
+                log.info("question %s merged into case %s", question.id, same_id)
+                return same_id, True, []
             case = Case(
                 question_id=question.id,
                 text=question.text,
@@ -158,18 +160,18 @@ class CaseService:
             )
             session.add(case)
             await session.flush()
-            self._add_asker(session, case, question)
+            self._add_asker(session, case.id, question)
             self._log(session, case.id, CaseEventKind.OPENED, None, urgent=urgent)
             chosen = route(self.grid, case.origin_org_id, case.topic, await self._load(session))
-            notify: list[tuple[Person, str]] = []
+            notify: list[tuple[Case, Person, str]] = []
             if chosen is not None:
                 self._assign(session, case, chosen, now)
-                notify.append((chosen.person, self._notification(case, question)))
+                notify.append((case, chosen.person, self._notification(case, question)))
             else:
                 log.warning("case %s: nobody on duty to take it", case.id)
             if urgent:
                 notify += [
-                    (person, self._notification(case, question))
+                    (case, person, self._notification(case, question))
                     for person in self._alert_list(case)
                     if chosen is None or person.id != chosen.person.id
                 ]
@@ -178,48 +180,46 @@ class CaseService:
                     case.id,
                     CaseEventKind.ALERTED,
                     SYSTEM,
-                    people=[p.id for p, _ in notify],
+                    people=[p.id for _, p, _ in notify],
                 )
-        return case, False, notify
+        return case.id, False, notify
 
-    @staticmethod
-    async def _asked_by(session: AsyncSession, case: Case, question: Question) -> bool:
-        return (
-            await session.scalar(
-                select(CaseAsker.id).where(
-                    CaseAsker.case_id == case.id,
-                    CaseAsker.platform == question.platform,
-                    CaseAsker.user_id == question.user_id,
-                )
-            )
-            is not None
-        )
-
-    async def _same_open_case(self, session: AsyncSession, question: Question) -> Case | None:
+    async def _same_open_case(
+        self, session: AsyncSession, question: Question
+    ) -> tuple[int, bool] | None:
+        """The open case asking the same from the same org, and whether this youth is among its
+        askers. One query for every question handed over: only ids and texts are loaded."""
         same_org = (
             Case.origin_org_id == question.org_id
             if question.org_id
             else Case.origin_org_id.is_(None)
         )
-        # Runs for every question handed over, and open cases can be many: load only the
-        # texts to compare, then the one case that matched.
+        asked = (
+            select(CaseAsker.id)
+            .where(
+                CaseAsker.case_id == Case.id,
+                CaseAsker.platform == question.platform,
+                CaseAsker.user_id == question.user_id,
+            )
+            .exists()
+        )
         candidates = await session.execute(
-            select(Case.id, Case.normalized).where(
+            select(Case.id, Case.normalized, asked).where(
                 Case.status.in_(ACTIVE), Case.urgent.is_(False), same_org
             )
         )
         best, best_score = None, self.settings.case_merge_similarity
-        for case_id, normalized in candidates:
+        for case_id, normalized, asked_before in candidates:
             score = fuzz.ratio(normalized, question.normalized)
             if score >= best_score:
-                best, best_score = case_id, score
-        return None if best is None else await session.get(Case, best)
+                best, best_score = (case_id, bool(asked_before)), score
+        return best
 
     @staticmethod
-    def _add_asker(session: AsyncSession, case: Case, question: Question) -> None:
+    def _add_asker(session: AsyncSession, case_id: int, question: Question) -> None:
         session.add(
             CaseAsker(
-                case_id=case.id,
+                case_id=case_id,
                 question_id=question.id,
                 platform=question.platform,
                 user_id=question.user_id,

@@ -44,8 +44,9 @@ class HandedOver:
 class Handover(Protocol):
     """Where questions go that need a person (cases)."""
 
-    async def hand_over(self, question: Question, *, urgent: bool) -> HandedOver:
-        """Open or join a case for `question`; the people are told in `HandedOver.then`."""
+    async def hand_over(self, question: Question, *, urgent: bool, new: bool = False) -> HandedOver:
+        """Open or join a case for `question` (`new`: asked just now, so in no case yet); the
+        people are told in `HandedOver.then`."""
         ...
 
 
@@ -283,9 +284,9 @@ class QaService:
         )
         if crisis is not None:
             log.warning("crisis question %s (%s): hotline given", question.id, crisis.value)
-            after.append(self._hand_over(question, urgent=True, keep_text=True))
+            after.append(self._hand_over(question, urgent=True, new=True, keep_text=True))
         elif question.outcome == Outcome.UNANSWERED.value:
-            after.append(self._hand_over(question, urgent=False))
+            after.append(self._hand_over(question, urgent=False, new=True))
         return replace(asked.reply, question_id=question.id)
 
     def _search(self, text: str, orgs: tuple[str, ...]) -> list[Match]:
@@ -296,12 +297,12 @@ class QaService:
         return [m for m in matches if not m.entry.orgs or scope.intersection(m.entry.orgs)][:k]
 
     def _hand_over(
-        self, question: Question, *, urgent: bool, keep_text: bool = False
+        self, question: Question, *, urgent: bool, new: bool = False, keep_text: bool = False
     ) -> Callable[[], Awaitable[HandedOver | None]]:
         async def step() -> HandedOver | None:
             if self.handover is None:
                 return None
-            handed = await self.handover.hand_over(question, urgent=urgent)
+            handed = await self.handover.hand_over(question, urgent=urgent, new=new)
             # The crisis reply (the hotline) always stays what the youth sees.
             return replace(handed, told=None) if keep_text else handed
 

@@ -18,9 +18,10 @@ from nonebot.adapters.onebot.v11 import (
     MessageSegment,
 )
 from nonebug import App
+from sqlalchemy import select
 
 from bot.cases import texts
-from bot.cases.models import CaseEventKind
+from bot.cases.models import CaseAsker, CaseEventKind
 from bot.delivery.onebot import OneBotChannel
 from bot.qa import texts as qa_texts
 from bot.runtime import Runtime, set_runtime
@@ -305,6 +306,25 @@ async def test_same_question_from_two_youths_is_one_case_answered_to_both(
     assert log.count("merged") == 1
     assert log.count("notified") == 1
     assert log.count("delivered") == 2
+
+
+async def test_the_same_youth_asking_again_stays_one_asker_of_one_case(
+    app: App, runtime: Runtime
+) -> None:
+    no_faq(runtime)
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
+        ask(ctx, bot, QUESTION, user_id=30133, dm_to=STREET_A, dm_id=5036)
+        again = group_message("学校的团课什么时候开始报名？", user_id=30133)
+        ctx.receive_event(bot, again)
+        # Neither "someone asked it too" nor a second notification.
+        ctx.should_call_send(
+            again, quoted(again, texts.OPENED.format(case=1)), result={"message_id": 5038}
+        )
+    assert "merged" not in await kinds(runtime, 1)
+    async with runtime.db.session() as session:
+        askers = (await session.scalars(select(CaseAsker.user_id))).all()
+    assert askers == ["30133"]
 
 
 async def test_topic_question_goes_to_the_expert(app: App, runtime: Runtime) -> None:

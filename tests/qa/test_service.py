@@ -89,7 +89,7 @@ class RecordingHandover:
         self.calls: list[tuple[str, bool]] = []
         self.people_told: list[str] = []
 
-    async def hand_over(self, question: Question, *, urgent: bool) -> HandedOver:
+    async def hand_over(self, question: Question, *, urgent: bool, new: bool = False) -> HandedOver:
         self.calls.append((question.text, urgent))
         if self.fail:
             raise RuntimeError("cases down")
