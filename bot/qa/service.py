@@ -284,7 +284,7 @@ class QaService:
         )
         if crisis is not None:
             log.warning("crisis question %s (%s): hotline given", question.id, crisis.value)
-            after.append(self._hand_over(question, urgent=True, new=True, keep_text=True))
+            after.append(self._hand_over(question, urgent=True, new=True, after_reply=True))
         elif question.outcome == Outcome.UNANSWERED.value:
             after.append(self._hand_over(question, urgent=False, new=True))
         return replace(asked.reply, question_id=question.id)
@@ -297,16 +297,25 @@ class QaService:
         return [m for m in matches if not m.entry.orgs or scope.intersection(m.entry.orgs)][:k]
 
     def _hand_over(
-        self, question: Question, *, urgent: bool, new: bool = False, keep_text: bool = False
+        self, question: Question, *, urgent: bool, new: bool = False, after_reply: bool = False
     ) -> Callable[[], Awaitable[HandedOver | None]]:
-        async def step() -> HandedOver | None:
+        """The step that hands `question` to a person. `after_reply`: the reply says nothing of
+        the case (the crisis hotline), so the youth has it before the case is even opened."""
+
+        async def hand_over() -> HandedOver | None:
             if self.handover is None:
                 return None
-            handed = await self.handover.hand_over(question, urgent=urgent, new=new)
-            # The crisis reply (the hotline) always stays what the youth sees.
-            return replace(handed, told=None) if keep_text else handed
+            return await self.handover.hand_over(question, urgent=urgent, new=new)
 
-        return step
+        async def hand_over_and_tell() -> None:
+            handed = await hand_over()
+            if handed is not None and handed.then is not None:
+                await handed.then()
+
+        async def later() -> HandedOver:
+            return HandedOver(None, hand_over_and_tell)
+
+        return later if after_reply else hand_over
 
     @staticmethod
     async def _run_after(step: Callable[[], Awaitable[_T]]) -> _T | None:

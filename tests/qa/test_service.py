@@ -155,8 +155,9 @@ async def test_crisis_gets_the_hotline_at_once_and_is_handed_over_urgently(
     assert reply.text == texts.CRISIS, "the hotline stays what the youth sees"
     assert "12355" in reply.text
     assert (await only_question(database)).outcome == "crisis"
-    assert handover.calls == [("我不想活了", True)]
+    assert handover.calls == [], "the hotline goes out before anything else"
     await qa.sent("qq", "bot-1", reply)
+    assert handover.calls == [("我不想活了", True)]
     assert handover.people_told == ["我不想活了"]
 
 
