@@ -103,12 +103,9 @@ async def _for_activities(event: MessageEvent) -> bool:
     return (
         _youth_command(event) is not None
         or MANAGE.parse(event.message) is not None
+        or PUBLISH.parse(event.message) is not None
         or await _answers_a_field(event)
     )
-
-
-async def _is_publish(event: MessageEvent) -> bool:
-    return PUBLISH.parse(event.message) is not None
 
 
 async def _answers_a_field(event: MessageEvent) -> bool:
@@ -119,10 +116,9 @@ async def _answers_a_field(event: MessageEvent) -> bool:
 
 MANAGE = Commands("活动状态", "修改活动", "取消活动", "导出")
 PUBLISH = Commands("发布活动", "新建活动")
-# One matcher with one cheap rule for all but the guided dialogue (see `plugins.qa.Commands`):
-# a youth command wins over the answer to a pending sign-up field.
+# One matcher with one cheap rule (see `plugins.qa.Commands`). Its first handler answers
+# everything but /发布活动, which goes on to the guided dialogue's handlers further down.
 activities = on_message(rule=Rule(_for_activities), priority=4, block=True)
-publish = on_message(rule=Rule(_is_publish), priority=4, block=True)
 
 
 async def _tell_privately(bot: Bot, user_id: int, text: str) -> bool:
@@ -137,7 +133,9 @@ async def _tell_privately(bot: Bot, user_id: int, text: str) -> bool:
 @activities.handle()
 async def handle_activities(bot: Bot, event: MessageEvent) -> None:
     """报名 取消报名 我的报名 签到 活动 本周活动; /活动状态 /修改活动 /取消活动 /导出; or a private
-    answer to a sign-up field."""
+    answer to a sign-up field. A youth command wins over the answer to a pending field."""
+    if PUBLISH.parse(event.message) is not None:
+        return  # on to the guided dialogue
     found = _youth_command(event)
     if found is None:
         managed = MANAGE.parse(event.message)
@@ -175,8 +173,7 @@ async def handle_activities(bot: Bot, event: MessageEvent) -> None:
 async def _answer_field(event: MessageEvent) -> None:
     """A private answer to a field the organiser asked for (name, phone, school)."""
     text = await service().answer_field(PLATFORM, str(event.user_id), plain_text(event.message))
-    if text is not None:
-        await activities.finish(say(text))
+    await activities.finish(say(text) if text is not None else None)
 
 
 async def _manage(bot: Bot, event: MessageEvent, name: str, args: str) -> str:
@@ -210,19 +207,19 @@ async def _step(matcher: Matcher, value: str, limit: int = 500) -> str:
     return value
 
 
-@publish.handle()
+@activities.handle()
 async def start_publish(matcher: Matcher, event: MessageEvent) -> None:
     """Only cadres and admins publish."""
     if not organiser_of(event).is_staff:
         await matcher.finish(render_text(event, texts.NOT_CADRE))
 
 
-@publish.got("title", prompt=say(texts.ASK_TITLE))
+@activities.got("title", prompt=say(texts.ASK_TITLE))
 async def got_title(matcher: Matcher, state: T_State, title: str = ArgPlainText()) -> None:
     state["draft_title"] = await _step(matcher, title, 60)
 
 
-@publish.got("time", prompt=say(texts.ASK_TIME))
+@activities.got("time", prompt=say(texts.ASK_TIME))
 async def got_time(matcher: Matcher, state: T_State, text: str = ArgPlainText("time")) -> None:
     text = await _step(matcher, text)
     svc = service()
@@ -234,18 +231,18 @@ async def got_time(matcher: Matcher, state: T_State, text: str = ArgPlainText("t
     state["draft_time"] = moment
 
 
-@publish.got("place", prompt=say(texts.ASK_PLACE))
+@activities.got("place", prompt=say(texts.ASK_PLACE))
 async def got_place(matcher: Matcher, state: T_State, place: str = ArgPlainText()) -> None:
     state["draft_place"] = await _step(matcher, place, 100)
 
 
-@publish.got("details", prompt=say(texts.ASK_DETAILS))
+@activities.got("details", prompt=say(texts.ASK_DETAILS))
 async def got_details(matcher: Matcher, state: T_State, details: str = ArgPlainText()) -> None:
     details = await _step(matcher, details, 800)
     state["draft_details"] = "" if details in ("无", "没有") else details
 
 
-@publish.got("quota", prompt=say(texts.ASK_QUOTA))
+@activities.got("quota", prompt=say(texts.ASK_QUOTA))
 async def got_quota(matcher: Matcher, state: T_State, quota: str = ArgPlainText()) -> None:
     quota = await _step(matcher, quota)
     try:
@@ -254,7 +251,7 @@ async def got_quota(matcher: Matcher, state: T_State, quota: str = ArgPlainText(
         await matcher.reject(say(str(exc)))
 
 
-@publish.got("deadline", prompt=say(texts.ASK_DEADLINE))
+@activities.got("deadline", prompt=say(texts.ASK_DEADLINE))
 async def got_deadline(
     matcher: Matcher, state: T_State, text: str = ArgPlainText("deadline")
 ) -> None:
@@ -282,7 +279,7 @@ async def ask_targets(matcher: Matcher) -> None:
     await matcher.send(say(prompt))
 
 
-@publish.got("targets")
+@activities.got("targets")
 async def got_targets(
     matcher: Matcher, state: T_State, text: str = ArgPlainText("targets")
 ) -> None:
@@ -297,7 +294,7 @@ async def got_targets(
     state["draft_targets"] = targets
 
 
-@publish.got("fields", prompt=say(texts.ASK_FIELDS))
+@activities.got("fields", prompt=say(texts.ASK_FIELDS))
 async def got_fields(
     matcher: Matcher, event: MessageEvent, state: T_State, text: str = ArgPlainText("fields")
 ) -> None:
@@ -328,7 +325,7 @@ async def got_fields(
     await matcher.send(say(service().preview(activity)))
 
 
-@publish.got("confirm", prompt=say(texts.ASK_CONFIRM))
+@activities.got("confirm", prompt=say(texts.ASK_CONFIRM))
 async def got_confirm(
     matcher: Matcher, event: MessageEvent, state: T_State, text: str = ArgPlainText("confirm")
 ) -> None:
