@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 from sqlalchemy import func, select, update
@@ -45,6 +45,9 @@ from bot.storage.upsert import insert_ignore
 log = logging.getLogger(__name__)
 
 ACTIVE = (CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value)
+ROUTING_GRACE = timedelta(minutes=1)
+"""How old an unassigned case must be before the timer tries to route it again (a new one is
+routed right after the youth's reply; the timer is for nobody on duty, or a stop in between)."""
 SYSTEM = "system"
 
 
@@ -112,23 +115,24 @@ class CaseService:
     # ---- opening -------------------------------------------------------------------------
 
     async def hand_over(self, question: Question, *, urgent: bool, new: bool = False) -> HandedOver:
-        """Open a case for `question` (or join an open one asking the same). The youth's reply
-        names the case; the people it goes to are told after that reply is out. `new`: the
-        question was asked just now, so no case can hold it yet."""
-        case_id, merged, notify = await self._open(question, urgent, new)
-
-        async def tell_people() -> None:
-            for case, person, text in notify:
-                await self._notify(case, person, text)
-
+        """Open a case for `question` (or join an open one asking the same): the case the
+        youth's reply names. Giving a new case to a person and telling them follow that reply;
+        should the bot stop in between, the timer routes it (see `tick`). `new`: the question
+        was asked just now, so no case can hold it yet."""
+        case_id, merged, opened = await self._open(question, urgent, new)
         told = (texts.MERGED if merged else texts.OPENED).format(case=case_id)
-        return HandedOver(told, tell_people if notify else None)
+        if opened is None:
+            return HandedOver(told)
+
+        async def route_and_tell() -> None:
+            await self._route_opened(opened, question)
+
+        return HandedOver(told, route_and_tell)
 
     async def _open(
         self, question: Question, urgent: bool, new: bool
-    ) -> tuple[int, bool, list[tuple[Case, Person, str]]]:
-        """The case now holding `question`, whether it joined one, and whom to tell."""
-        now = self.clock()
+    ) -> tuple[int, bool, Case | None]:
+        """The case now holding `question`, whether it joined one, and the case if just opened."""
         async with self.db.session() as session:
             existing = None
             if not new:
@@ -137,17 +141,17 @@ class CaseService:
                 )
             if existing is not None:
                 # 转人工 twice for one question: it already waits in its case.
-                return existing, False, []
+                return existing, False, None
             same = None if urgent else await self._same_open_case(session, question)
             if same is not None:
                 same_id, asked_before = same
                 if asked_before:
                     # The youth asked again: one case, one answer, no "someone asked it too".
-                    return same_id, False, []
+                    return same_id, False, None
                 self._add_asker(session, same_id, question)
                 self._log(session, same_id, CaseEventKind.MERGED, None, question_id=question.id)
                 log.info("question %s merged into case %s", question.id, same_id)
-                return same_id, True, []
+                return same_id, True, None
             case = Case(
                 question_id=question.id,
                 text=question.text,
@@ -156,22 +160,32 @@ class CaseService:
                 topic=self.grid.topic_of(question.text),
                 origin_org_id=question.org_id,
                 org_id=question.org_id,
-                opened_at=now,
+                opened_at=self.clock(),
             )
             session.add(case)
             await session.flush()
             self._add_asker(session, case.id, question)
             self._log(session, case.id, CaseEventKind.OPENED, None, urgent=urgent)
+        return case.id, False, case
+
+    async def _route_opened(self, opened: Case, question: Question) -> None:
+        """Give a case just opened to a person (an urgent one also alerts the on-duty cadres
+        of its org and the city level), then tell them."""
+        now = self.clock()
+        async with self.db.session() as session:
+            case = await session.get(Case, opened.id)
+            if case is None or case.assignee_id is not None:
+                return
             chosen = route(self.grid, case.origin_org_id, case.topic, await self._load(session))
-            notify: list[tuple[Case, Person, str]] = []
+            notify: list[tuple[Person, str]] = []
             if chosen is not None:
                 self._assign(session, case, chosen, now)
-                notify.append((case, chosen.person, self._notification(case, question)))
+                notify.append((chosen.person, self._notification(case, question)))
             else:
                 log.warning("case %s: nobody on duty to take it", case.id)
-            if urgent:
+            if case.urgent:
                 notify += [
-                    (case, person, self._notification(case, question))
+                    (person, self._notification(case, question))
                     for person in self._alert_list(case)
                     if chosen is None or person.id != chosen.person.id
                 ]
@@ -180,9 +194,10 @@ class CaseService:
                     case.id,
                     CaseEventKind.ALERTED,
                     SYSTEM,
-                    people=[p.id for _, p, _ in notify],
+                    people=[p.id for p, _ in notify],
                 )
-        return case.id, False, notify
+        for person, text in notify:
+            await self._notify(case, person, text)
 
     async def _same_open_case(
         self, session: AsyncSession, question: Question
@@ -694,7 +709,10 @@ class CaseService:
             unassigned = (
                 await session.scalars(
                     select(Case).where(
-                        Case.status == CaseStatus.OPEN.value, Case.assignee_id.is_(None)
+                        Case.status == CaseStatus.OPEN.value,
+                        Case.assignee_id.is_(None),
+                        # A case is routed just after the youth's reply: not this one's job.
+                        Case.opened_at <= now - ROUTING_GRACE,
                     )
                 )
             ).all()

@@ -24,6 +24,7 @@ from bot.cases import texts
 from bot.cases.models import CaseAsker, CaseEventKind
 from bot.delivery.onebot import OneBotChannel
 from bot.qa import texts as qa_texts
+from bot.qa.model import Incoming
 from bot.runtime import Runtime, set_runtime
 from tests.conftest import SUPERUSER
 from tests.utils import SELF_ID, Clock, TextWith, bot_reply, group_message, private_message
@@ -895,3 +896,36 @@ async def test_answer_command_accepts_a_line_break_after_the_number(
             result={"message_id": 5185},
         )
         ctx.should_call_send(wide, say(sent(2, 1)), result=None)
+
+
+async def test_a_case_left_unrouted_by_a_stop_is_routed_by_the_timer(
+    app: App, runtime: Runtime, clock: Clock
+) -> None:
+    """A new case goes to a person just after the youth's reply; had the bot stopped in
+    between, the timer gives it to one once the case is a minute old."""
+    no_faq(runtime)
+    reply = await runtime.qa.handle(
+        Incoming(
+            platform="qq",
+            message_id="m-30261",
+            user_id="30261",
+            text=QUESTION,
+            group_id=str(GROUP),
+            nickname="小明",
+        )
+    )
+    assert reply is not None
+    assert reply.text == texts.OPENED.format(case=1)
+    # No runtime.qa.sent(...): the bot stopped before the follow-up ran.
+    assert await runtime.cases.tick() == (0, 0)
+    assert await kinds(runtime, 1) == ["opened"], "too new for the timer"
+    clock.advance(minutes=1)
+    async with app.test_api() as ctx:
+        ctx.create_bot(base=Bot, self_id=SELF_ID)
+        ctx.should_call_api(
+            "send_private_msg",
+            {"user_id": STREET_A, "message": notification(1)},
+            result={"message_id": 5161},
+        )
+        await runtime.cases.tick()
+    assert await kinds(runtime, 1) == ["opened", "assigned", "notified"]
