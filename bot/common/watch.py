@@ -14,6 +14,8 @@ from pathlib import Path
 
 from watchfiles import Change, awatch
 
+from bot.common.wake import wait_event
+
 logger = logging.getLogger(__name__)
 
 WATCH_RETRY_S = 10.0
@@ -100,8 +102,7 @@ class FolderWatcher:
                     self._retry_s,
                     exc_info=not isinstance(exc, OSError),
                 )
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._stop_event.wait(), self._retry_s)
+                await wait_event(self._stop_event, self._retry_s)
 
     def _filter(self, change: Change, path: str) -> bool:
         return self._is_relevant(Path(path))

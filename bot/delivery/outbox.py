@@ -30,6 +30,7 @@ from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.common.wake import wait_event
 from bot.delivery import texts
 from bot.delivery.channel import Channel, SendError
 from bot.delivery.models import OutboxMessage, OutboxStatus
@@ -456,8 +457,7 @@ class Outbox:
                 await self.send_due()
             except Exception:
                 log.exception("outbox: sending failed; retrying on the next tick")
-            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.outbox_tick_seconds)
+            await wait_event(self._wake, self.settings.outbox_tick_seconds)
             self._wake.clear()
 
     def start(self) -> None:
