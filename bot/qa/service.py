@@ -38,7 +38,7 @@ class HandedOver:
     told: str | None
     """What to tell the youth (None: the default)."""
     then: Callable[[], Awaitable[None]] | None = None
-    """What waits until the youth has been told (notifying the people)."""
+    """What waits until the youth has been told (giving the case to a person, telling them)."""
 
 
 class Handover(Protocol):
