@@ -121,18 +121,16 @@ class CaseService:
         was asked just now, so no case can hold it yet."""
         case_id, merged, opened = await self._open(question, urgent, new)
         told = (texts.MERGED if merged else texts.OPENED).format(case=case_id)
-        if opened is None:
+        if not opened:
             return HandedOver(told)
 
         async def route_and_tell() -> None:
-            await self._route_opened(opened, question)
+            await self._route(case_id, question, opening=True)
 
         return HandedOver(told, route_and_tell)
 
-    async def _open(
-        self, question: Question, urgent: bool, new: bool
-    ) -> tuple[int, bool, Case | None]:
-        """The case now holding `question`, whether it joined one, and the case if just opened."""
+    async def _open(self, question: Question, urgent: bool, new: bool) -> tuple[int, bool, bool]:
+        """The case now holding `question`, whether it joined one, and whether it just opened."""
         async with self.db.session() as session:
             existing = None
             if not new:
@@ -141,17 +139,17 @@ class CaseService:
                 )
             if existing is not None:
                 # 转人工 twice for one question: it already waits in its case.
-                return existing, False, None
+                return existing, False, False
             same = None if urgent else await self._same_open_case(session, question)
             if same is not None:
                 same_id, asked_before = same
                 if asked_before:
                     # The youth asked again: one case, one answer, no "someone asked it too".
-                    return same_id, False, None
+                    return same_id, False, False
                 self._add_asker(session, same_id, question)
                 self._log(session, same_id, CaseEventKind.MERGED, None, question_id=question.id)
                 log.info("question %s merged into case %s", question.id, same_id)
-                return same_id, True, None
+                return same_id, True, False
             case = Case(
                 question_id=question.id,
                 text=question.text,
@@ -166,24 +164,28 @@ class CaseService:
             await session.flush()
             self._add_asker(session, case.id, question)
             self._log(session, case.id, CaseEventKind.OPENED, None, urgent=urgent)
-        return case.id, False, case
+        return case.id, False, True
 
-    async def _route_opened(self, opened: Case, question: Question) -> None:
-        """Give a case just opened to a person (an urgent one also alerts the on-duty cadres
-        of its org and the city level), then tell them."""
-        now = self.clock()
+    async def _route(
+        self, case_id: int, question: Question | None = None, *, opening: bool = False
+    ) -> None:
+        """Give an unassigned case to a person, then tell them. `opening`: the case has just
+        opened, so nobody on duty is logged, and an urgent one also alerts the on-duty cadres of
+        its org and the city level (once; the timer's retries alert nobody)."""
         async with self.db.session() as session:
-            case = await session.get(Case, opened.id)
+            case = await session.get(Case, case_id)
             if case is None or case.assignee_id is not None:
                 return
+            if question is None:
+                question = await session.get(Question, case.question_id)
             chosen = route(self.grid, case.origin_org_id, case.topic, await self._load(session))
             notify: list[tuple[Person, str]] = []
             if chosen is not None:
-                self._assign(session, case, chosen, now)
+                self._assign(session, case, chosen, self.clock())
                 notify.append((chosen.person, self._notification(case, question)))
-            else:
+            elif opening:
                 log.warning("case %s: nobody on duty to take it", case.id)
-            if case.urgent:
+            if opening and case.urgent:
                 notify += [
                     (person, self._notification(case, question))
                     for person in self._alert_list(case)
@@ -711,7 +713,8 @@ class CaseService:
                     select(Case).where(
                         Case.status == CaseStatus.OPEN.value,
                         Case.assignee_id.is_(None),
-                        # A case is routed just after the youth's reply: not this one's job.
+                        # A new case is routed right after the youth's reply; the timer
+                        # takes the ones left over (nobody on duty, or a stop in between).
                         Case.opened_at <= now - ROUTING_GRACE,
                     )
                 )
@@ -721,7 +724,7 @@ class CaseService:
         for case in overdue:
             escalated += await self._escalate(case)
         for case in unassigned:
-            await self._retry_routing(case)
+            await self._route(case.id)
         return reminded, escalated
 
     async def _remind(self, case: Case) -> bool:
@@ -796,21 +799,6 @@ class CaseService:
         await self._notify(case, target.person, text)
         log.warning("case %s escalated from %s to %s", case.id, case.org_id, target.org_id)
         return True
-
-    async def _retry_routing(self, case: Case) -> None:
-        async with self.db.session() as session:
-            current = await session.get(Case, case.id)
-            if current is None or current.assignee_id is not None:
-                return
-            chosen = route(
-                self.grid, current.origin_org_id, current.topic, await self._load(session)
-            )
-            if chosen is None:
-                return
-            self._assign(session, current, chosen, self.clock())
-            question = await session.get(Question, current.question_id)
-            text = self._notification(current, question)
-        await self._notify(current, chosen.person, text)
 
     async def _history(self, session: AsyncSession, case_id: int) -> str:
         events = (
