@@ -10,6 +10,9 @@ The price: a statement blocks the event loop while it runs, and SQLite's busy wa
 too. That is why `Database` gives such an engine exactly one connection: sessions queue for it
 in asyncio, so two of them never contend for SQLite's write lock inside this process. Large
 deployments use PostgreSQL, which is asynchronous all the way.
+
+This builds on aiosqlite's internals (the call queue `_tx`, `_connect`), so pyproject.toml pins
+aiosqlite to the minor release it was tested with.
 """
 
 from __future__ import annotations
