@@ -20,8 +20,7 @@ def _statement(dialect: str, model: type[DeclarativeBase]) -> Insert:
 
 async def insert_ignore(session: AsyncSession, model: type[DeclarativeBase], **values: Any) -> bool:
     """Insert one row unless it breaks a unique constraint; True when the row was inserted."""
-    if session.new or session.dirty or session.deleted:
-        await session.flush()  # what the ORM would do first: rows this one may refer to
+    await session.flush()  # what the ORM's autoflush would do: rows this one may refer to
     connection = await session.connection()
     result = await connection.execute(_statement(session.bind.dialect.name, model), values)
     return bool(result.rowcount)

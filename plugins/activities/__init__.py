@@ -12,6 +12,7 @@ from nonebot.adapters.onebot.v11 import (
     ActionFailed,
     Bot,
     GroupMessageEvent,
+    Message,
     MessageEvent,
     NetworkError,
     PrivateMessageEvent,
@@ -141,8 +142,7 @@ async def handle_activities(bot: Bot, event: MessageEvent) -> None:
         managed = MANAGE.parse(event.message)
         if managed is not None:
             await activities.finish(render_text(event, await _manage(bot, event, *managed)))
-        await _answer_field(event)
-        return
+        await activities.finish(await _field_reply(event))
     word, args = found
     commands = ActivityCommands(service())
     user = str(event.user_id)
@@ -170,10 +170,11 @@ async def handle_activities(bot: Bot, event: MessageEvent) -> None:
     await activities.finish(render_text(event, text))
 
 
-async def _answer_field(event: MessageEvent) -> None:
-    """A private answer to a field the organiser asked for (name, phone, school)."""
+async def _field_reply(event: MessageEvent) -> Message | None:
+    """Take a private answer to a field the organiser asked for (name, phone, school); the
+    reply, if any."""
     text = await service().answer_field(PLATFORM, str(event.user_id), plain_text(event.message))
-    await activities.finish(say(text) if text is not None else None)
+    return say(text) if text is not None else None
 
 
 async def _manage(bot: Bot, event: MessageEvent, name: str, args: str) -> str:
