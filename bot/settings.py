@@ -186,6 +186,26 @@ class Settings(BaseModel):
         "(platform wecom-robot, chat id = name).",
     )
 
+    # ---- Review of learned answers and privacy (bot/cases/review.py, bot/privacy) ----
+    faq_learned_auto_publish: bool = Field(
+        False,
+        description="Serve an entry learned with /入库 at once; false: only after an admin "
+        "approves it (/通过).",
+    )
+    retention_days: int = Field(
+        0,
+        description="Days after which a question's personal fields (text, account, message "
+        "ids) are erased, keeping only what statistics count; 0 keeps them.",
+    )
+    export_ttl_hours: float = Field(
+        24,
+        description="Hours a sign-up export link works; then the link stops and the files "
+        "are deleted.",
+    )
+    privacy_tick_seconds: float = Field(
+        3600, description="Seconds between runs of the retention and export clean-up."
+    )
+
     def sla_hours(self, level: str | None) -> float:
         """The first-response limit for cases owned at `level`."""
         for part in self.case_sla_by_level.split(","):

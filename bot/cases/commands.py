@@ -7,19 +7,27 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.cases import texts
+from bot.cases.review import LearnedReview
 from bot.cases.service import Actor, CaseError, CaseService
 from bot.cases.stats import report
 
 _NUMBER_AND_REST = re.compile(r"#?(\d+)(?:\s+(.*))?$", re.DOTALL)
-COMMANDS = ("答", "待办", "认领", "转", "关闭", "入库", "统计")
-ALIASES = {"回答": "答", "转交": "转"}
+_REF_AND_REST = re.compile(r"(\S+)\s*(.*)$", re.DOTALL)
+COMMANDS = ("答", "待办", "认领", "转", "关闭", "入库", "统计", "待审核", "通过", "驳回")
+ALIASES = {"回答": "答", "转交": "转", "审核": "待审核"}
+REVIEW_COMMANDS = frozenset({"待审核", "通过", "驳回"})
+"""Admins only: the review of learned FAQ entries."""
 
 
 class CaseCommands:
-    """Runs /答 /待办 /认领 /转 /关闭 /入库 /统计 for an identified actor; refusals become replies."""
+    """Runs /答 /待办 /认领 /转 /关闭 /入库 /统计, and for admins /待审核 /通过 /驳回, for an
+    identified actor; refusals become replies."""
 
-    def __init__(self, cases: CaseService) -> None:
+    def __init__(self, cases: CaseService, review: LearnedReview | None = None) -> None:
         self.cases = cases
+        self.review = review or LearnedReview(
+            cases.db, cases.faq, cases.grid_service, cases.settings, cases.clock
+        )
         self._handlers: dict[str, Callable[[Actor, str], Awaitable[str]]] = {
             "答": self._answer,
             "待办": self._todo,
@@ -28,14 +36,21 @@ class CaseCommands:
             "关闭": self._close,
             "入库": self._learn,
             "统计": self._stats,
+            "待审核": self._pending,
+            "通过": self._approve,
+            "驳回": self._reject,
         }
 
     async def run(self, actor: Actor, command: str, args: str) -> str:
         """The reply to `/command args` from `actor`."""
+        command = ALIASES.get(command, command)
         try:
-            if not actor.is_staff:
+            if command in REVIEW_COMMANDS:
+                if not self.review.may_review(actor):
+                    raise CaseError(texts.NOT_REVIEWER)
+            elif not actor.is_staff:
                 raise CaseError(texts.NOT_CADRE)
-            return await self._handlers[ALIASES.get(command, command)](actor, args.strip())
+            return await self._handlers[command](actor, args.strip())
         except CaseError as exc:
             return str(exc)
 
@@ -103,7 +118,38 @@ class CaseCommands:
     async def _learn(self, actor: Actor, args: str) -> str:
         case_id, _ = self._case_and_rest("入库", args)
         entry = await self.cases.learn(case_id, actor)
-        return texts.LEARNED.format(case=case_id, entry=entry)
+        done = texts.LEARNED_LIVE if self.cases.settings.faq_learned_auto_publish else texts.LEARNED
+        return done.format(case=case_id, entry=entry)
+
+    async def _pending(self, actor: Actor, _args: str) -> str:
+        entries = await self.review.pending(actor)
+        if not entries:
+            return texts.REVIEW_EMPTY
+        lines = [texts.REVIEW_HEADER.format(count=len(entries))]
+        lines += [
+            texts.REVIEW_ITEM.format(ref=e.ref, question=e.question, answer=_short(e.answer, 80))
+            for e in entries[:10]
+        ]
+        lines.append(texts.REVIEW_FOOTER)
+        return "\n".join(lines)
+
+    @staticmethod
+    def _ref_and_rest(command: str, args: str) -> tuple[str, str]:
+        """An entry (case number or id) and the rest, which may start on the next line."""
+        match = _REF_AND_REST.match(args)
+        if match is None:
+            raise CaseError(texts.USAGE[command])
+        return match.group(1), match.group(2).strip()
+
+    async def _approve(self, actor: Actor, args: str) -> str:
+        ref, answer = self._ref_and_rest("通过", args)
+        entry = await self.review.approve(actor, ref, answer)
+        return texts.APPROVED.format(entry=entry.id)
+
+    async def _reject(self, actor: Actor, args: str) -> str:
+        ref, reason = self._ref_and_rest("驳回", args)
+        entry = await self.review.reject(actor, ref, reason)
+        return texts.REJECTED.format(entry=entry.id)
 
     def _date(self, text: str) -> datetime:
         try:
@@ -146,3 +192,8 @@ class CaseCommands:
                 key=lambda item: -item[1],
             ),
         )
+
+
+def _short(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,43 +1,95 @@
-"""/入库: append a case's question and answer to faq_data/faq/learned.yaml for admin review."""
+"""faq_data/faq/learned.yaml: the FAQ entries cadres made with /入库, and their review state.
+
+The file is the source of truth. An entry tagged 待审核 (`bot.faq.model.REVIEW_TAG`) waits for an
+admin: the loader reads and checks it, the index leaves it out. Approving removes the tag,
+rejecting removes the entry. Every change rewrites the file atomically under a lock file, so a
+reload never sees half a file and two writers (two processes too) never lose each other's entry.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
-REVIEW_TAG = "待审核"
+from bot.faq.model import REVIEW_TAG
+
+__all__ = ["REVIEW_TAG", "append_learned_entry", "change_learned_entries", "read_learned_entries"]
+
 HEADER = (
-    "# 由团干部在聊天中用 /入库 生成的问答，标签“待审核”表示还没有管理员确认。\n"
-    "# 管理员核对后删掉“待审核”标签即可；也可以把条目移到其他文件。\n"
+    "# 由团干部在聊天中用 /入库 生成的问答。标签“待审核”的条目还不会回答用户，\n"
+    "# 管理员发送 /通过 编号 或删掉“待审核”标签后生效；/驳回 编号 删除条目。\n"
 )
 
+Entries = list[dict[str, Any]]
+_T = TypeVar("_T")
 
-def append_learned_entry(
-    path: Path, entry_id: str, question: str, similar: list[str], answer: str
-) -> None:
-    """Add one entry to `path` (created if missing), written atomically so a reload never sees half."""
-    entries: list[dict[str, Any]] = []
-    if path.exists():
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        entries = list(loaded.get("entries") or []) if isinstance(loaded, dict) else list(loaded)
-    seen = {question}
-    unique_similar = [q for q in similar if not (q in seen or seen.add(q))]
-    entries.append(
-        {
-            "id": entry_id,
-            "question": question,
-            "similar": unique_similar,
-            "answer": answer,
-            "tags": [REVIEW_TAG],
-        }
-    )
-    body = yaml.safe_dump({"entries": entries}, allow_unicode=True, sort_keys=False, width=100)
+
+def read_learned_entries(path: Path) -> Entries:
+    """The entries of `path` as plain mappings (none if the file is missing or empty)."""
+    if not path.exists():
+        return []
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = loaded.get("entries") if isinstance(loaded, dict) else loaded
+    return [entry for entry in entries or [] if isinstance(entry, dict)]
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path`'s lock file (ignored by the loader: it starts with .)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    with (path.parent / f".{path.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _write(path: Path, entries: Entries) -> None:
+    body = yaml.safe_dump({"entries": entries}, allow_unicode=True, sort_keys=False, width=100)
     fd, tmp = tempfile.mkstemp(prefix=".learned-", suffix=".yaml", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(HEADER + body)
     os.replace(tmp, path)
+
+
+def change_learned_entries(path: Path, change: Callable[[Entries], _T]) -> _T:
+    """Read `path`, let `change` edit its entries in place, write them back atomically.
+
+    Blocking (file lock and I/O): run it in an executor from async code. Returns what `change`
+    returns; if `change` raises, the file is left as it was.
+    """
+    with _locked(path):
+        entries = read_learned_entries(path)
+        result = change(entries)
+        _write(path, entries)
+        return result
+
+
+def append_learned_entry(
+    path: Path,
+    entry_id: str,
+    question: str,
+    similar: list[str],
+    answer: str,
+    *,
+    pending: bool = True,
+) -> None:
+    """Add one entry to `path` (created if missing); `pending`: tagged 待审核, not served yet."""
+    seen = {question}
+    unique_similar = [q for q in similar if not (q in seen or seen.add(q))]
+    entry = {
+        "id": entry_id,
+        "question": question,
+        "similar": unique_similar,
+        "answer": answer,
+        "tags": [REVIEW_TAG] if pending else [],
+    }
+    change_learned_entries(path, lambda entries: entries.append(entry))

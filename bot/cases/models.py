@@ -38,6 +38,10 @@ class CaseEventKind(str, Enum):
     HELD = "held"
     LIKED = "liked"
     LEARNED = "learned"
+    APPROVED = "approved"
+    """An admin approved the case's learned FAQ entry."""
+    REJECTED = "rejected"
+    """An admin rejected (deleted) the case's learned FAQ entry."""
     CLOSED = "closed"
     ALERTED = "alerted"
 

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from rapidfuzz import fuzz
 from sqlalchemy import func, select, update
@@ -618,7 +619,8 @@ class CaseService:
             await self._push(delivery)
 
     async def learn(self, case_id: int, actor: Actor) -> str:
-        """Turn a case's question and answer into an FAQ entry marked for admin review."""
+        """Turn a case's question and answer into an FAQ entry; it waits for an admin's review
+        (see `bot.cases.review`) unless FAQ_LEARNED_AUTO_PUBLISH is on."""
         async with self.db.session() as session:
             case = await self._get(session, case_id, actor)
             if case.learned_entry_id:
@@ -636,9 +638,16 @@ class CaseService:
             ).all()
             entry_id = f"learned-{case.id}"
             path = self.settings.faq_dir / "faq" / "learned.yaml"
-            await asyncio.get_running_loop().run_in_executor(
-                None, append_learned_entry, path, entry_id, case.text, list(others), case.answer
+            write = partial(
+                append_learned_entry,
+                path,
+                entry_id,
+                case.text,
+                list(others),
+                case.answer,
+                pending=not self.settings.faq_learned_auto_publish,
             )
+            await asyncio.get_running_loop().run_in_executor(None, write)
             case.learned_entry_id = entry_id
             self._log(session, case.id, CaseEventKind.LEARNED, actor.id, entry=entry_id)
         await self.faq.reload(reason=f"/入库 #{case_id}")

@@ -35,13 +35,23 @@ ANSWER_HELD = "，{held} 人待送达（对方下次发消息时送达）"
 CLAIMED = "已认领 #{case}。"
 REASSIGNED = "已把 #{case} 转给 {name}。"
 CLOSED = "已关闭 #{case}。"
-LEARNED = "已把 #{case} 加入问答库（编号 {entry}），标记为待审核，请管理员确认后去掉“待审核”标签。"
+LEARNED = "已把 #{case} 加入问答库（编号 {entry}），等管理员审核通过后才会用来回答同学。"
+LEARNED_LIVE = "已把 #{case} 加入问答库（编号 {entry}），现在起会用来回答同学。"
+REVIEW_EMPTY = "没有待审核的问答。"
+REVIEW_HEADER = "待审核的问答（{count} 条）："
+REVIEW_ITEM = "{ref} 问：{question}\n答：{answer}"
+REVIEW_FOOTER = "发送 /通过 编号 [修改后的答案] 使其生效，或 /驳回 编号 [原因] 删除。"
+APPROVED = "已通过 {entry}，现在起会用它回答同学。"
+REJECTED = "已驳回并删除 {entry}。"
 TASKS_EMPTY = "你现在没有待处理的问题。"
 TASKS_HEADER = "你的待办（{count} 个）："
 TASKS_ITEM = "#{case} {question}（{status}，{due}前）"
 
 # Refusals and usage
 NOT_CADRE = "这个命令只有团干部可以使用。"
+NOT_REVIEWER = "只有管理员可以使用这个命令。"
+UNKNOWN_LEARNED = "没有找到问答 {entry}，发送 /待审核 查看待审核的问答。"
+NOT_PENDING = "问答 {entry} 已经审核过了。"
 NOT_ALLOWED = "只有负责人、上级团干部或管理员可以处理 #{case}。"
 UNKNOWN_CASE = "没有找到编号为 {case} 的问题。"
 CASE_CLOSED = "问题 #{case} 已关闭。"
@@ -56,6 +66,8 @@ USAGE = {
     "转": "用法：/转 编号 人员（编号、姓名或 QQ 号）",
     "关闭": "用法：/关闭 编号 原因",
     "入库": "用法：/入库 编号",
+    "通过": "用法：/通过 编号 [修改后的答案]",
+    "驳回": "用法：/驳回 编号 [原因]",
     "统计": "用法：/统计 [组织编号] [开始日期 [结束日期]]，日期如 2026-11-01",
 }
 
@@ -127,6 +139,8 @@ EVENT_NAMES = {
     "held": "待送达",
     "liked": "点赞",
     "learned": "入库",
+    "approved": "入库通过",
+    "rejected": "入库驳回",
     "closed": "关闭",
     "alerted": "紧急通知",
 }

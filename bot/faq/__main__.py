@@ -33,7 +33,9 @@ def _ask(args: argparse.Namespace) -> int:
     loaded = load_faq_dir(args.dir)
     for problem in (*loaded.errors, *loaded.warnings):
         print(problem, file=sys.stderr)
-    index = FaqIndex.build(loaded.entries, loaded.lexicon)
+    # As the bot serves: entries waiting for review are left out.
+    served = [entry for entry in loaded.entries if not entry.pending]
+    index = FaqIndex.build(served, loaded.lexicon)
     settings = Settings.from_env()
     matches = index.search(args.question, args.k)
     for rank, match in enumerate(matches, 1):

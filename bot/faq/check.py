@@ -8,6 +8,8 @@ from bot.common.issues import FileIssue
 from bot.faq.loader import load_faq_dir
 from bot.grid.loader import load_grid_dir
 
+MAX_PENDING_LISTED = 20
+
 
 def run_check(faq_dir: Path) -> int:
     """Print a Chinese report on `faq_dir` (FAQ and grid); 0 if no errors (warnings allowed), else 1."""
@@ -23,6 +25,13 @@ def run_check(faq_dir: Path) -> int:
         f"青情地图文件 {len(grid.files)} 个：团组织 {len(grid.grid.orgs)} 个，"
         f"人员 {len(grid.grid.people)} 位，话题 {len(grid.grid.topics)} 个"
     )
+    pending = [entry for entry in result.entries if entry.pending]
+    if pending:
+        print(
+            f"待审核问答 {len(pending)} 条（管理员审核通过前不会回答用户）："
+            + "、".join(entry.id for entry in pending[:MAX_PENDING_LISTED])
+            + ("……" if len(pending) > MAX_PENDING_LISTED else "")
+        )
     errors = [*result.errors, *grid.errors]
     warnings = [*result.warnings, *grid.warnings]
     _print_issues("错误", errors)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+REVIEW_TAG = "待审核"
+"""An entry tagged so waits for an admin's approval: it is loaded and checked, never served."""
+
 
 @dataclass(frozen=True, slots=True)
 class FaqEntry:
@@ -24,6 +27,11 @@ class FaqEntry:
     def questions(self) -> tuple[str, ...]:
         """The main question followed by every similar question."""
         return (self.question, *self.similar)
+
+    @property
+    def pending(self) -> bool:
+        """True while the entry waits for review (tagged `REVIEW_TAG`): it is not served."""
+        return REVIEW_TAG in self.tags
 
 
 @dataclass(frozen=True, slots=True)

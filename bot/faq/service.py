@@ -48,6 +48,8 @@ class ReloadReport:
     reason: str = ""
     files: int = 0
     """FAQ, dictionary and synonym files read."""
+    pending: int = 0
+    """Valid entries waiting for review (tagged 待审核): loaded, not served."""
 
 
 ReloadListener = Callable[[ReloadReport], Awaitable[None]]
@@ -94,11 +96,14 @@ class FaqService(LiveFiles[ReloadReport]):
         first = self._index is None
         result = LoadResult()
         applied = False
+        pending = 0
         try:
             result = await loop.run_in_executor(None, load_faq_dir, self._faq_dir)
             if result.ok or first:
                 entries = result.entries if result.ok else result.entries_of_clean_files()
-                index = await loop.run_in_executor(None, FaqIndex.build, entries, result.lexicon)
+                served = [entry for entry in entries if not entry.pending]
+                pending = len(entries) - len(served)
+                index = await loop.run_in_executor(None, FaqIndex.build, served, result.lexicon)
                 self._index = index
                 applied = True
         except Exception as exc:
@@ -113,16 +118,18 @@ class FaqService(LiveFiles[ReloadReport]):
             took_s=time.perf_counter() - started,
             reason=reason,
             files=len(result.files),
+            pending=pending,
         )
 
 
 def _log_report(report: ReloadReport) -> None:
     if report.ok:
         logger.info(
-            "FAQ loaded (%s): %d entries from %d files, %d warnings, %.2f s",
+            "FAQ loaded (%s): %d entries from %d files (%d waiting for review), %d warnings, %.2f s",
             report.reason,
             report.entries,
             report.files,
+            report.pending,
             len(report.warnings),
             report.took_s,
         )

@@ -20,7 +20,8 @@ __plugin_meta__ = PluginMetadata(
     description="团干部处理转人工的问题：引用通知回复即可作答，/待办 查看待处理问题。",
     usage=(
         "引用问题通知直接回复答案\n/答 编号 答案\n/待办\n/认领 编号\n/转 编号 人员\n"
-        "/关闭 编号 原因\n/入库 编号\n/统计 [组织编号] [开始日期 [结束日期]]"
+        "/关闭 编号 原因\n/入库 编号\n/统计 [组织编号] [开始日期 [结束日期]]\n"
+        "/待审核 /通过 编号 [修改后的答案] /驳回 编号 [原因]（管理员）"
     ),
 )
 
@@ -57,8 +58,8 @@ cases = on_message(rule=Rule(_for_cases), priority=5, block=True)
 
 @cases.handle()
 async def handle_cases(event: MessageEvent) -> None:
-    """/答 /待办 /认领 /转 /关闭 /入库 /统计, or a cadre quoting a case notification (the text
-    is the answer)."""
+    """The cadre commands (and the admins' review of learned entries), or a cadre quoting a
+    case notification (the text is the answer)."""
     commands = CaseCommands(get_runtime().cases)
     command = CASE_COMMANDS.parse(event.message)
     if command is not None:

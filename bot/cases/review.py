@@ -1,0 +1,181 @@
+"""Admins review the FAQ entries cadres learned with /入库: list, approve (maybe edited), reject.
+
+A learned entry answers youths only once approved (unless FAQ_LEARNED_AUTO_PUBLISH is on). The
+review state lives in faq_data/faq/learned.yaml itself (see `bot.cases.learn`); each decision is
+written there, the FAQ reloads, and the decision is logged in the case's event log (who, when).
+Chat commands and, later, the admin console call this service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.cases import texts
+from bot.cases.learn import REVIEW_TAG, Entries, change_learned_entries, read_learned_entries
+from bot.cases.models import Case, CaseEvent, CaseEventKind
+from bot.cases.service import Actor, CaseError
+from bot.faq.service import FaqService
+from bot.grid.service import GridService
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+_CASE_NUMBER = re.compile(r"#?(\d+)")
+LEARNED_FILE = Path("faq") / "learned.yaml"
+"""Where /入库 writes, relative to FAQ_DIR."""
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedEntry:
+    """One learned FAQ entry as the file holds it."""
+
+    id: str
+    question: str
+    answer: str
+    pending: bool
+
+    @property
+    def ref(self) -> str:
+        """How admins name it in commands: the case number for `learned-N`, else the id."""
+        number = self.id.removeprefix("learned-")
+        return f"#{number}" if number.isdigit() and number != self.id else self.id
+
+
+def learned_path(settings: Settings) -> Path:
+    """The learned-entries file of these settings."""
+    return settings.faq_dir / LEARNED_FILE
+
+
+def _entry(raw: dict[str, Any]) -> LearnedEntry:
+    tags = raw.get("tags") or []
+    return LearnedEntry(
+        id=str(raw.get("id", "")),
+        question=str(raw.get("question", "")),
+        answer=str(raw.get("answer", "")),
+        pending=REVIEW_TAG in tags if isinstance(tags, list) else False,
+    )
+
+
+def entry_id_of(ref: str) -> str:
+    """The entry id an admin means: `12` or `#12` is case 12's entry `learned-12`."""
+    ref = ref.strip()
+    match = _CASE_NUMBER.fullmatch(ref)
+    return f"learned-{match.group(1)}" if match else ref
+
+
+class LearnedReview:
+    """Listing, approving and rejecting learned entries; only admins may decide."""
+
+    def __init__(
+        self,
+        db: Database,
+        faq: FaqService,
+        grid: GridService,
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.faq = faq
+        self.grid = grid
+        self.settings = settings
+        self.clock = clock
+
+    @property
+    def path(self) -> Path:
+        """The file under review."""
+        return learned_path(self.settings)
+
+    def may_review(self, actor: Actor) -> bool:
+        """SUPERUSERS and the grid's admins review learned entries."""
+        return actor.is_admin or (
+            actor.person is not None and self.grid.grid.is_admin(actor.person)
+        )
+
+    def _require(self, actor: Actor) -> None:
+        if not self.may_review(actor):
+            raise CaseError(texts.NOT_REVIEWER)
+
+    async def pending(self, actor: Actor) -> list[LearnedEntry]:
+        """Entries waiting for review, in the order they were learned."""
+        self._require(actor)
+        raw = await asyncio.get_running_loop().run_in_executor(
+            None, read_learned_entries, self.path
+        )
+        return [entry for entry in map(_entry, raw) if entry.pending]
+
+    async def approve(self, actor: Actor, ref: str, answer: str = "") -> LearnedEntry:
+        """Serve entry `ref` from now on, with `answer` instead of the cadre's if given."""
+        self._require(actor)
+        entry_id = entry_id_of(ref)
+
+        def change(entries: Entries) -> LearnedEntry:
+            raw = _pending_entry(entries, entry_id)
+            raw["tags"] = [tag for tag in raw.get("tags") or [] if tag != REVIEW_TAG]
+            if answer:
+                raw["answer"] = answer
+            return _entry(raw)
+
+        entry = await self._change(change)
+        await self._decided(entry, actor, CaseEventKind.APPROVED, edited=bool(answer))
+        return entry
+
+    async def reject(self, actor: Actor, ref: str, reason: str = "") -> LearnedEntry:
+        """Delete entry `ref` from the file; its case may be learned again."""
+        self._require(actor)
+        entry_id = entry_id_of(ref)
+
+        def change(entries: Entries) -> LearnedEntry:
+            raw = _pending_entry(entries, entry_id)
+            entries.remove(raw)
+            return _entry(raw)
+
+        entry = await self._change(change)
+        await self._decided(entry, actor, CaseEventKind.REJECTED, reason=reason)
+        return entry
+
+    async def _change(self, change: Callable[[Entries], LearnedEntry]) -> LearnedEntry:
+        return await asyncio.get_running_loop().run_in_executor(
+            None, change_learned_entries, self.path, change
+        )
+
+    async def _decided(
+        self, entry: LearnedEntry, actor: Actor, kind: CaseEventKind, **detail: object
+    ) -> None:
+        """Log the decision in the entry's case (who, when), then serve the new file."""
+        async with self.db.session() as session:
+            case = await session.scalar(select(Case).where(Case.learned_entry_id == entry.id))
+            if case is not None:
+                if kind is CaseEventKind.REJECTED:
+                    case.learned_entry_id = None
+                session.add(
+                    CaseEvent(
+                        case_id=case.id,
+                        kind=kind.value,
+                        actor=actor.id,
+                        detail={"entry": entry.id, **detail},
+                        at=self.clock(),
+                    )
+                )
+        log.info("learned entry %s %s by %s", entry.id, kind.value, actor.id)
+        await self.faq.reload(reason=f"{kind.value} {entry.id}")
+
+
+def _pending_entry(entries: Entries, entry_id: str) -> dict[str, Any]:
+    """The raw entry `entry_id` if it waits for review; a refusal the admin can act on if not."""
+    for raw in entries:
+        if str(raw.get("id", "")) == entry_id:
+            if not _entry(raw).pending:
+                raise CaseError(texts.NOT_PENDING.format(entry=entry_id))
+            return raw
+    raise CaseError(texts.UNKNOWN_LEARNED.format(entry=entry_id))
