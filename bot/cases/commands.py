@@ -10,6 +10,7 @@ from bot.cases import texts
 from bot.cases.review import LearnedReview
 from bot.cases.service import Actor, CaseError, CaseService
 from bot.cases.stats import report
+from bot.safety.masking import mask_pii
 
 _NUMBER_AND_REST = re.compile(r"#?(\d+)(?:\s+(.*))?$", re.DOTALL)
 _REF_AND_REST = re.compile(r"(\S+)\s*(.*)$", re.DOTALL)
@@ -91,7 +92,10 @@ class CaseCommands:
             due = self.cases.local_time(case.due_at) if case.due_at else "尽快"
             lines.append(
                 texts.TASKS_ITEM.format(
-                    case=case.id, question=case.text[:30], status=texts.STATUS[case.status], due=due
+                    case=case.id,
+                    question=mask_pii(case.text)[:30],
+                    status=texts.STATUS[case.status],
+                    due=due,
                 )
             )
         return "\n".join(lines)

@@ -38,6 +38,7 @@ from bot.grid.model import Grid, Person
 from bot.grid.service import GridService
 from bot.qa.model import Outcome
 from bot.qa.service import HandedOver
+from bot.safety.masking import mask_pii
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.models import BotMessage, Question, utcnow
@@ -295,7 +296,7 @@ class CaseService:
         return texts.NOTIFY.format(
             case=case.id,
             urgent=texts.URGENT if case.urgent else "",
-            question=case.text,
+            question=texts.shown(case.text),
             place=self._place(case, question),
             asker=question.asker or "同学",
             faq=texts.faq_block(faq),
@@ -422,7 +423,8 @@ class CaseService:
     async def _queue(
         self, session: AsyncSession, case: Case, text_for: Callable[[str], str]
     ) -> list[Delivery]:
-        """One held delivery per asker; `text_for` turns the asker's question into the message."""
+        """One held delivery per asker; `text_for` turns the asker's question into the message
+        (masked for a group: the bot never repeats a phone or ID number there)."""
         rows = await session.execute(
             select(CaseAsker, Question.text)
             .join(Question, Question.id == CaseAsker.question_id)
@@ -436,7 +438,7 @@ class CaseService:
                 user_id=asker.user_id,
                 group_id=asker.group_id,
                 reply_to=asker.message_id,
-                text=text_for(question_text),
+                text=text_for(mask_pii(question_text) if asker.group_id else question_text),
                 created_at=self.clock(),
             )
             for asker, question_text in rows.all()
@@ -638,12 +640,13 @@ class CaseService:
             ).all()
             entry_id = f"learned-{case.id}"
             path = self.settings.faq_dir / "faq" / "learned.yaml"
+            # An FAQ question is shown to every youth (您是不是想问): no one's number in it.
             write = partial(
                 append_learned_entry,
                 path,
                 entry_id,
-                case.text,
-                list(others),
+                mask_pii(case.text),
+                [mask_pii(text) for text in others],
                 case.answer,
                 pending=not self.settings.faq_learned_auto_publish,
             )
@@ -751,7 +754,7 @@ class CaseService:
             text = texts.REMIND.format(
                 case=case.id,
                 due=self.local_time(case.due_at) if case.due_at else "尽快",
-                question=case.text,
+                question=texts.shown(case.text),
             )
             await self._notify(case, person, text)
         return True
@@ -801,7 +804,7 @@ class CaseService:
         text = texts.ESCALATED.format(
             case=case.id,
             org=from_org.name if from_org else "下级",
-            question=case.text,
+            question=texts.shown(case.text),
             place=self._place(case, question),
             history=history,
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
+from bot.safety.masking import mask_pii
+
 # To youths
 OPENED = "这个问题我暂时答不上来，已转给团干部（问题编号 #{case}），有回复会第一时间告诉你。"
 MERGED = "已经有同学问过相同的问题，团干部正在处理（问题编号 #{case}），有回复会一起告诉你。"
@@ -22,6 +24,7 @@ NOTIFY = (
     "回复方式：直接引用（回复）这条消息写答案，或发送 /答 {case} 答案内容。\n"
     "期限：{due}前首次回复。"
 )
+MASKED = "（手机号、证件号已隐去；需要联系对方请直接回复，答案会转给提问人）"
 URGENT = "⚠️紧急：可能涉及人身安全，请立即联系，并提醒对方拨打 12355。"
 NOTIFY_FAQ = "相近的问答：\n{items}\n"
 REMIND = "【提醒】问题 #{case} 还没有回复，请在 {due} 前处理：{question}"
@@ -89,6 +92,13 @@ def duration(delta: timedelta) -> str:
     if hours:
         return f"{hours}小时{minutes}分钟"
     return f"{minutes}分钟"
+
+
+def shown(question: str) -> str:
+    """A youth's question as cadres read it: phone and ID numbers masked, and a note if any was
+    (notifications reach phones, work groups and forwards; the answer goes back through the bot)."""
+    masked = mask_pii(question)
+    return masked if masked == question else masked + MASKED
 
 
 def faq_block(questions: Sequence[str]) -> str:

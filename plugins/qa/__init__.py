@@ -23,6 +23,7 @@ from bot.faq.service import ReloadReport
 from bot.qa import texts as qa_texts
 from bot.qa.model import Incoming, Reply
 from bot.runtime import get_runtime
+from bot.safety.masking import mask_pii
 from plugins.qa import texts
 
 __plugin_meta__ = PluginMetadata(
@@ -151,9 +152,13 @@ async def my_questions(event: MessageEvent) -> str:
     group_id = str(event.group_id) if isinstance(event, GroupMessageEvent) else None
     questions = await runtime.qa.recent_questions(PLATFORM, str(event.user_id), group_id)
     cases = await runtime.cases.cases_of_questions([q.id for q in questions])
+    # Others read a group: the bot does not repeat a phone or ID number there.
     return qa_texts.my_questions(
         [
-            (q.text, qa_texts.question_status(q.outcome, *cases.get(q.id, (None, None))))
+            (
+                mask_pii(q.text) if group_id else q.text,
+                qa_texts.question_status(q.outcome, *cases.get(q.id, (None, None))),
+            )
             for q in questions
         ]
     )
