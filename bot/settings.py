@@ -29,20 +29,30 @@ class Settings(BaseModel):
     )
     faq_dir: Path = Field(Path("faq_data"), description="Folder with the admin-edited FAQ files.")
     faq_watch: bool = Field(True, description="Reload faq_data when a file changes.")
+    # ---- FAQ decision (calibrated: python -m bot.faq calibrate, see bot/faq/calibrate.py) ----
+    faq_answer_bias: float = Field(
+        0.118, description="Intercept of the calibrated probability that the top match is right."
+    )
+    faq_answer_top_weight: float = Field(
+        -0.602, description="Weight of the top score in that probability (calibrated)."
+    )
+    faq_answer_lead_weight: float = Field(
+        17.615,
+        description="Weight of the top score's lead over the next entry in that probability "
+        "(calibrated).",
+    )
+    faq_answer_probability: float = Field(
+        0.60,
+        description="The top match is answered directly when it is right with at least this "
+        "calibrated probability.",
+    )
     faq_answer_threshold: float = Field(
-        0.377,
-        description="Score at or above which the top match is answered directly "
-        "(calibrated: python -m bot.faq calibrate, see bot/faq/calibrate.py).",
+        0.413, description="Never answer directly below this top score (calibrated)."
     )
     faq_suggest_threshold: float = Field(
-        0.354,
+        0.413,
         description="Score at or above which matches are offered as 您是不是想问 choices "
-        "(calibrated, see bot/faq/calibrate.py).",
-    )
-    faq_answer_margin: float = Field(
-        0.20,
-        description="The top match is answered directly only if it leads the next entry by this much "
-        "(calibrated, see bot/faq/calibrate.py).",
+        "(calibrated).",
     )
     faq_max_choices: int = Field(3, description="How many 您是不是想问 choices to offer.")
     choice_ttl_minutes: int = Field(

@@ -4,7 +4,8 @@ python -m bot.faq check [--dir faq_data]
 python -m bot.faq ask "怎么交团费" [--dir faq_data] [-k 5]
 python -m bot.faq bench --faq FAQ.jsonl --queries QUERIES.jsonl [--baseline NAME]
                         [--pad PADDING.txt [--pad-to N]]
-python -m bot.faq calibrate --faq FAQ.jsonl --queries QUERIES.jsonl [--faq F2 --queries Q2 ...]
+python -m bot.faq calibrate [--dir faq_data] [--youth YOUTH.yaml ...] [--check YOUTH.yaml ...]
+                            [--faq FAQ.jsonl --queries QUERIES.jsonl ...]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from bot.faq.bands import classify
+    from bot.faq.bands import decision_from
     from bot.faq.index import FaqIndex
     from bot.faq.loader import load_faq_dir
     from bot.settings import Settings
@@ -42,13 +43,9 @@ def _ask(args: argparse.Namespace) -> int:
         print(f"{rank}. {match.score:.3f}  [{match.entry.id}] {match.entry.question}")
         if match.matched != match.entry.question:
             print(f"          matched: {match.matched}")
-    band = classify(
-        matches,
-        settings.faq_answer_threshold,
-        settings.faq_suggest_threshold,
-        settings.faq_answer_margin,
-    )
-    print(f"band: {band.value}")
+    decision = decision_from(settings)
+    band = decision.classify(matches)
+    print(f"band: {band.value} (p={decision.probability(matches):.2f})")
     return 0
 
 
@@ -61,22 +58,28 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from bot.faq.calibrate import band_shares, calibrate, env_lines, labelled_sets
+    from bot.faq.calibrate import band_shares, env_lines, fit, labelled_sets
 
-    if len(args.faq) != len(args.queries) or not (args.faq or args.dir):
-        print("需要成对的 --faq/--queries，或 --dir", file=sys.stderr)
+    if len(args.faq) != len(args.queries) or not (args.faq or args.youth):
+        print("需要成对的 --faq/--queries，或 --youth", file=sys.stderr)
         return 2
-    sets = labelled_sets(list(zip(args.faq, args.queries, strict=True)), args.dir)
-    thresholds = calibrate(list(sets.values()))
+    pairs = list(zip(args.faq, args.queries, strict=True))
+    sets = labelled_sets(pairs, args.dir, args.youth)
+    decision, wrong = fit(sets, [str(path) for path in args.youth])
+    checked = labelled_sets([], args.dir, args.check) if args.check else {}
     report = {
-        **thresholds.as_dict(),
+        "probability": decision.answer_probability,
+        "domain_wrong_direct": {name: round(value, 3) for name, value in wrong.items()},
         "sets": {
-            name: {key: round(value, 3) for key, value in band_shares(found, thresholds).items()}
-            for name, found in sets.items()
+            name: {key: round(value, 3) for key, value in band_shares(found, decision).items()}
+            for name, found in {
+                **sets,
+                **{f"{k} (not fitted)": v for k, v in checked.items()},
+            }.items()
         },
     }
     print(json.dumps(report, ensure_ascii=False))
-    print(env_lines(thresholds))
+    print(env_lines(decision))
     return 0
 
 
@@ -103,12 +106,18 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--pad-to", type=int, help="pad up to this many entries in all")
     bench.set_defaults(run=_bench)
 
-    calibrate = commands.add_parser("calibrate", help="band thresholds from labelled data")
+    calibrate = commands.add_parser(
+        "calibrate", help="the direct-answer decision from labelled data"
+    )
     calibrate.add_argument("--faq", type=Path, action="append", default=[])
     calibrate.add_argument("--queries", type=Path, action="append", default=[])
     calibrate.add_argument(
-        "--dir", type=Path, help="also calibrate on this FAQ folder by leave-one-out"
+        "--youth", type=Path, action="append", default=[], help="youth questions on --dir"
     )
+    calibrate.add_argument(
+        "--check", type=Path, action="append", default=[], help="youth questions only reported"
+    )
+    calibrate.add_argument("--dir", type=Path, default=Path("faq_data"), help="the FAQ folder")
     calibrate.set_defaults(run=_calibrate)
     return root
 

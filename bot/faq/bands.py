@@ -1,26 +1,92 @@
-"""Which of the three bands a search result falls in: answer, suggest choices, or escalate."""
+"""Which of the three bands a search result falls in: answer, suggest choices, or escalate.
+
+The top entry is answered directly when the calibrated probability that it is the right one reaches
+`Decision.answer_probability`. That probability is a logistic function of two features of the
+result (fitted on labelled queries by `bot.faq.calibrate`):
+
+- the top score: how well the best entry matches at all;
+- its lead over the runner-up entry: how much better it matches than the next one.
+
+Both count together, so two related entries are not a tie when one matches much better: an exact
+question (1.00) with a related entry at 0.80 is answered, while 0.45 against 0.40 is a real
+ambiguity and gets the 您是不是想问 menu.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
-from bot.faq.model import Band, Match
+from bot.faq.model import Band, EntryKind, FaqEntry, Match
 
 
-def classify(
-    matches: Sequence[Match], answer_threshold: float, suggest_threshold: float, margin: float
-) -> Band:
-    """The band of `matches` (best first).
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The calibrated rule that turns search matches into a band."""
 
-    ANSWER if the top score reaches `answer_threshold` and leads the next entry by at least `margin`;
-    otherwise SUGGEST if the top score reaches `suggest_threshold`; otherwise ESCALATE.
-    """
-    if not matches:
+    bias: float
+    """Intercept of the logistic model."""
+    top_weight: float
+    """Weight of the top score."""
+    lead_weight: float
+    """Weight of the top score's lead over the runner-up entry."""
+    answer_probability: float
+    """Answer directly when the top entry is right with at least this probability."""
+    suggest_threshold: float
+    """Offer choices when the top score reaches this (and no direct answer)."""
+    answer_threshold: float = 0.0
+    """A floor: never answer directly below this top score."""
+
+    def probability(self, matches: Sequence[Match]) -> float:
+        """The calibrated probability that the first of `matches` is the right entry."""
+        if not matches:
+            return 0.0
+        top, lead = features(matches)
+        z = self.bias + self.top_weight * top + self.lead_weight * lead
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def classify(self, matches: Sequence[Match]) -> Band:
+        """The band of `matches` (best first)."""
+        if not matches:
+            return Band.ESCALATE
+        top = matches[0].score
+        if top >= self.answer_threshold and self.probability(matches) >= self.answer_probability:
+            return Band.ANSWER
+        if top >= self.suggest_threshold:
+            return Band.SUGGEST
         return Band.ESCALATE
+
+
+def features(matches: Sequence[Match]) -> tuple[float, float]:
+    """(top score, lead over the runner-up entry) of `matches` (best first, not empty)."""
     top = matches[0].score
     runner_up = matches[1].score if len(matches) > 1 else 0.0
-    if top >= answer_threshold and top - runner_up >= margin:
-        return Band.ANSWER
-    if top >= suggest_threshold:
-        return Band.SUGGEST
-    return Band.ESCALATE
+    return top, top - runner_up
+
+
+def choices(matches: Sequence[Match], count: int) -> tuple[FaqEntry, ...]:
+    """The entries to offer as 您是不是想问 choices: League questions only, never small talk."""
+    return tuple(m.entry for m in matches if m.entry.kind is EntryKind.FAQ)[:count]
+
+
+class _DecisionSettings(Protocol):
+    faq_answer_bias: float
+    faq_answer_top_weight: float
+    faq_answer_lead_weight: float
+    faq_answer_probability: float
+    faq_suggest_threshold: float
+    faq_answer_threshold: float
+
+
+def decision_from(settings: _DecisionSettings) -> Decision:
+    """The decision configured in `settings` (bot.settings.Settings)."""
+    return Decision(
+        bias=settings.faq_answer_bias,
+        top_weight=settings.faq_answer_top_weight,
+        lead_weight=settings.faq_answer_lead_weight,
+        answer_probability=settings.faq_answer_probability,
+        suggest_threshold=settings.faq_suggest_threshold,
+        answer_threshold=settings.faq_answer_threshold,
+    )

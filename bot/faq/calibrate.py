@@ -1,53 +1,54 @@
-"""Band thresholds calibrated on labelled queries (`python -m bot.faq calibrate`).
+"""The direct-answer decision calibrated on labelled queries (`python -m bot.faq calibrate`).
 
-For every labelled query the index is searched once and three things are kept: the top score, its
-lead over the runner-up, and where the first gold entry ranked. Then, for each labelled set:
+Every labelled query is searched once; what is kept is the top score, its lead over the runner-up
+entry, and where the first gold entry ranked. Then:
 
-- answer threshold and margin: among the margins in `MARGINS`, the one that answers the most
-  queries with top-1 precision of at least `ANSWER_PRECISION` (over at least `MIN_SUPPORT`
-  answered queries), and the lowest top score that keeps that precision;
-- suggest threshold: the top score that `SUGGEST_RECALL` of the queries whose gold entry is among
-  the offered choices (the top `CHOICES`) reach, so those choices are actually shown.
+- a logistic regression (scikit-learn) of "the top entry is right" on (top score, lead) gives the
+  probability model of `bot.faq.bands.Decision`. Each labelled set weighs the same, however many
+  queries it has, so a big open-domain dev set does not drown the youth questions;
+  Two features and plenty of data: hardly regularised (`C`), so the fit follows the data;
+- the answer probability is the lowest in `PROBABILITIES` at which, on every domain set (youth
+  questions on the bundled FAQ, `--youth`), at most `WRONG_BUDGET` of all its questions get a wrong
+  direct answer: a wrong direct answer costs more than a question back. Open-domain dev sets shape
+  the model but are not held to the budget (their labels miss many acceptable answers);
+- the suggest threshold is the top score that `SUGGEST_RECALL` of the domain sets' queries whose
+  gold entry is among the offered choices (the top `CHOICES`) reach, so those choices are actually
+  shown; it is also the floor below which nothing is answered directly.
 
-Sets are combined conservatively, because a wrong direct answer costs more than a question back:
-the highest answer threshold and the largest margin of the sets where the precision is reachable
-at all, and the lowest suggest threshold.
-
-Labelled sets: FAQ/queries file pairs in the `bot.faq.bench` formats, and, with `--dir`, the
-admins' own FAQ folder by leave-one-out (each similar question held out and asked against the rest).
+Labelled sets: youth question files (`in_scope: [{q, entry}]`, `out_of_scope`, `unanswerable`,
+`small_talk`: lists of texts) asked against an FAQ folder; and FAQ/queries file pairs in the
+`bot.faq.bench` formats. A small-talk or out-of-scope text is "right" when the top entry is one of
+the folder's small-talk or out-of-scope entries; an unanswerable one (in the League's remit but not
+in the FAQ) has no right entry. `--check FILE` reports a youth file that was not fitted on.
 
 The defaults in bot/settings.py come from this version of the index with
 
-    python -m bot.faq calibrate --dir faq_data \\
-        --faq ../shared/faq-bench/bq/faq.jsonl --queries ../shared/faq-bench/bq/queries.jsonl \\
+    python -m bot.faq calibrate --dir faq_data --youth tests/data/calibration/youth_tune.yaml \\
         --faq ../shared/faq-bench/lcqmc_dev/faq.jsonl \\
-        --queries ../shared/faq-bench/lcqmc_dev/queries.jsonl
-
-which gave FAQ_ANSWER_THRESHOLD=0.377 and FAQ_ANSWER_MARGIN=0.20 (both set by the faq_data
-leave-one-out, 743 held-out similar questions: 21% answered directly, 93% of them right; lcqmc_dev
-alone would allow 0.337 with a 0.06 margin) and FAQ_SUGGEST_THRESHOLD=0.354 (set by BQ). On BQ no
-rule reaches 90% precision (its labels split near-identical intents; the dataset README's audit
-found most "misses" acceptable), so BQ only informs the suggest threshold. A large margin with a
-modest threshold means: answer when one entry clearly stands out, ask back when several compete.
+        --queries ../shared/faq-bench/lcqmc_dev/queries.jsonl \\
+        --check tests/data/calibration/youth_test.yaml
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import yaml
+from sklearn.linear_model import LogisticRegression
 
+from bot.faq.bands import Decision, features
 from bot.faq.bench import LabelledQuery, load_faq, load_queries
 from bot.faq.index import FaqIndex
-from bot.faq.model import FaqEntry, Lexicon
-from bot.faq.normalize import NO_LEXICON
+from bot.faq.model import EntryKind, FaqEntry
 
-ANSWER_PRECISION = 0.9
+WRONG_BUDGET = 0.02
+C = 100.0
 SUGGEST_RECALL = 0.9
-MIN_SUPPORT = 30
-MARGINS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.15, 0.20)
+PROBABILITIES = tuple(round(0.30 + 0.05 * step, 2) for step in range(14))
+"""Candidate answer probabilities, 0.30 to 0.95."""
 CHOICES = 3
 
 
@@ -60,28 +61,10 @@ class Outcome:
     rank: int | None
     """Rank of the first gold entry (1-based), None if not in the results."""
 
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Calibrated band settings."""
-
-    answer_threshold: float
-    suggest_threshold: float
-    answer_margin: float
-
-    def as_dict(self) -> dict[str, float]:
-        """Rounded values, for printing."""
-        return {name: round(value, 3) for name, value in asdict(self).items()}
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerCut:
-    """The most generous direct-answer rule that keeps the precision on one set."""
-
-    threshold: float
-    margin: float
-    answered: float
-    """Share of the set's queries answered directly (0 if the precision is out of reach)."""
+    @property
+    def right(self) -> bool:
+        """The top entry is a gold one."""
+        return self.rank == 1
 
 
 def outcomes(index: FaqIndex, queries: Sequence[LabelledQuery]) -> list[Outcome]:
@@ -92,49 +75,77 @@ def outcomes(index: FaqIndex, queries: Sequence[LabelledQuery]) -> list[Outcome]
         if not matches:
             found.append(Outcome(0.0, 0.0, None))
             continue
-        runner_up = matches[1].score if len(matches) > 1 else 0.0
         rank = next(
             (i for i, match in enumerate(matches, 1) if match.entry.id in labelled.gold), None
         )
-        found.append(Outcome(matches[0].score, matches[0].score - runner_up, rank))
+        found.append(Outcome(*features(matches), rank))
     return found
 
 
-def leave_one_out(entries: Sequence[FaqEntry], lexicon: Lexicon = NO_LEXICON) -> list[Outcome]:
-    """Each similar question held out as a query against an index without it.
-
-    Fold n holds out the n-th similar question of every entry at once, so the FAQ is indexed once
-    per fold, not once per question.
-    """
-    found: list[Outcome] = []
-    folds = max((len(entry.similar) for entry in entries), default=0)
-    for fold in range(folds):
-        held = [entry for entry in entries if len(entry.similar) > fold]
-        kept = [
-            replace(entry, similar=entry.similar[:fold] + entry.similar[fold + 1 :])
-            if len(entry.similar) > fold
-            else entry
-            for entry in entries
-        ]
-        queries = [LabelledQuery(entry.similar[fold], frozenset({entry.id})) for entry in held]
-        found += outcomes(FaqIndex.build(kept, lexicon), queries)
-    return found
+def youth_queries(path: Path, entries: Sequence[FaqEntry]) -> list[LabelledQuery]:
+    """Labelled queries from a youth question file, against the folder's `entries`."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    chat = frozenset(entry.id for entry in entries if entry.kind is not EntryKind.FAQ)
+    queries = [
+        LabelledQuery(str(item["q"]), frozenset({str(item["entry"])}))
+        for item in data.get("in_scope") or ()
+    ]
+    for key in ("out_of_scope", "small_talk"):
+        queries += [LabelledQuery(str(text), chat) for text in data.get(key) or ()]
+    queries += [LabelledQuery(str(text), frozenset()) for text in data.get("unanswerable") or ()]
+    return queries
 
 
-def answer_cut(found: Sequence[Outcome]) -> AnswerCut:
-    """The threshold and margin answering the most of `found` at `ANSWER_PRECISION`."""
-    best = AnswerCut(1.0, 0.0, 0.0)
-    for margin in MARGINS:
-        kept = sorted((o for o in found if o.lead >= margin), key=lambda o: -o.top)
-        right = np.cumsum([o.rank == 1 for o in kept])
-        for count in range(len(kept), MIN_SUPPORT - 1, -1):
-            # Only cut between different scores, so the threshold answers exactly `count` queries.
-            next_score = kept[count].top if count < len(kept) else -1.0
-            if right[count - 1] / count >= ANSWER_PRECISION and next_score < kept[count - 1].top:
-                if count / len(found) > best.answered:
-                    best = AnswerCut(kept[count - 1].top, margin, count / len(found))
-                break
-    return best
+def fit(
+    sets: Mapping[str, Sequence[Outcome]], domain: Sequence[str] = ()
+) -> tuple[Decision, dict[str, float]]:
+    """The decision from labelled sets; `domain`: names of the sets held to `WRONG_BUDGET` and
+    used for the suggest threshold (all sets when empty). Also returns, per domain set, the share
+    of its questions answered wrongly at the chosen probability."""
+    pooled = [(outcome, 1.0 / len(found)) for found in sets.values() if found for outcome in found]
+    x = np.array([(o.top, o.lead) for o, _ in pooled])
+    y = np.array([o.right for o, _ in pooled])
+    weights = np.array([w for _, w in pooled])
+    model = LogisticRegression(C=C).fit(x, y, sample_weight=weights / weights.mean())
+    held = [name for name in (domain or sets) if sets.get(name)]
+    suggest = min(suggest_threshold(sets[name]) for name in held)
+    base = Decision(
+        bias=float(model.intercept_[0]),
+        top_weight=float(model.coef_[0][0]),
+        lead_weight=float(model.coef_[0][1]),
+        answer_probability=PROBABILITIES[-1],
+        suggest_threshold=suggest,
+        answer_threshold=suggest,
+    )
+    for probability in PROBABILITIES:
+        decision = _with_probability(base, probability)
+        wrong = {name: wrong_share(sets[name], decision) for name in held}
+        if all(value <= WRONG_BUDGET for value in wrong.values()):
+            return decision, wrong
+    return base, {name: wrong_share(sets[name], base) for name in held}
+
+
+def _with_probability(decision: Decision, probability: float) -> Decision:
+    return Decision(
+        decision.bias,
+        decision.top_weight,
+        decision.lead_weight,
+        probability,
+        decision.suggest_threshold,
+        decision.answer_threshold,
+    )
+
+
+def _answers(outcome: Outcome, decision: Decision) -> bool:
+    if outcome.top < decision.answer_threshold:
+        return False
+    z = decision.bias + decision.top_weight * outcome.top + decision.lead_weight * outcome.lead
+    return 1.0 / (1.0 + np.exp(-z)) >= decision.answer_probability
+
+
+def wrong_share(found: Sequence[Outcome], decision: Decision) -> float:
+    """Share of all of `found` that `decision` answers directly with a wrong entry."""
+    return sum(_answers(o, decision) and not o.right for o in found) / max(1, len(found))
 
 
 def suggest_threshold(found: Sequence[Outcome]) -> float:
@@ -145,30 +156,19 @@ def suggest_threshold(found: Sequence[Outcome]) -> float:
     return float(np.quantile(tops, 1 - SUGGEST_RECALL))
 
 
-def calibrate(sets: Sequence[Sequence[Outcome]]) -> Thresholds:
-    """Thresholds from one or more labelled sets, combined conservatively."""
-    cuts = [cut for cut in (answer_cut(found) for found in sets) if cut.answered > 0]
-    answer = max((cut.threshold for cut in cuts), default=1.0)
-    margin = max((cut.margin for cut in cuts), default=0.0)
-    suggest = min(suggest_threshold(found) for found in sets)
-    return Thresholds(answer, min(suggest, answer), margin)
-
-
-def band_shares(found: Sequence[Outcome], thresholds: Thresholds) -> dict[str, float]:
-    """How `found` falls into the bands under `thresholds`, and how often each band is useful."""
+def band_shares(found: Sequence[Outcome], decision: Decision) -> dict[str, float]:
+    """How `found` falls into the bands under `decision`, and how often each band is useful."""
     count = max(1, len(found))
-    answered: list[Outcome] = []
-    suggested: list[Outcome] = []
-    for outcome in found:
-        if outcome.top >= thresholds.answer_threshold and outcome.lead >= thresholds.answer_margin:
-            answered.append(outcome)
-        elif outcome.top >= thresholds.suggest_threshold:
-            suggested.append(outcome)
+    answered = [o for o in found if _answers(o, decision)]
+    suggested = [
+        o for o in found if not _answers(o, decision) and o.top >= decision.suggest_threshold
+    ]
     return {
         "queries": len(found),
-        "top1": sum(o.rank == 1 for o in found) / count,
+        "top1": sum(o.right for o in found) / count,
         "answered": len(answered) / count,
-        "answered_right": sum(o.rank == 1 for o in answered) / max(1, len(answered)),
+        "answered_right": sum(o.right for o in answered) / max(1, len(answered)),
+        "answered_wrong_of_all": sum(not o.right for o in answered) / count,
         "suggested": len(suggested) / count,
         "suggested_with_gold": sum(o.rank is not None and o.rank <= CHOICES for o in suggested)
         / max(1, len(suggested)),
@@ -177,27 +177,32 @@ def band_shares(found: Sequence[Outcome], thresholds: Thresholds) -> dict[str, f
 
 
 def labelled_sets(
-    pairs: Sequence[tuple[Path, Path]], faq_dir: Path | None = None
+    pairs: Sequence[tuple[Path, Path]], faq_dir: Path | None = None, youth: Sequence[Path] = ()
 ) -> dict[str, list[Outcome]]:
-    """Outcomes of each (FAQ file, queries file) pair, and of leave-one-out on `faq_dir`."""
+    """Outcomes of each (FAQ file, queries file) pair, and of each youth file against `faq_dir`."""
     sets = {
         str(queries): outcomes(FaqIndex.build(load_faq(faq)), load_queries(queries))
         for faq, queries in pairs
     }
-    if faq_dir is not None:
+    if youth:
         from bot.faq.loader import load_faq_dir
 
-        loaded = load_faq_dir(faq_dir)
-        sets[f"{faq_dir} (leave-one-out)"] = leave_one_out(loaded.entries, loaded.lexicon)
+        loaded = load_faq_dir(faq_dir or Path("faq_data"))
+        index = FaqIndex.build(loaded.entries, loaded.lexicon)
+        for path in youth:
+            sets[str(path)] = outcomes(index, youth_queries(path, loaded.entries))
     return sets
 
 
-def env_lines(thresholds: Thresholds) -> str:
-    """The thresholds as `.env` lines."""
+def env_lines(decision: Decision) -> str:
+    """The decision as `.env` lines."""
     return "\n".join(
         (
-            f"FAQ_ANSWER_THRESHOLD={thresholds.answer_threshold:.3f}",
-            f"FAQ_SUGGEST_THRESHOLD={thresholds.suggest_threshold:.3f}",
-            f"FAQ_ANSWER_MARGIN={thresholds.answer_margin:.2f}",
+            f"FAQ_ANSWER_BIAS={decision.bias:.3f}",
+            f"FAQ_ANSWER_TOP_WEIGHT={decision.top_weight:.3f}",
+            f"FAQ_ANSWER_LEAD_WEIGHT={decision.lead_weight:.3f}",
+            f"FAQ_ANSWER_PROBABILITY={decision.answer_probability:.2f}",
+            f"FAQ_ANSWER_THRESHOLD={decision.answer_threshold:.3f}",
+            f"FAQ_SUGGEST_THRESHOLD={decision.suggest_threshold:.3f}",
         )
     )

@@ -7,6 +7,18 @@ from enum import Enum
 
 REVIEW_TAG = "待审核"
 """An entry tagged so waits for an admin's approval: it is loaded and checked, never served."""
+SMALL_TALK_TAG = "闲聊"
+"""Entries with this tag are small talk (你好, 谢谢): a short reply, not a question answered."""
+OUT_OF_SCOPE_TAG = "非团务"
+"""Entries with this tag say kindly that a kind of question is outside the League's remit."""
+
+
+class EntryKind(str, Enum):
+    """What an entry is for, from its tags."""
+
+    FAQ = "faq"
+    SMALL_TALK = "small_talk"
+    OUT_OF_SCOPE = "out_of_scope"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +44,15 @@ class FaqEntry:
     def pending(self) -> bool:
         """True while the entry waits for review (tagged `REVIEW_TAG`): it is not served."""
         return REVIEW_TAG in self.tags
+
+    @property
+    def kind(self) -> EntryKind:
+        """Small talk, out of scope (by tag), or an ordinary FAQ entry."""
+        if SMALL_TALK_TAG in self.tags:
+            return EntryKind.SMALL_TALK
+        if OUT_OF_SCOPE_TAG in self.tags:
+            return EntryKind.OUT_OF_SCOPE
+        return EntryKind.FAQ
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,12 +52,18 @@ class Outcome(str, Enum):
     """Safety-critical: the hotline was given and people alerted."""
     HUMAN = "human"
     """A person (cadre or expert) answered it."""
+    SMALL_TALK = "small_talk"
+    """Small talk (你好, 谢谢): a short reply, no case."""
+    OUT_OF_SCOPE = "out_of_scope"
+    """Clearly outside the League's remit: told so kindly, recorded, no case unless 转人工."""
 
 
 class ReplyKind(str, Enum):
     """What the bot says back."""
 
     ANSWER = "answer"
+    SMALL_TALK = "small_talk"
+    """A small-talk or out-of-scope entry's short reply (no feedback hint)."""
     SUGGEST = "suggest"
     UNANSWERED = "unanswered"
     CRISIS = "crisis"

@@ -12,8 +12,9 @@ from typing import Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.faq.bands import classify
-from bot.faq.model import Band, FaqEntry, Match
+from bot.faq.bands import choices as offered_choices
+from bot.faq.bands import decision_from
+from bot.faq.model import Band, EntryKind, FaqEntry, Match
 from bot.faq.normalize import normalize
 from bot.faq.service import FaqService
 from bot.qa import texts
@@ -61,8 +62,13 @@ _HANDOVER_FROM = (
     Outcome.CHOSEN.value,
     Outcome.SUGGESTED.value,
     Outcome.UNANSWERED.value,
+    Outcome.OUT_OF_SCOPE.value,
 )
 _AUTO_ASK_TTL = 60.0
+_CHAT_OUTCOMES = {
+    EntryKind.SMALL_TALK: Outcome.SMALL_TALK,
+    EntryKind.OUT_OF_SCOPE: Outcome.OUT_OF_SCOPE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,7 @@ class QaService:
         self.faq = faq
         self.settings = settings
         self.clock = clock
+        self.decision = decision_from(settings)
         self.user_limit = RateLimiter(settings.rate_user_per_minute)
         self.group_limit = RateLimiter(settings.rate_group_per_minute)
         self.handover: Handover | None = None
@@ -222,12 +229,10 @@ class QaService:
         crisis = detect_crisis(text)
         orgs = self.orgs_of(msg)
         matches = self._search(text, orgs)
-        band = classify(
-            matches,
-            self.settings.faq_answer_threshold,
-            self.settings.faq_suggest_threshold,
-            self.settings.faq_answer_margin,
-        )
+        band = self.decision.classify(matches)
+        offered = offered_choices(matches, self.settings.faq_max_choices)
+        if band is Band.SUGGEST and not offered:
+            band = Band.ESCALATE
         question = Question(
             platform=msg.platform,
             group_id=msg.group_id,
@@ -246,6 +251,12 @@ class QaService:
         if crisis is not None:
             question.outcome = Outcome.CRISIS.value
             kind, reply_text = ReplyKind.CRISIS, texts.CRISIS
+        elif band is Band.ANSWER and matches[0].entry.kind is not EntryKind.FAQ:
+            # Small talk or a question outside the League's remit: a kind reply, no case.
+            chat = matches[0].entry
+            question.entry_id = chat.id
+            question.outcome = _CHAT_OUTCOMES[chat.kind].value
+            kind, reply_text = ReplyKind.SMALL_TALK, texts.small_talk(chat)
         elif band is Band.ANSWER:
             entry = matches[0].entry
             question.outcome, question.entry_id, question.answered_at = (
@@ -255,7 +266,7 @@ class QaService:
             )
             kind, reply_text = ReplyKind.ANSWER, texts.answer(entry)
         elif band is Band.SUGGEST:
-            choices = tuple(m.entry for m in matches[: self.settings.faq_max_choices])
+            choices = offered
             question.outcome = Outcome.SUGGESTED.value
             kind, reply_text = ReplyKind.SUGGEST, texts.suggest(choices)
         else:

@@ -30,6 +30,11 @@ def answer(entry: FaqEntry) -> str:
     return f"{entry.answer.strip()}\n{ANSWER_FOOTER}"
 
 
+def small_talk(entry: FaqEntry) -> str:
+    """A small-talk or out-of-scope entry's reply, without the feedback hint."""
+    return entry.answer.strip()
+
+
 def suggest(choices: Sequence[FaqEntry]) -> str:
     """The numbered 您是不是想问 list."""
     lines = [SUGGEST_HEADER]
@@ -47,6 +52,8 @@ STATUS = {
     "unanswered": "已记录，等待团干部解答",
     "crisis": "已记录，请拨打 12355 求助",
     "human": "团干部已回复",
+    "small_talk": "已回复",
+    "out_of_scope": "不在答疑范围，已记录",
 }
 
 

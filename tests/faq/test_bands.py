@@ -1,18 +1,32 @@
-"""Bands: answer, suggest choices, or escalate."""
+"""Bands: answer, suggest choices, or escalate, by a calibrated, relatedness-aware decision."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.faq.bands import classify
-from bot.faq.model import Band, FaqEntry, Match
+from bot.faq.bands import Decision, choices, decision_from
+from bot.faq.index import FaqIndex
+from bot.faq.loader import load_faq_dir
+from bot.faq.model import SMALL_TALK_TAG, Band, FaqEntry, Match
+from bot.settings import Settings
 
-ANSWER, SUGGEST, MARGIN = 0.7, 0.4, 0.05
+# p(right) = sigmoid(-4 + 2 * top + 20 * lead); answer at p >= 0.5, i.e. 2 * top + 20 * lead >= 4.
+RULE = Decision(
+    bias=-4.0,
+    top_weight=2.0,
+    lead_weight=20.0,
+    answer_probability=0.5,
+    suggest_threshold=0.4,
+    answer_threshold=0.4,
+)
+BUNDLED = Path(__file__).resolve().parents[2] / "faq_data"
 
 
-def matches(*scores: float) -> list[Match]:
+def matches(*scores: float, tags: tuple[str, ...] = ()) -> list[Match]:
     return [
-        Match(FaqEntry(f"e{number}", f"问题{number}", "答"), score, f"问题{number}")
+        Match(FaqEntry(f"e{number}", f"问题{number}", "答", tags=tags), score, f"问题{number}")
         for number, score in enumerate(scores)
     ]
 
@@ -20,24 +34,57 @@ def matches(*scores: float) -> list[Match]:
 @pytest.mark.parametrize(
     ("scores", "band"),
     [
-        ((0.9, 0.5), Band.ANSWER),
-        ((0.7,), Band.ANSWER),  # at the threshold, nothing to compete with
-        ((0.75, 0.70), Band.ANSWER),  # leads by exactly the margin
-        ((0.75, 0.71), Band.SUGGEST),  # high, but too close to the runner-up
-        ((0.69, 0.1), Band.SUGGEST),
-        ((0.4, 0.39), Band.SUGGEST),
-        ((0.39, 0.1), Band.ESCALATE),
+        ((1.0, 0.8), Band.ANSWER),  # an exact question beside a related entry: not a tie
+        ((0.9,), Band.ANSWER),  # nothing to compete with
+        ((0.6, 0.45), Band.ANSWER),  # a clear lead
+        ((0.6, 0.55), Band.SUGGEST),  # two entries match about as well: a real ambiguity
+        ((0.45, 0.44), Band.SUGGEST),
+        ((0.39, 0.0), Band.ESCALATE),  # below the floor, whatever the lead
         ((), Band.ESCALATE),
     ],
 )
 def test_classify(scores: tuple[float, ...], band: Band) -> None:
-    assert classify(matches(*scores), ANSWER, SUGGEST, MARGIN) is band
+    assert RULE.classify(matches(*scores)) is band
+
+
+def test_probability_grows_with_the_top_score_and_the_lead() -> None:
+    assert RULE.probability(matches(0.9, 0.5)) > RULE.probability(matches(0.9, 0.7))
+    assert RULE.probability(matches(0.9, 0.7)) > RULE.probability(matches(0.7, 0.5))
+    assert RULE.probability([]) == 0.0
+
+
+def test_choices_never_offer_small_talk() -> None:
+    chat = matches(0.6, tags=(SMALL_TALK_TAG,))
+    faq = matches(0.5, 0.4)
+    assert choices([*chat, *faq], 3) == (faq[0].entry, faq[1].entry)
+    assert choices(chat, 3) == ()
 
 
 def test_calibrated_defaults_are_ordered() -> None:
-    from bot.settings import Settings
-
     settings = Settings()
 
     assert 0.0 < settings.faq_suggest_threshold <= settings.faq_answer_threshold <= 1.0
-    assert settings.faq_answer_margin >= 0.0
+    assert 0.0 < settings.faq_answer_probability < 1.0
+    assert settings.faq_answer_lead_weight > 0.0
+
+
+@pytest.fixture(scope="module")
+def bundled() -> FaqIndex:
+    loaded = load_faq_dir(BUNDLED)
+    return FaqIndex.build(loaded.entries, loaded.lexicon)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("团组织关系怎么转", "transfer-how"),  # a related entry scores 0.8: it used to be a menu
+        ("团费怎么交？", "fee-how-to-pay"),
+        ("智慧团建密码忘了怎么办", "zhtj-password"),
+    ],
+)
+def test_the_exact_question_of_an_entry_is_answered_directly(
+    bundled: FaqIndex, question: str, entry: str
+) -> None:
+    found = bundled.search(question, 5)
+    assert found[0].entry.id == entry
+    assert decision_from(Settings()).classify(found) is Band.ANSWER
