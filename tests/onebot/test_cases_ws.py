@@ -22,8 +22,9 @@ STEP_TIMEOUT = 6.0
 GROUP = 40001
 CADRE = 10001
 YOUTH = 1_620_000_001
-QUESTION = "推荐一部好看的电影吧"
-"""Nothing in the bundled FAQ comes close, and no expert topic's keyword occurs in it."""
+QUESTION = "社区团委周末组织的读书会在几楼"
+"""League business that nothing in the bundled FAQ answers, and no expert topic's keyword
+occurs in it."""
 ANSWER = "周末团支部组织观看《长津湖》，欢迎报名。"
 
 
