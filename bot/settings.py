@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class Settings(BaseModel):
@@ -175,6 +175,13 @@ class Settings(BaseModel):
     wechat_oa_secret: str = Field(
         "", description="服务号 AppSecret for customer-service messages; empty: pull-only."
     )
+    wechat_oa_mode: Literal["", "safe", "compatible", "plain"] = Field(
+        "",
+        description="服务号 message mode as set in the 公众平台: safe (encrypted only), compatible "
+        "(both copies; only the encrypted one is trusted), plain (plaintext, URL signature only). "
+        "Empty: safe when WECHAT_OA_AES_KEY is set, else plain. Plaintext callbacks are refused "
+        "unless this is plain.",
+    )
     wechat_oa_path: str = Field("/wechat/oa", description="Callback path of the 服务号.")
     wecom_corp_id: str = Field("", description="企业微信 CorpID (checked inside ciphertexts).")
     wecom_agent_id: str = Field("", description="企业微信 self-built app AgentId.")
@@ -215,6 +222,19 @@ class Settings(BaseModel):
     privacy_tick_seconds: float = Field(
         3600, description="Seconds between runs of the retention and export clean-up."
     )
+
+    @property
+    def wechat_oa_message_mode(self) -> str:
+        """`wechat_oa_mode`, or its default: safe with an EncodingAESKey, else plain."""
+        return self.wechat_oa_mode or ("safe" if self.wechat_oa_aes_key else "plain")
+
+    @model_validator(mode="after")
+    def _wechat_mode_has_key(self) -> Settings:
+        if self.wechat_oa_mode in ("safe", "compatible") and not self.wechat_oa_aes_key:
+            raise ValueError(
+                f"WECHAT_OA_MODE={self.wechat_oa_mode} needs WECHAT_OA_AES_KEY (EncodingAESKey)"
+            )
+        return self
 
     def sla_hours(self, level: str | None) -> float:
         """The first-response limit for cases owned at `level`."""

@@ -1,12 +1,13 @@
-"""What WeChat needs remembered: the reply to each callback (retries get the same one) and each
-youth's customer-service window (48 h after their last message, 5 messages in it)."""
+"""What WeChat needs remembered: the reply to each callback (retries get the same one), each
+youth's customer-service window (48 h after their last message, 5 messages in it), and the
+(timestamp, nonce) pairs of accepted callbacks (a replayed URL is refused)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models import Base, Id, utcnow
@@ -43,3 +44,21 @@ class WeChatWindow(Base):
     last_in_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent: Mapped[int] = mapped_column(default=0)
     """Customer-service messages sent since `last_in_at`."""
+
+
+class WeChatNonce(Base):
+    """The (timestamp, nonce) of one accepted callback, kept while its timestamp is within the
+    allowed skew: the same pair with another message is a replay and is refused."""
+
+    __tablename__ = "wechat_nonces"
+    __table_args__ = (UniqueConstraint("endpoint", "timestamp", "nonce", name="uq_wechat_nonce"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    endpoint: Mapped[str] = mapped_column(String(8))
+    """oa (服务号) or wecom (企业微信): each signs with its own token."""
+    timestamp: Mapped[int] = mapped_column(BigInteger, index=True)
+    """The callback's own timestamp (seconds); rows older than the skew are pruned by it."""
+    nonce: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    """sha256 of the authenticated message: equal for WeChat's retry of the same delivery."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -31,8 +31,9 @@ from bot.wechat import texts
 from bot.wechat.channel import PLATFORM, WeChatChannel
 from bot.wechat.crypto import CallbackCrypto, Forged, check_signature, check_timestamp
 from bot.wechat.models import WeChatReply
+from bot.wechat.replay import ReplayGuard
 from bot.wechat.split import split_utf8
-from bot.wechat.xml import MAX_BODY_BYTES, BadXml, parse_xml
+from bot.wechat.xml import MAX_BODY_BYTES, BadXml, parse_xml, read_limited
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,11 @@ class OaCallback:
             if settings.wechat_oa_aes_key
             else None
         )
+        self.mode = settings.wechat_oa_message_mode
+        """safe | compatible | plain: only plain accepts an unencrypted callback."""
+        self.replay = ReplayGuard(
+            "oa", lambda: self._runtime().db, settings.wechat_max_timestamp_skew
+        )
         self._running: dict[str, asyncio.Task[Handled]] = {}
         self._late: set[str] = set()
         """Keys whose first delivery timed out: their answer goes by CS, never passively too."""
@@ -77,42 +83,48 @@ class OaCallback:
     # ---- HTTP ------------------------------------------------------------------------------
 
     async def verify(self, request: Request) -> Response:
-        """URL verification: echo `echostr` when the signature is ours."""
+        """URL verification: echo `echostr` when the signature is ours, fresh and not replayed."""
         q = request.query_params
+        timestamp, nonce, echo = q.get("timestamp", ""), q.get("nonce", ""), q.get("echostr", "")
         try:
-            check_signature(
-                self.settings.wechat_oa_token,
-                q.get("signature", ""),
-                q.get("timestamp", ""),
-                q.get("nonce", ""),
-            )
+            check_timestamp(timestamp, self.settings.wechat_max_timestamp_skew)
+            check_signature(self.settings.wechat_oa_token, q.get("signature", ""), timestamp, nonce)
+            await self.replay.check(timestamp, nonce, echo.encode())
         except Forged as exc:
             log.warning("wechat oa: URL verification refused: %s", exc)
             return PlainTextResponse("forbidden", status_code=403)
-        return PlainTextResponse(q.get("echostr", ""))
+        return PlainTextResponse(echo)
 
     async def receive(self, request: Request) -> Response:
-        """One message or event; refused with 4xx (and nothing stored) unless genuine."""
+        """One message or event; refused with 4xx (and nothing stored) unless genuine.
+
+        With an EncodingAESKey (safe or compatible mode) only the encrypted message counts: its
+        msg_signature covers the ciphertext, while the URL signature covers no body at all. A
+        (timestamp, nonce) pair is accepted with one message only (see bot.wechat.replay).
+        """
         q = request.query_params
-        body = await _read_limited(request, MAX_BODY_BYTES)
+        body = await read_limited(request, MAX_BODY_BYTES)
         if body is None:
             log.warning("wechat oa: body over %d bytes refused", MAX_BODY_BYTES)
             return PlainTextResponse("too large", status_code=413)
         timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
-        safe = q.get("encrypt_type", "raw") == "aes"
+        encrypted = q.get("encrypt_type", "raw") == "aes"
         try:
             check_timestamp(timestamp, self.settings.wechat_max_timestamp_skew)
             check_signature(self.settings.wechat_oa_token, q.get("signature", ""), timestamp, nonce)
             outer = parse_xml(body)
-            if safe:
+            if encrypted:
                 if self.crypto is None:
-                    raise Forged("safe mode message but WECHAT_OA_AES_KEY is not set")
+                    raise Forged("encrypted message but WECHAT_OA_AES_KEY is not set")
                 plain = self.crypto.decrypt(
                     outer.get("Encrypt", ""), q.get("msg_signature", ""), timestamp, nonce
                 )
                 fields = parse_xml(plain)
+            elif self.mode != "plain":
+                raise Forged(f"unencrypted message refused in {self.mode} mode")
             else:
                 plain, fields = body.decode("utf-8"), outer
+            await self.replay.check(timestamp, nonce, plain.encode("utf-8"))
         except Forged as exc:
             log.warning("wechat oa: forged request refused: %s", exc)
             return PlainTextResponse("forbidden", status_code=403)
@@ -122,7 +134,7 @@ class OaCallback:
         handled = await self.handle(plain, fields)
         if handled.passive is None:
             return PlainTextResponse(SUCCESS)
-        if safe and self.crypto is not None:
+        if encrypted and self.crypto is not None:
             envelope = self.crypto.encrypt(handled.passive, uuid.uuid4().hex[:10])
             return Response(envelope, media_type="application/xml")
         return Response(handled.passive, media_type="application/xml")
@@ -294,17 +306,3 @@ def _key(fields: dict[str, str]) -> str | None:
         return ":".join(p for p in parts if p) if all(parts) else None
     msg_id = fields.get("MsgId")
     return f"msg:{msg_id}" if msg_id else None
-
-
-async def _read_limited(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it exceeds `limit` bytes (never read whole)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

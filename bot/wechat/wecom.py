@@ -22,8 +22,9 @@ from bot.storage.upsert import insert_ignore
 from bot.wechat import texts
 from bot.wechat.api import ApiError, WeChatApi
 from bot.wechat.crypto import CallbackCrypto, Forged, check_timestamp
+from bot.wechat.replay import ReplayGuard
 from bot.wechat.split import split_utf8
-from bot.wechat.xml import MAX_BODY_BYTES, BadXml, parse_xml
+from bot.wechat.xml import MAX_BODY_BYTES, BadXml, parse_xml, read_limited
 
 log = logging.getLogger(__name__)
 
@@ -102,18 +103,21 @@ class WeComCallback:
         self.crypto = CallbackCrypto(
             settings.wecom_token, settings.wecom_aes_key, settings.wecom_corp_id, wecom=True
         )
+        self.replay = ReplayGuard(
+            "wecom", lambda: self._runtime().db, settings.wechat_max_timestamp_skew
+        )
         self.background: set[asyncio.Task[None]] = set()
 
     async def verify(self, request: Request) -> Response:
-        """Decrypt `echostr` and echo it: pure CPU, well within WeCom's 1 s."""
+        """Decrypt `echostr` and echo it (fresh, signed, not replayed): well within WeCom's 1 s."""
         q = request.query_params
+        timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
         try:
+            check_timestamp(timestamp, self.settings.wechat_max_timestamp_skew)
             echo = self.crypto.decrypt(
-                q.get("echostr", ""),
-                q.get("msg_signature", ""),
-                q.get("timestamp", ""),
-                q.get("nonce", ""),
+                q.get("echostr", ""), q.get("msg_signature", ""), timestamp, nonce
             )
+            await self.replay.check(timestamp, nonce, echo.encode("utf-8"))
         except Forged as exc:
             log.warning("wecom: URL verification refused: %s", exc)
             return PlainTextResponse("forbidden", status_code=403)
@@ -122,8 +126,9 @@ class WeComCallback:
     async def receive(self, request: Request) -> Response:
         """A cadre's message: checked, deduplicated, answered by app message in the background."""
         q = request.query_params
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        body = await read_limited(request, MAX_BODY_BYTES)
+        if body is None:
+            log.warning("wecom: body over %d bytes refused", MAX_BODY_BYTES)
             return PlainTextResponse("too large", status_code=413)
         timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
         try:
@@ -133,6 +138,7 @@ class WeComCallback:
                 outer.get("Encrypt", ""), q.get("msg_signature", ""), timestamp, nonce
             )
             fields = parse_xml(plain)
+            await self.replay.check(timestamp, nonce, plain.encode("utf-8"))
         except Forged as exc:
             log.warning("wecom: forged request refused: %s", exc)
             return PlainTextResponse("forbidden", status_code=403)

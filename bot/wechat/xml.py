@@ -1,9 +1,10 @@
-"""Safe parsing of callback XML: size-limited, no DTD, no entities (no XXE, no entity bombs)."""
+"""Callback bodies: read size-limited, parsed safely (no DTD, no entities: no XXE, no entity bombs)."""
 
 from __future__ import annotations
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+from fastapi import Request
 
 MAX_BODY_BYTES = 64 * 1024
 """Real callbacks are a few hundred bytes; anything this big is refused unread."""
@@ -30,3 +31,17 @@ def parse_xml(data: bytes | str, limit: int = MAX_BODY_BYTES) -> dict[str, str]:
     if root.tag != "xml":
         raise BadXml(f"unexpected root <{root.tag}>")
     return {child.tag: (child.text or "") for child in root if len(child) == 0}
+
+
+async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The body, or None as soon as it exceeds `limit` bytes (never read whole)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -233,9 +233,15 @@ def decrypt_reply(xml: str) -> dict[str, str]:
     return parse_xml(plain)
 
 
-def wecom_request(plain: str, *, corp_id: str = CORP_ID) -> tuple[dict[str, str], str]:
-    timestamp = str(int(time.time()))
-    nonce = uuid.uuid4().hex[:10]
+def wecom_request(
+    plain: str,
+    *,
+    corp_id: str = CORP_ID,
+    timestamp: str | None = None,
+    nonce: str | None = None,
+) -> tuple[dict[str, str], str]:
+    timestamp = timestamp or str(int(time.time()))
+    nonce = nonce or uuid.uuid4().hex[:10]
     envelope = WeComCrypto(TOKEN, WECOM_AES, corp_id).encrypt_message(plain, nonce, timestamp)
     from bot.wechat.xml import parse_xml
 

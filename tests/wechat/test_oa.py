@@ -83,15 +83,6 @@ async def test_same_message_three_times_is_answered_once(
     assert await counts(runtime) == (1, 1, 1)
 
 
-async def test_plain_mode(app: App, runtime: Runtime, oa: OaCallback) -> None:
-    plain = text_xml("几岁可以入团", "7000000000000000002")
-    async with app.test_server() as ctx:
-        res = await ctx.get_client().post(PATH, query_string=plain_request(plain), data=plain)
-    assert res.status_code == 200
-    assert "<Content><![CDATA[" in res.text and "Encrypt" not in res.text
-    assert (await counts(runtime))[0] == 1
-
-
 async def test_slow_answer_goes_by_customer_service_message(
     app: App,
     runtime: Runtime,

@@ -10,7 +10,15 @@ import pytest
 import pytest_asyncio
 
 from bot.bench.e2e import REPO_ROOT, BotProcess, BotStartError, free_port
-from tests.wechat.conftest import AES_KEY, APPID, TOKEN, decrypt_reply, safe_request, text_xml
+from tests.wechat.conftest import (
+    AES_KEY,
+    APPID,
+    TOKEN,
+    decrypt_reply,
+    plain_request,
+    safe_request,
+    text_xml,
+)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -58,6 +66,9 @@ async def test_running_bot_answers_once_and_refuses_forgeries(wechat_bot: BotPro
         assert forged.status_code == 403
         bomb = '<!DOCTYPE x [<!ENTITY a "a">]><xml><Encrypt>&a;</Encrypt></xml>'
         assert (await client.post(url, params=query, content=bomb)).status_code == 400
+        mine = text_xml("我的问题", "7300000000000000003")
+        downgraded = await client.post(url, params=plain_request(mine), content=mine)
+        assert downgraded.status_code == 403, "an AES key is set: plaintext is refused"
         query, body = safe_request(text_xml("怎么交团费", "7300000000000000002"))
         assert (await client.post(url, params=query, content=body)).status_code == 200
     assert wechat_bot.log_count("question ") == 2, wechat_bot.log_tail()
