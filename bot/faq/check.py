@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from bot.common.issues import FileIssue
 from bot.faq.loader import load_faq_dir
+from bot.faq.provenance import provenance_issues
 from bot.grid.loader import load_grid_dir
 
 MAX_PENDING_LISTED = 20
 
 
-def run_check(faq_dir: Path) -> int:
-    """Print a Chinese report on `faq_dir` (FAQ and grid); 0 if no errors (warnings allowed), else 1."""
+def run_check(faq_dir: Path, today: date | None = None) -> int:
+    """Print a Chinese report on `faq_dir` (FAQ and grid); 0 if no errors (warnings allowed), else 1.
+
+    Also lists the entries to check (no `source` or `reviewed`, or not reviewed for a year before
+    `today`, the local date by default); they do not change the result.
+    """
     result = load_faq_dir(faq_dir)
     grid = load_grid_dir(faq_dir)
     faq_files = [f for f in result.files if f.parent != faq_dir]
@@ -36,9 +42,14 @@ def run_check(faq_dir: Path) -> int:
     warnings = [*result.warnings, *grid.warnings]
     _print_issues("错误", errors)
     _print_issues("提醒", warnings)
+    unchecked = provenance_issues(result.entries, today or date.today())
+    _print_issues("待核对内容", unchecked)
     print()
     if not errors:
-        print("检查通过。" + (" 提醒不影响使用，但建议处理。" if warnings else ""))
+        print(
+            "检查通过。"
+            + (" 提醒和待核对内容不影响使用，但建议处理。" if warnings or unchecked else "")
+        )
         return 0
     print(
         f"检查未通过：共 {len(errors)} 处错误。"

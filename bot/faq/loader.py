@@ -20,9 +20,12 @@ A YAML FAQ file holds either a top-level list of entries or a mapping with an `e
           在“智慧团建”……
         tags: [团费]                 # optional list
         orgs: [city-01]             # optional org scope; empty means everywhere
+        source: 团章第一条            # optional: the document, article or notice it rests on
+        reviewed: 2026-12-01        # optional: when it was last checked against its source
 
 CSV and XLSX files have a header row naming the columns `id, question, similar, answer, tags,
-orgs` (or 编号, 问题, 相似问题, 答案, 标签, 适用组织); only id, question and answer are required.
+orgs, source, reviewed` (or 编号, 问题, 相似问题, 答案, 标签, 适用组织, 依据, 核对日期); only id,
+question and answer are required.
 A multi-valued cell separates its values by line breaks, `|`, `;` or `；`.
 
 Nothing here raises on bad content: every problem becomes a `FileIssue` naming the file, the
@@ -55,6 +58,7 @@ from bot.common.spreadsheet import sheet_rows
 from bot.common.yaml_source import compose_yaml, is_null, node_line
 from bot.faq.model import FaqEntry, Lexicon
 from bot.faq.normalize import normalize
+from bot.faq.provenance import parse_reviewed
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ FUZZY_MAX_QUESTIONS = 30_000
 _CDIST_CHUNK = 512
 """Rows per rapidfuzz cdist call, bounding its score matrix."""
 
-FIELDS = ("id", "question", "similar", "answer", "tags", "orgs")
+FIELDS = ("id", "question", "similar", "answer", "tags", "orgs", "source", "reviewed")
 LIST_FIELDS = frozenset({"similar", "tags", "orgs"})
 REQUIRED_FIELDS = ("id", "question", "answer")
 FIELD_NAMES_ZH = {
@@ -85,6 +89,8 @@ FIELD_NAMES_ZH = {
     "answer": "答案",
     "tags": "标签",
     "orgs": "适用组织",
+    "source": "依据",
+    "reviewed": "核对日期",
 }
 FIELD_ALIASES: dict[str, str] = {
     **{name: name for name in FIELDS},
@@ -94,6 +100,9 @@ FIELD_ALIASES: dict[str, str] = {
     "相似问法": "similar",
     "回答": "answer",
     "组织": "orgs",
+    "来源": "source",
+    "出处": "source",
+    "审核日期": "reviewed",
 }
 """Column / key names admins may use (compared after stripping and lower-casing) -> field."""
 
@@ -443,11 +452,22 @@ def _to_entry(record: _Record, issues: IssueCollector) -> FaqEntry | None:
             )
             if text is None:
                 ok = False
-            elif not text:
+            elif text:
+                texts[name] = text
+            elif name in REQUIRED_FIELDS:
                 issues.error(value.line, value.label, f"{FIELD_NAMES_ZH[name]}不能为空")
                 ok = False
-            else:
-                texts[name] = text
+    reviewed = None
+    if "reviewed" in texts:
+        reviewed = parse_reviewed(texts["reviewed"])
+        if reviewed is None:
+            value = record.values["reviewed"]
+            issues.error(
+                value.line,
+                value.label,
+                f"核对日期「{texts['reviewed']}」不是有效的日期，请写成 2026-12-01 这样的格式",
+            )
+            ok = False
     if not ok:
         return None
     question = texts["question"]
@@ -459,6 +479,8 @@ def _to_entry(record: _Record, issues: IssueCollector) -> FaqEntry | None:
         tags=lists["tags"],
         orgs=lists["orgs"],
         source=f"{issues.rel}:{record.line}",
+        reference=texts.get("source", ""),
+        reviewed=reviewed,
     )
 
 

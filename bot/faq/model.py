@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
 
 REVIEW_TAG = "待审核"
@@ -34,6 +35,11 @@ class FaqEntry:
     """Org scope: empty means everywhere; otherwise org ids (an org's children are included)."""
     source: str = ""
     """Where it came from, for messages: `file.yaml:12` or `file.xlsx:5` (row 5)."""
+    reference: str = ""
+    """What the answer rests on, as admins wrote it in the `source` field (document, article,
+    notice); empty if not given."""
+    reviewed: date | None = None
+    """When an admin last checked the answer against its reference (the `reviewed` field)."""
 
     @property
     def questions(self) -> tuple[str, ...]:
