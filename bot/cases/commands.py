@@ -10,6 +10,7 @@ from bot.cases import texts
 from bot.cases.review import LearnedReview
 from bot.cases.service import Actor, CaseError, CaseService
 from bot.cases.stats import report
+from bot.common.text import clean_text
 from bot.safety.masking import mask_pii
 
 _NUMBER_AND_REST = re.compile(r"#?(\d+)(?:\s+(.*))?$", re.DOTALL)
@@ -22,7 +23,10 @@ REVIEW_COMMANDS = frozenset({"待审核", "通过", "驳回"})
 
 class CaseCommands:
     """Runs /答 /待办 /认领 /转 /关闭 /入库 /统计, and for admins /待审核 /通过 /驳回, for an
-    identified actor; refusals become replies."""
+    identified actor; refusals become replies.
+
+    Every surface's command text passes `clean_text` here, so an answer with a NUL or a lone
+    surrogate is stored and sent instead of failing in the database."""
 
     def __init__(self, cases: CaseService, review: LearnedReview | None = None) -> None:
         self.cases = cases
@@ -51,12 +55,13 @@ class CaseCommands:
                     raise CaseError(texts.NOT_REVIEWER)
             elif not actor.is_staff:
                 raise CaseError(texts.NOT_CADRE)
-            return await self._handlers[command](actor, args.strip())
+            return await self._handlers[command](actor, clean_text(args).strip())
         except CaseError as exc:
             return str(exc)
 
     async def answer_quoted(self, actor: Actor, case_id: int, answer: str) -> str:
         """The reply to a cadre who quoted the notification of `case_id` with `answer`."""
+        answer = clean_text(answer)
         try:
             if not answer:
                 raise CaseError(texts.USAGE["答"])

@@ -6,12 +6,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from bot.common.text import clean_text
 from bot.faq.model import FaqEntry
 
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One message from a youth, already stripped of the @ of the bot."""
+    """One message from a youth, already stripped of the @ of the bot. Its strings are passed
+    through `clean_text` (NUL, control characters, lone surrogates) whatever the surface."""
 
     platform: str
     """qq | web (later: wechat)."""
@@ -26,6 +28,13 @@ class Incoming:
     """The id of the message the youth quoted, if any."""
     nickname: str = ""
     """The youth's display name; only ever stored and shown masked."""
+
+    def __post_init__(self) -> None:
+        # Every surface builds one of these: the one place its text is made storable.
+        for name in ("message_id", "user_id", "text", "group_id", "reply_to", "nickname"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, clean_text(value))
 
     @property
     def chat_key(self) -> str:
