@@ -64,8 +64,16 @@ class Settings(BaseModel):
         "Group admins can switch it per group with /自动答疑 开|关.",
     )
     max_question_chars: int = Field(300, description="Longer messages are politely refused.")
-    rate_user_per_minute: int = Field(6, description="Questions one user may ask per minute.")
-    rate_group_per_minute: int = Field(30, description="Questions one group may ask per minute.")
+    rate_user_per_minute: int = Field(
+        6,
+        description="Messages one user may send the bot per minute; over it they are told once, "
+        "then the bot stays silent until the minute lets them in again.",
+    )
+    rate_group_per_minute: int = Field(
+        30,
+        description="Replies the bot may send in one group per minute (answers, choices, refusals "
+        "alike); over it the bot stays silent in that group (logged).",
+    )
     web_chat: bool = Field(True, description="Serve the local try-it chat page at /chat.")
     web_chat_cadres: bool = Field(
         True,

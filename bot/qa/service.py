@@ -22,7 +22,7 @@ from bot.qa.intents import is_handover, parse_choice, parse_feedback
 from bot.qa.model import Incoming, Outcome, Reply, ReplyKind
 from bot.safety.crisis import CrisisKind, detect_crisis
 from bot.safety.masking import mask_nickname, mask_pii, mask_user
-from bot.safety.ratelimit import RateLimiter
+from bot.safety.ratelimit import RateLimiter, Verdict
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.models import BotMessage, Feedback, GroupSetting, InboundMessage, Question, utcnow
@@ -96,8 +96,14 @@ class QaService:
         self.settings = settings
         self.clock = clock
         self.decision = decision_from(settings)
-        self.user_limit = RateLimiter(settings.rate_user_per_minute)
-        self.group_limit = RateLimiter(settings.rate_group_per_minute)
+        # On the service's clock, so tests move time by hand.
+        self.user_limit = RateLimiter(
+            settings.rate_user_per_minute, clock=lambda: self.clock().timestamp()
+        )
+        self.group_replies = RateLimiter(
+            settings.rate_group_per_minute, clock=lambda: self.clock().timestamp()
+        )
+        """The bot's own replies per group: a flood of many youths can't make it burst."""
         self.handover: Handover | None = None
         self.on_feedback: list[FeedbackHook] = []
         self.orgs_of: OrgsOf = lambda _msg: ()
@@ -110,11 +116,18 @@ class QaService:
         choice = parse_choice(text)
         handover = is_handover(text)
         short_reply = feedback is not None or choice is not None or handover
-        as_question = msg.to_me or await self.auto_ask(msg)
+        normalized = normalize(text)
+        # Without words (emoji, a sticker, an image) only a message addressed to the bot is one.
+        as_question = msg.to_me or (bool(normalized) and await self.auto_ask(msg))
         if not short_reply and not as_question:
             return None
-        refusal = self._refusal(msg, text) if as_question else None
-        asked = self._prepare(msg, text) if as_question and refusal is None else None
+        refusal = None
+        if as_question:
+            verdict = self._admit(msg)
+            if verdict is Verdict.SILENT:
+                return None
+            refusal = self._refusal(text, normalized, limited=verdict is Verdict.TELL)
+        asked = self._prepare(msg, text, normalized) if as_question and refusal is None else None
 
         after: list[Callable[[], Awaitable[HandedOver | None]]] = []
         async with self.db.session() as session:
@@ -142,6 +155,11 @@ class QaService:
                     reply = replace(reply, text=handed.told)
                 if handed.then is not None:
                     reply = replace(reply, follow_up=(*reply.follow_up, handed.then))
+        if reply is not None and not as_question and not self._may_reply(msg):
+            # A short reply (a like, a number) over the group's budget: its work still runs.
+            for follow_up in reply.follow_up:
+                await self._run_after(follow_up)
+            return None
         return reply
 
     async def sent(self, platform: str, message_id: str | None, reply: Reply) -> None:
@@ -209,21 +227,52 @@ class QaService:
                 setting.auto_ask = enabled
         self._auto_ask[f"{platform}:{group_id}"] = (time.monotonic() + _AUTO_ASK_TTL, enabled)
 
-    def _refusal(self, msg: Incoming, text: str) -> Reply | None:
-        if not text:
-            return Reply(ReplyKind.EMPTY, texts.EMPTY)
+    def _admit(self, msg: Incoming) -> Verdict:
+        """Count a message to the bot against its sender's limit and its group's reply budget.
+        Over the sender's limit they are told once (TELL), then the bot stays silent until the
+        window lets them in; a group whose budget is spent gets no reply at all (SILENT)."""
+        verdict = self.user_limit.check(f"{msg.platform}:{msg.user_id}")
+        if verdict is Verdict.SILENT:
+            log.info(
+                "rate limited %s user %s: message %s not answered (already told)",
+                msg.platform,
+                mask_user(msg.user_id),
+                msg.message_id,
+            )
+            return verdict
+        if verdict is Verdict.TELL:
+            log.info("rate limited %s user %s: told once", msg.platform, mask_user(msg.user_id))
+        if not self._may_reply(msg):
+            return Verdict.SILENT
+        return verdict
+
+    def _may_reply(self, msg: Incoming) -> bool:
+        """Count one reply against the group's budget; False (logged) when it is spent."""
+        if msg.group_id is None or self.group_replies.allow(f"{msg.platform}:{msg.group_id}"):
+            return True
+        log.warning(
+            "%s group %s: over %d replies a minute, message %s from %s not answered",
+            msg.platform,
+            msg.group_id,
+            self.group_replies.limit,
+            msg.message_id,
+            mask_user(msg.user_id),
+        )
+        return False
+
+    def _refusal(self, text: str, normalized: str, *, limited: bool) -> Reply | None:
+        if limited:
+            return Reply(ReplyKind.RATE_LIMITED, texts.RATE_LIMITED)
+        if not normalized:
+            # Nothing but emoji, punctuation, invisible characters or @s: no question to record.
+            return Reply(ReplyKind.EMPTY, texts.EMPTY if not text else texts.NO_WORDS)
         if len(text) > self.settings.max_question_chars:
             return Reply(
                 ReplyKind.TOO_LONG, texts.TOO_LONG.format(limit=self.settings.max_question_chars)
             )
-        if not self.user_limit.allow(f"{msg.platform}:{msg.user_id}") or (
-            msg.group_id and not self.group_limit.allow(f"{msg.platform}:{msg.group_id}")
-        ):
-            log.info("rate limited %s user %s", msg.platform, mask_user(msg.user_id))
-            return Reply(ReplyKind.RATE_LIMITED, texts.RATE_LIMITED)
         return None
 
-    def _prepare(self, msg: Incoming, text: str) -> _Asked:
+    def _prepare(self, msg: Incoming, text: str, normalized: str) -> _Asked:
         """Search and decide, before any database work, so write transactions stay short."""
         now = self.clock()
         crisis = detect_crisis(text)
@@ -239,7 +288,7 @@ class QaService:
             user_id=msg.user_id,
             message_id=msg.message_id,
             text=text,
-            normalized=normalize(text),
+            normalized=normalized,
             matches=[{"id": m.entry.id, "score": round(m.score, 4)} for m in matches],
             band=band.value,
             created_at=now,

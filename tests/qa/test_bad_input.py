@@ -1,9 +1,9 @@
-"""Bad input on both databases: characters no store can hold, and messages with no words."""
+"""Characters no store can hold (NUL, lone surrogates), on both databases: answered and stored."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.cases.commands import CaseCommands
 from bot.cases.models import Case
@@ -19,11 +19,6 @@ ADMIN = Actor("qq", "10000", None, is_admin=True)
 async def _questions(runtime: Runtime) -> list[Question]:
     async with runtime.db.session() as session:
         return list(await session.scalars(select(Question).order_by(Question.id)))
-
-
-async def _cases(runtime: Runtime) -> int:
-    async with runtime.db.session() as session:
-        return int(await session.scalar(select(func.count()).select_from(Case)) or 0)
 
 
 @pytest.mark.parametrize(

@@ -211,7 +211,8 @@ async def test_group_chatter_is_ignored_unless_auto_ask(make_qa: Callable[..., Q
 
 
 async def test_refusals(make_qa: Callable[..., QaService], database: Database) -> None:
-    qa = make_qa(rate_user_per_minute=2, max_question_chars=20)
+    # Every message to the bot counts against the limit, refusals too (else they could flood).
+    qa = make_qa(rate_user_per_minute=4, max_question_chars=20)
     too_long = await qa.handle(ask("团" * 21))
     assert too_long is not None and too_long.kind is ReplyKind.TOO_LONG and "20" in too_long.text
     empty = await qa.handle(ask("  "))
