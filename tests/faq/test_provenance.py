@@ -13,6 +13,8 @@ from bot.faq.loader import load_faq_dir
 from bot.faq.provenance import parse_reviewed, provenance_issues
 from tests.faq.conftest import WriteFaq
 
+BUNDLED_FAQ = Path(__file__).resolve().parents[2] / "faq_data"
+
 ENTRIES = """\
 entries:
   - id: fee-standard
@@ -138,3 +140,11 @@ def test_check_lists_entries_to_check_without_failing(
     assert "「join-age」上次核对是 2025-06-30，已超过一年" in out
     assert "fee-standard" not in out
     assert "检查通过。 提醒和待核对内容不影响使用，但建议处理。" in out
+
+
+def test_every_bundled_entry_names_its_source_and_review_date() -> None:
+    result = load_faq_dir(BUNDLED_FAQ)
+
+    assert result.ok, [str(issue) for issue in result.errors]
+    missing = [e.id for e in result.entries if not (e.reference and e.reviewed)]
+    assert missing == []
