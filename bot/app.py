@@ -52,6 +52,6 @@ def setup(settings: Settings | None = None) -> None:
     mount_wechat(nonebot.get_app(), settings)
     from bot.activities.web import export_router
 
-    nonebot.get_app().include_router(export_router(settings.data_dir))
+    nonebot.get_app().include_router(export_router(settings.data_dir, settings.export_ttl_hours))
     for plugin in PLUGINS:
         nonebot.load_plugin(plugin)

@@ -13,6 +13,7 @@ from bot.delivery.channel import Channel, PullOnlyChannel
 from bot.delivery.outbox import Outbox
 from bot.faq.service import FaqService
 from bot.grid.service import GridService
+from bot.privacy.service import PrivacyService
 from bot.qa.model import Incoming
 from bot.qa.service import QaService
 from bot.settings import Settings
@@ -34,6 +35,7 @@ class Runtime:
     activities: ActivityService
     activity_files: ActivityFileSync
     outbox: Outbox
+    privacy: PrivacyService
 
     @classmethod
     async def start(
@@ -64,10 +66,12 @@ class Runtime:
         outbox = Outbox(db, {"web": PullOnlyChannel("web"), **(channels or {})}, settings)
         activities = ActivityService(db, grid, settings, outbox=outbox)
         activity_files = ActivityFileSync(activities, settings.faq_dir, watch=settings.faq_watch)
+        privacy = PrivacyService(db, settings, activities)
         if timers:
             cases.start()
             activities.start()
             outbox.start()
+            privacy.start()
         log.info(
             "runtime started: database %s, %d FAQ entries, %d orgs",
             db.dialect,
@@ -84,6 +88,7 @@ class Runtime:
             activities=activities,
             activity_files=activity_files,
             outbox=outbox,
+            privacy=privacy,
         )
         await activity_files.start()
         return runtime
@@ -94,6 +99,7 @@ class Runtime:
         await self.activities.stop()
         await self.activity_files.stop()
         await self.outbox.stop()
+        await self.privacy.stop()
         await self.faq.stop()
         await self.grid.stop()
         await self.db.dispose()

@@ -180,11 +180,13 @@ class ActivityCommands:
             token, count = await self.service.export(organiser, activity_id)
         except ActivityError as exc:
             return Reply(str(exc))
+        hours = self.service.settings.export_ttl_hours
         links = texts.EXPORTED.format(
             id=activity_id,
             count=count,
             xlsx=self.service.export_url(token, "xlsx"),
             csv=self.service.export_url(token, "csv"),
+            expiry=texts.EXPORT_EXPIRY.format(hours=hours) if hours > 0 else "",
         )
         if in_group:
             return Reply(texts.EXPORT_SENT_PRIVATELY, private=links)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import logging
 import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +14,8 @@ from openpyxl import Workbook
 
 from bot.activities import texts
 from bot.activities.models import Activity, Signup
+
+log = logging.getLogger(__name__)
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 """What an export token looks like (secrets.token_urlsafe); anything else is never a file name."""
@@ -82,10 +86,54 @@ def write_export(
     return xlsx, csv_path
 
 
-def export_file(folder: Path, name: str) -> Path | None:
-    """The exported file `name` (`token.xlsx` / `token.csv`) if it exists and is well-formed."""
+def export_file(
+    folder: Path, name: str, ttl_hours: float = 0, now: float | None = None
+) -> Path | None:
+    """The exported file `name` (`token.xlsx` / `token.csv`) if it exists, is well-formed and,
+    with `ttl_hours`, is younger than that; an expired export is deleted on the way."""
     token, _, suffix = name.rpartition(".")
     if suffix not in SUFFIXES or not TOKEN.fullmatch(token):
         return None
     path = folder / f"{token}.{suffix}"
-    return path if path.is_file() else None
+    if not path.is_file():
+        return None
+    if ttl_hours > 0 and _expired(path, ttl_hours, time.time() if now is None else now):
+        _remove(folder, token)
+        return None
+    return path
+
+
+def _expired(path: Path, ttl_hours: float, now: float) -> bool:
+    try:
+        return now - path.stat().st_mtime >= ttl_hours * 3600
+    except FileNotFoundError:
+        return True
+
+
+def _remove(folder: Path, token: str) -> int:
+    """Delete both files of export `token`; returns how many were there."""
+    removed = 0
+    for suffix in SUFFIXES:
+        try:
+            (folder / f"{token}.{suffix}").unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def remove_expired_exports(folder: Path, ttl_hours: float, now: float | None = None) -> int:
+    """Delete every export older than `ttl_hours` (0: keep them); returns how many files.
+
+    Blocking (file system): run it in an executor from async code."""
+    if ttl_hours <= 0 or not folder.is_dir():
+        return 0
+    moment = time.time() if now is None else now
+    removed = 0
+    for path in folder.iterdir():
+        token, _, suffix = path.name.rpartition(".")
+        if suffix in SUFFIXES and TOKEN.fullmatch(token) and _expired(path, ttl_hours, moment):
+            removed += _remove(folder, token)
+    if removed:
+        log.info("%d expired sign-up export files deleted", removed)
+    return removed

@@ -123,8 +123,10 @@ OUTBOX_STATUS = {
     "held": "待拉取",
 }
 EXPORTED = (
-    "活动 #{id} 的报名表（{count} 人）：\nExcel：{xlsx}\nCSV：{csv}\n链接仅限组织者使用，请勿转发。"
+    "活动 #{id} 的报名表（{count} 人）：\nExcel：{xlsx}\nCSV：{csv}\n"
+    "链接仅限组织者使用，请勿转发{expiry}。"
 )
+EXPORT_EXPIRY = "，{hours:g} 小时后失效"
 EXPORT_SENT_PRIVATELY = "报名表已私聊发给你。"
 
 # The guided dialogue (/发布活动)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
@@ -15,13 +17,16 @@ MEDIA_TYPES = {
 }
 
 
-def export_router(data_dir: Path) -> APIRouter:
-    """A router serving files from `data_dir/exports`; only the unguessable token gives access."""
+def export_router(
+    data_dir: Path, ttl_hours: float = 0, clock: Callable[[], float] = time.time
+) -> APIRouter:
+    """A router serving files from `data_dir/exports`; only the unguessable token gives access,
+    and only for `ttl_hours` after the export (0: no limit), then the files are deleted."""
     router = APIRouter()
 
     @router.get("/exports/{name}")
     async def download(name: str) -> FileResponse:
-        path = export_file(data_dir / "exports", name)
+        path = export_file(data_dir / "exports", name, ttl_hours, clock())
         if path is None:
             raise HTTPException(status_code=404)
         suffix = path.suffix.lstrip(".")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from bot.cases.commands import CaseCommands
 from bot.cases.service import Actor
+from bot.privacy.commands import PrivacyCommands
 from bot.qa.model import Incoming
 from bot.runtime import get_runtime
 
@@ -99,6 +100,11 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
         name, _, args = body.text.strip().lstrip("/").partition(" ")
         text = await CaseCommands(runtime.cases).run(actor, name, args)
         return ChatResponse(text=text, kind="command", message_id=None)
+    if PrivacyCommands.wants(body.text):
+        text = await PrivacyCommands(runtime.privacy).run(
+            PLATFORM, body.user, body.text, in_group=False
+        )
+        return ChatResponse(text=text, kind="privacy", message_id=None)
     incoming = Incoming(
         platform=PLATFORM,
         message_id=uuid.uuid4().hex,

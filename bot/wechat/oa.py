@@ -20,6 +20,7 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import select, update
 from wechatpy import create_reply, parse_message
 
+from bot.privacy.commands import PrivacyCommands
 from bot.qa import texts as qa_texts
 from bot.qa.model import Incoming
 from bot.runtime import Runtime, get_runtime
@@ -267,6 +268,9 @@ class OaCallback:
             text = fields.get("Content", "").strip()
             if text in texts.MY_QUESTIONS_WORDS:
                 out.append(await self._my_questions(runtime, openid))
+            elif PrivacyCommands.wants(text):
+                privacy = PrivacyCommands(runtime.privacy)
+                out.append(await privacy.run(PLATFORM, openid, text, in_group=False) or "")
             else:
                 reply = await runtime.qa.handle(
                     Incoming(

@@ -20,6 +20,7 @@ from nonebot.permission import SUPERUSER
 from nonebot.plugin import PluginMetadata
 
 from bot.faq.service import ReloadReport
+from bot.privacy.commands import PrivacyCommands
 from bot.qa import texts as qa_texts
 from bot.qa.model import Incoming, Reply
 from bot.runtime import get_runtime
@@ -29,7 +30,10 @@ from plugins.qa import texts
 __plugin_meta__ = PluginMetadata(
     name="青声答疑",
     description="在群里 @ 我或私聊我提问；回复序号选择“您是不是想问”；回复“赞”点赞。",
-    usage="@青声 怎么交团费\n/重载（管理员）\n/自动答疑 开|关（群管理员）",
+    usage=(
+        "@青声 怎么交团费\n我的问题\n我的数据 / 删除我的数据\n/重载（管理员）\n"
+        "/自动答疑 开|关（群管理员）"
+    ),
 )
 
 log = logging.getLogger(__name__)
@@ -128,6 +132,13 @@ async def handle_question(bot: Bot, event: MessageEvent) -> None:
         await bot.send(event, await run_command(bot, event, *command))
         return
     incoming = to_incoming(event)
+    if event.to_me and PrivacyCommands.wants(incoming.text):
+        # 我的数据 / 删除我的数据 / 确认删除: about the youth's data, never a question.
+        text = await PrivacyCommands(runtime.privacy).run(
+            PLATFORM, incoming.user_id, incoming.text, in_group=incoming.group_id is not None
+        )
+        await bot.send(event, render_text(event, text or ""))
+        return
     if incoming.text in MY_QUESTIONS:
         await bot.send(event, render_text(event, await my_questions(event)))
     else:

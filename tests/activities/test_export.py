@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime, timezone
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from bot.activities import texts
-from bot.activities.export import export_file
+from bot.activities.export import export_file, remove_expired_exports
 from bot.activities.service import ActivityService
 from bot.activities.web import export_router
+from bot.runtime import Runtime
 from tests.activities.helpers import ADMIN, announced
 from tests.utils import Clock
 
@@ -74,3 +76,36 @@ async def test_export_has_every_signup_and_check_in(
     assert client.get("/exports/guessed-token-aaaaaaaaaaaaa.csv").status_code == 404
     assert client.get("/exports/..%2F..%2Fetc%2Fpasswd").status_code == 404
     assert export_file(folder, "../x.csv") is None
+
+
+async def test_an_export_link_expires_and_its_files_are_deleted(
+    activities: ActivityService, clock: Clock, runtime: Runtime
+) -> None:
+    activity_id = await announced(activities, clock, fields=["phone"])
+    await activities.sign_up(activity_id, "qq", "101", "40001", "小红")
+    await activities.answer_field("qq", "101", "13800138000")
+    folder = activities.settings.data_dir / "exports"
+    token, _ = await activities.export(ADMIN, activity_id)
+    written = (folder / f"{token}.csv").stat().st_mtime
+    now = [written + 23.9 * 3600]
+    app = FastAPI()
+    app.include_router(export_router(activities.settings.data_dir, 24, lambda: now[0]))
+    client = TestClient(app)
+    assert client.get(f"/exports/{token}.csv").status_code == 200
+    now[0] = written + 24 * 3600
+    assert client.get(f"/exports/{token}.xlsx").status_code == 404, "the link stopped working"
+    assert not any(folder.iterdir()), "both files are deleted"
+
+    # Nobody opens the link: the clean-up job deletes the files after the hours.
+    kept, _ = await activities.export(ADMIN, activity_id)
+    written = (folder / f"{kept}.csv").stat().st_mtime
+    runtime.privacy.clock = lambda: datetime.fromtimestamp(written + 3600, timezone.utc)
+    assert await runtime.privacy.tick() == (0, 0)
+    assert len(list(folder.iterdir())) == 2
+    runtime.privacy.clock = lambda: datetime.fromtimestamp(written + 24 * 3600, timezone.utc)
+    assert await runtime.privacy.tick() == (0, 2)
+    assert not any(folder.iterdir())
+    # EXPORT_TTL_HOURS=0 keeps exports.
+    forever, _ = await activities.export(ADMIN, activity_id)
+    assert export_file(folder, f"{forever}.csv", 0, written + 1e9) is not None
+    assert remove_expired_exports(folder, 0, written + 1e9) == 0

@@ -219,7 +219,9 @@ async def test_cadre_exports_privately_from_a_group(
             "send_private_msg",
             {
                 "user_id": STREET_A,
-                "message": TextWith("报名表（0 人）", "/exports/", ".xlsx", ".csv"),
+                "message": TextWith(
+                    "报名表（0 人）", "/exports/", ".xlsx", ".csv", "24 小时后失效"
+                ),
             },
             result={"message_id": 8101},
         )

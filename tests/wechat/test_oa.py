@@ -230,3 +230,29 @@ async def test_long_answer_passive_first_part_then_cs(
     rest = [body["text"]["content"] for body in fake.sent()]
     assert len(first.encode()) <= 2048 and len(rest) == 1
     assert first + rest[0] == long
+
+
+async def test_a_youth_erases_their_data_through_the_oa(
+    app: App, runtime: Runtime, oa: OaCallback
+) -> None:
+    from bot.privacy import texts as privacy_texts
+
+    said = []
+    async with app.test_server() as ctx:
+        client = ctx.get_client()
+        for n, text in enumerate(
+            ["几岁可以入团", "我的数据", "删除我的数据", "确认删除", "我的数据"]
+        ):
+            query, body = safe_request(text_xml(text, f"70000000000000009{n:02d}"))
+            res = await client.post(PATH, query_string=query, data=body)
+            said.append(decrypt_reply(res.text)["Content"])
+    assert "几岁可以入团" in said[1] and privacy_texts.WECHAT.format(count=3) in said[1]
+    assert said[2:4] == [
+        privacy_texts.CONFIRM.format(minutes=5),
+        privacy_texts.FORGOTTEN.format(count=5),
+    ]
+    # Only the records of the messages since (each message opens the window anew).
+    assert "· 提问" not in said[4] and privacy_texts.WECHAT.format(count=3) in said[4]
+    async with runtime.db.session() as session:
+        (question,) = (await session.scalars(select(Question))).all()
+    assert (question.text, question.user_id) == ("", "")

@@ -1,0 +1,1 @@
+"""Youths' personal data: 我的数据, 删除我的数据, retention and the expiry of sign-up exports."""
