@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from bot.grid.service import GridService
 from bot.privacy.service import PrivacyService
 from bot.qa.model import Incoming
 from bot.qa.service import QaService
+from bot.safety.crisis import default_detector
 from bot.settings import Settings
 from bot.storage.database import Database
 
@@ -52,6 +54,8 @@ class Runtime:
         """
         db = db or Database(settings.resolved_database_url)
         await db.migrate()
+        # The crisis screen's learned layer trains once, off the loop, before the first message.
+        await asyncio.get_running_loop().run_in_executor(None, default_detector)
         faq = FaqService(settings.faq_dir, watch=settings.faq_watch)
         grid = GridService(settings.faq_dir, watch=settings.faq_watch)
         await faq.start()

@@ -58,6 +58,10 @@ class Case(Base):
     normalized: Mapped[str] = mapped_column(Text)
     urgent: Mapped[bool] = mapped_column(default=False)
     """Safety-critical: on-duty cadres were alerted at once."""
+    risk_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """The crisis screen's level of an urgent case, 1-3 (0: not graded, e.g. opened before grading)."""
+    risk_reason: Mapped[str | None] = mapped_column(String(200))
+    """Why the question was flagged, shown to cadres."""
     topic: Mapped[str | None] = mapped_column(String(32))
     origin_org_id: Mapped[str | None] = mapped_column(String(64), index=True)
     """The org of the chat the question came from (None: unknown, e.g. private chat)."""

@@ -20,7 +20,7 @@ from bot.faq.service import FaqService
 from bot.qa import texts
 from bot.qa.intents import is_handover, parse_choice, parse_feedback
 from bot.qa.model import Incoming, Outcome, Reply, ReplyKind
-from bot.safety.crisis import CrisisKind, detect_crisis
+from bot.safety.crisis import Assessment, assess_crisis
 from bot.safety.masking import mask_nickname, mask_pii, mask_user
 from bot.safety.ratelimit import RateLimiter, Verdict
 from bot.settings import Settings
@@ -78,7 +78,7 @@ class _Asked:
     question: Question
     reply: Reply
     matches: list[Match]
-    crisis: CrisisKind | None
+    crisis: Assessment | None
 
 
 class QaService:
@@ -107,6 +107,8 @@ class QaService:
         self.handover: Handover | None = None
         self.on_feedback: list[FeedbackHook] = []
         self.orgs_of: OrgsOf = lambda _msg: ()
+        self.assess: Callable[[str], Assessment | None] = assess_crisis
+        """The crisis screen (bot.safety.crisis), run on every question before anything else."""
         self._auto_ask: dict[str, tuple[float, bool]] = {}
 
     async def handle(self, msg: Incoming) -> Reply | None:
@@ -275,7 +277,8 @@ class QaService:
     def _prepare(self, msg: Incoming, text: str, normalized: str) -> _Asked:
         """Search and decide, before any database work, so write transactions stay short."""
         now = self.clock()
-        crisis = detect_crisis(text)
+        found = self.assess(text)
+        crisis = found if found is not None and found.is_crisis else None
         orgs = self.orgs_of(msg)
         matches = self._search(text, orgs)
         band = self.decision.classify(matches)
@@ -294,12 +297,17 @@ class QaService:
             created_at=now,
             org_id=orgs[0] if orgs else None,
             asker=mask_nickname(msg.nickname),
+            risk_level=int(found.level) if found is not None else None,
+            risk_reason=found.reason if found is not None else None,
         )
         entry: FaqEntry | None = None
         choices: tuple[FaqEntry, ...] = ()
         if crisis is not None:
             question.outcome = Outcome.CRISIS.value
-            kind, reply_text = ReplyKind.CRISIS, texts.CRISIS
+            kind, reply_text = (
+                ReplyKind.CRISIS,
+                texts.crisis(crisis.level, msg.group_id is not None),
+            )
         elif band is Band.ANSWER and matches[0].entry.kind is not EntryKind.FAQ:
             # Small talk or a question outside the League's remit: a kind reply, no case.
             chat = matches[0].entry
@@ -343,7 +351,13 @@ class QaService:
             ", ".join(f"{m.entry.id}:{m.score:.2f}" for m in matches[:3]),
         )
         if crisis is not None:
-            log.warning("crisis question %s (%s): hotline given", question.id, crisis.value)
+            log.warning(
+                "crisis question %s (%s, level %d: %s): hotline given",
+                question.id,
+                crisis.kind.value,
+                crisis.level,
+                crisis.reason,
+            )
             after.append(self._hand_over(question, urgent=True, new=True, after_reply=True))
         elif question.outcome == Outcome.UNANSWERED.value:
             after.append(self._hand_over(question, urgent=False, new=True))

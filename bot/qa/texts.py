@@ -12,10 +12,36 @@ ANSWER_FOOTER = "（有帮助请回复“赞”，没解决请回复“没用”
 SUGGEST_HEADER = "您是不是想问："
 SUGGEST_FOOTER = "请回复序号查看答案，例如回复“1”。"
 UNANSWERED = "这个问题我暂时答不上来，已经记录下来，会请团干部尽快解答，请留意回复。"
+# The crisis reply, by risk level (bot.safety.crisis.RiskLevel) and chat: 12355 always comes first
+# in it; it says plainly that this is a bot and that a person has been told. In a group everyone
+# reads it, so it says less there and names nothing of what the youth wrote.
 CRISIS = (
-    "你说的情况很重要，你不是一个人。请马上拨打 12355 青少年服务台，"
-    "那里有专业的老师倾听和帮助你；如果有紧急危险，请立即拨打 110 或 120。"
+    "你说的情况很重要，你不是一个人。请马上拨打 12355 青少年服务台（各地服务时间不同），"
+    "或全国心理援助热线 12356，那里有专业的老师倾听和帮助你。"
+    "我是青声答疑机器人，已经把你的话告诉了值班的团干部，他们会尽快联系你。"
 )
+CRISIS_IMMINENT = (
+    "如果你现在有危险，请立即拨打 110 或 120！也可以马上拨打 12355 青少年服务台（各地服务时间不同）"
+    "或全国心理援助热线 12356。请不要一个人待着，去找身边信任的人，离开可能伤害你的东西。"
+    "我是青声答疑机器人，已经马上通知了值班的团干部。"
+)
+CRISIS_GROUP = (
+    "收到。需要帮助请拨打 12355 青少年服务台或全国心理援助热线 12356。"
+    "我是青声答疑机器人，已请团干部私下联系你。"
+)
+CRISIS_GROUP_IMMINENT = (
+    "收到。如有紧急危险请立即拨打 110 或 120，也可以拨打 12355 青少年服务台。"
+    "我是青声答疑机器人，已马上请团干部联系你，请不要一个人待着。"
+)
+
+
+def crisis(level: int, in_group: bool) -> str:
+    """The crisis reply for risk `level` (1-3), in a group or in private."""
+    if level >= 3:
+        return CRISIS_GROUP_IMMINENT if in_group else CRISIS_IMMINENT
+    return CRISIS_GROUP if in_group else CRISIS
+
+
 NO_QUESTION_TO_HAND_OVER = "请直接说出你的问题，我会转给团干部。"
 THANKS = "收到你的点赞，谢谢！"
 SORRY = "抱歉没帮上忙，已记录下来，我们会改进这条回答。"

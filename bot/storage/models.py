@@ -99,6 +99,10 @@ class Question(Base):
     """The youth's display name, masked (小**): what cadres see instead of the account."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     answered_at: Mapped[datetime | None] = mapped_column()
+    risk_level: Mapped[int | None] = mapped_column(Integer)
+    """Crisis screen's risk level, 0-3 (see bot.safety.crisis.RiskLevel); None: nothing found."""
+    risk_reason: Mapped[str | None] = mapped_column(String(200))
+    """Why the crisis screen flagged it (which cues matched), for cadres."""
 
 
 class BotMessage(Base):

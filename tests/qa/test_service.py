@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from bot.qa import texts
@@ -149,16 +150,55 @@ async def test_crisis_gets_the_hotline_at_once_and_is_handed_over_urgently(
 ) -> None:
     qa = make_qa()
     qa.handover = handover = RecordingHandover(told="已转给团干部 #1")
-    reply = await qa.handle(ask("我不想活了"))
+    reply = await qa.handle(ask("我不想活了", group=None))
     assert reply is not None
     assert reply.kind is ReplyKind.CRISIS
     assert reply.text == texts.CRISIS, "the hotline stays what the youth sees"
-    assert "12355" in reply.text
-    assert (await only_question(database)).outcome == "crisis"
+    assert "12355" in reply.text and "机器人" in reply.text and "团干部" in reply.text
+    question = await only_question(database)
+    assert question.outcome == "crisis"
+    assert (question.risk_level, question.risk_reason) == (2, "说不想活了")
     assert handover.calls == [], "the hotline goes out before anything else"
     await qa.sent("qq", "bot-1", reply)
     assert handover.calls == [("我不想活了", True)]
     assert handover.people_told == ["我不想活了"]
+
+
+@pytest.mark.parametrize(
+    ("text", "group", "expected"),
+    [
+        ("遗书我都写好了", None, texts.CRISIS_IMMINENT),
+        ("遗书我都写好了", "g1", texts.CRISIS_GROUP_IMMINENT),
+        ("我爸喝醉了就拿皮带抽我", None, texts.CRISIS),
+        ("我爸喝醉了就拿皮带抽我", "g1", texts.CRISIS_GROUP),
+        ("要是我消失了会有人难过吗", None, texts.CRISIS),
+    ],
+)
+async def test_the_crisis_reply_follows_the_risk_level_and_the_chat(
+    make_qa: Callable[..., QaService], text: str, group: str | None, expected: str
+) -> None:
+    qa = make_qa()
+    reply = await qa.handle(ask(text, group=group))
+    assert reply is not None and reply.kind is ReplyKind.CRISIS
+    assert reply.text == expected
+    assert "12355" in reply.text and "机器人" in reply.text
+    assert ("110" in reply.text) is (
+        expected in (texts.CRISIS_IMMINENT, texts.CRISIS_GROUP_IMMINENT)
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["想死你们了，寒假终于结束了", "反家暴法是哪一年实施的", "最近压力好大"]
+)
+async def test_look_alikes_get_their_normal_answer(
+    make_qa: Callable[..., QaService], database: Database, text: str
+) -> None:
+    qa = make_qa()
+    qa.handover = RecordingHandover(told="已转给团干部 #1")
+    reply = await qa.handle(ask(text))
+    assert reply is not None and reply.kind is not ReplyKind.CRISIS
+    assert "12355" not in reply.text or reply.kind is ReplyKind.ANSWER
+    assert (await only_question(database)).outcome != "crisis"
 
 
 async def test_like_and_not_helpful_are_recorded_once_per_youth(

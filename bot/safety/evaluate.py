@@ -1,0 +1,124 @@
+"""Measuring the crisis screen on a labelled file: recall, false alarms, kinds and levels.
+
+    python -m bot.safety eval FILE.yaml [--cues-only] [--misses]
+    python -m bot.safety tune          # cross-validated threshold of the learned screen
+
+FILE has the shape of bot/safety/data/crisis.yaml: {crisis: [{text, kind, level}], none: [text]}.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.safety.crisis import Assessment, CrisisDetector
+from bot.safety.learned import LearnedScreen, load_examples
+
+Assess = Callable[[str], Assessment | None]
+
+
+@dataclass
+class Report:
+    """Figures of one screen on one labelled set."""
+
+    crisis: int = 0
+    caught: int = 0
+    right_kind: int = 0
+    right_level: int = 0
+    none: int = 0
+    false_alarms: int = 0
+    misses: list[str] = field(default_factory=list)
+    alarms: list[str] = field(default_factory=list)
+    microseconds: float = 0.0
+
+    @property
+    def recall(self) -> float:
+        """Share of crisis messages flagged at level 1 or above."""
+        return self.caught / self.crisis if self.crisis else 0.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        """Share of look-alikes flagged at level 1 or above."""
+        return self.false_alarms / self.none if self.none else 0.0
+
+    def line(self) -> str:
+        """One line of figures."""
+        return (
+            f"recall {self.caught}/{self.crisis} ({self.recall:.1%}), "
+            f"false alarms {self.false_alarms}/{self.none} ({self.false_alarm_rate:.1%}), "
+            f"kind right {self.right_kind}/{self.caught}, level right {self.right_level}/{self.caught}, "
+            f"{self.microseconds:.0f} µs/message"
+        )
+
+
+def measure(assess: Assess, text: str) -> Report:
+    """Run `assess` over a labelled set given as YAML text."""
+    texts, labels, kinds, levels = load_examples(text)
+    report = Report()
+    start = time.perf_counter()
+    for message, label, kind, level in zip(texts, labels, kinds, levels, strict=True):
+        found = assess(message)
+        flagged = found is not None and found.is_crisis
+        if label:
+            report.crisis += 1
+            if flagged and found is not None:
+                report.caught += 1
+                report.right_kind += found.kind.value == kind
+                report.right_level += int(found.level) == level
+            else:
+                report.misses.append(f"{kind}/{level}: {message}")
+        else:
+            report.none += 1
+            if flagged and found is not None:
+                report.false_alarms += 1
+                report.alarms.append(
+                    f"{message} -> {found.kind.value}/{int(found.level)} {found.reason}"
+                )
+    report.microseconds = (time.perf_counter() - start) / max(1, len(texts)) * 1e6
+    return report
+
+
+def cross_validate(text: str, thresholds: list[float], folds: int = 5, seed: int = 7) -> list[str]:
+    """Recall and false alarms of cues + learned screen per threshold, the screen trained on
+    the other folds each time (so no message is judged by a model that saw it)."""
+    texts, labels, kinds, levels = load_examples(text)
+    order = list(range(len(texts)))
+    random.Random(seed).shuffle(order)
+    cues_only = CrisisDetector()
+    counts = {t: [0, 0, 0, 0, 0] for t in thresholds}  # caught, alarms, model-only caught/alarms
+    for fold in range(folds):
+        test = set(order[fold::folds])
+        train = [i for i in order if i not in test]
+        screen = LearnedScreen(
+            [texts[i] for i in train],
+            [labels[i] for i in train],
+            [kinds[i] for i in train],
+            [levels[i] for i in train],
+        )
+        detector = CrisisDetector(screen)
+        for threshold in thresholds:
+            screen.threshold = threshold
+            for i in test:
+                found = detector.assess(texts[i])
+                flagged = found is not None and found.is_crisis
+                alone = screen.probability(texts[i]) >= threshold
+                counts[threshold][0 if labels[i] else 1] += flagged
+                counts[threshold][2 if labels[i] else 3] += alone
+    crisis, none = sum(labels), len(labels) - sum(labels)
+    lines = [
+        f"threshold {t:.2f}: recall {c[0]}/{crisis} ({c[0] / crisis:.1%}), false alarms "
+        f"{c[1]}/{none} ({c[1] / none:.1%}); learned screen alone: recall {c[2] / crisis:.1%}, "
+        f"false alarms {c[3] / none:.1%}"
+        for t, c in counts.items()
+    ]
+    base = measure(cues_only.assess, text)
+    lines.append(f"cues only: {base.line()}")
+    return lines
+
+
+def read(path: str | Path) -> str:
+    """A labelled set's text."""
+    return Path(path).read_text(encoding="utf-8")
