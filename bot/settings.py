@@ -111,6 +111,23 @@ class Settings(BaseModel):
         "instead of opening a new case.",
     )
 
+    # ---- Crisis: urgent cases (bot/safety, bot/cases) ----
+    case_urgent_sla_minutes: str = Field(
+        "3=15,2=30,1=60",
+        description="First-response time limit of an urgent (crisis) case by risk level, in "
+        "minutes of clock time (business hours do not apply): 'level=minutes,...'; levels 3 "
+        "imminent, 2 danger, 1 distress. A level not listed gets the smallest limit.",
+    )
+
+    def urgent_sla_minutes(self, level: int) -> float:
+        """The first-response limit of an urgent case at risk `level`, in minutes."""
+        limits: dict[int, float] = {}
+        for part in self.case_urgent_sla_minutes.split(","):
+            name, _, minutes = part.partition("=")
+            if name.strip() and minutes.strip():
+                limits[int(name)] = float(minutes)
+        return limits.get(level, min(limits.values(), default=30.0))
+
     # ---- Activities (bot/activities) ----
     activity_reminders_hours: str = Field(
         "24,1",

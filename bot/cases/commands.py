@@ -97,10 +97,12 @@ class CaseCommands:
             due = self.cases.local_time(case.due_at) if case.due_at else "尽快"
             lines.append(
                 texts.TASKS_ITEM.format(
+                    mark=texts.mark(case.urgent, case.risk_level),
                     case=case.id,
                     question=mask_pii(case.text)[:30],
                     status=texts.STATUS[case.status],
                     due=due,
+                    reason=f"：{case.risk_reason}" if case.urgent and case.risk_reason else "",
                 )
             )
         return "\n".join(lines)

@@ -38,6 +38,7 @@ from bot.grid.model import Grid, Person
 from bot.grid.service import GridService
 from bot.qa.model import Outcome
 from bot.qa.service import HandedOver
+from bot.safety.crisis import RiskLevel
 from bot.safety.masking import mask_pii
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -157,6 +158,8 @@ class CaseService:
                 text=question.text,
                 normalized=question.normalized,
                 urgent=urgent,
+                risk_level=(question.risk_level or 0) if urgent else 0,
+                risk_reason=question.risk_reason if urgent else None,
                 topic=self.grid.topic_of(question.text),
                 origin_org_id=question.org_id,
                 org_id=question.org_id,
@@ -248,9 +251,16 @@ class CaseService:
         )
 
     def _alert_list(self, case: Case) -> list[Person]:
-        """On-duty cadres of the case's org and of the city level (the roots)."""
-        orgs = [case.origin_org_id] if case.origin_org_id else []
-        orgs += [org.id for org in self.grid.orgs.values() if not org.parent]
+        """Who hears of an urgent case at once: the on-duty cadres of the nearest level of its
+        org that has any; for imminent danger (or an ungraded case) also the city level (the
+        roots)."""
+        orgs: list[str] = []
+        for org in levels_from(self.grid, case.origin_org_id):
+            if self.grid.cadres(org.id):
+                orgs.append(org.id)
+                break
+        if case.risk_level >= RiskLevel.IMMINENT or not case.risk_level:
+            orgs += [org.id for org in self.grid.orgs.values() if not org.parent]
         seen: dict[str, Person] = {}
         for org_id in orgs:
             for person in self.grid.cadres(org_id):
@@ -261,15 +271,22 @@ class CaseService:
         level = (
             self.grid.orgs[chosen.org_id].level.value if chosen.org_id in self.grid.orgs else None
         )
-        hours = self.settings.sla_hours(level)
         case.assignee_id = chosen.person.id
         case.org_id = chosen.org_id
         case.status = CaseStatus.ASSIGNED.value
-        case.due_at = self.calendar.add(now, hours)
-        case.remind_at = self.calendar.add(now, hours / 2)
+        case.due_at, case.remind_at = self._deadlines(case, level, now)
         self._log(
             session, case.id, CaseEventKind.ASSIGNED, SYSTEM, to=chosen.person.id, org=chosen.org_id
         )
+
+    def _deadlines(self, case: Case, level: str | None, now: datetime) -> tuple[datetime, datetime]:
+        """(due, remind) of a case owned at org `level` from `now`: an urgent case gets its
+        risk level's limit in clock minutes, others the level's limit in business hours."""
+        if case.urgent:
+            limit = timedelta(minutes=self.settings.urgent_sla_minutes(case.risk_level))
+            return now + limit, now + limit / 2
+        hours = self.settings.sla_hours(level)
+        return self.calendar.add(now, hours), self.calendar.add(now, hours / 2)
 
     async def _load(self, session: AsyncSession) -> dict[str, int]:
         """Active cases per assignee."""
@@ -294,8 +311,9 @@ class CaseService:
             if entry is not None
         ]
         return texts.NOTIFY.format(
+            mark=texts.mark(case.urgent, case.risk_level),
             case=case.id,
-            urgent=texts.URGENT if case.urgent else "",
+            urgent=texts.urgent(case.risk_level, case.risk_reason) if case.urgent else "",
             question=texts.shown(case.text),
             place=self._place(case, question),
             asker=question.asker or "同学",
@@ -668,11 +686,14 @@ class CaseService:
                 self._log(session, case_id, CaseEventKind.LIKED, None, helpful=helpful)
 
     async def todo(self, actor: Actor) -> list[Case]:
-        """The actor's active cases, plus unassigned ones in their orgs, oldest first."""
+        """The actor's active cases, plus unassigned ones in their orgs: urgent ones first (the
+        highest risk first), then oldest first."""
         async with self.db.session() as session:
             cases = (
                 await session.scalars(
-                    select(Case).where(Case.status.in_(ACTIVE)).order_by(Case.opened_at, Case.id)
+                    select(Case)
+                    .where(Case.status.in_(ACTIVE))
+                    .order_by(Case.urgent.desc(), Case.risk_level.desc(), Case.opened_at, Case.id)
                 )
             ).all()
         return [
@@ -752,6 +773,7 @@ class CaseService:
         person = self.grid.people.get(case.assignee_id or "")
         if person is not None:
             text = texts.REMIND.format(
+                mark=texts.mark(case.urgent, case.risk_level),
                 case=case.id,
                 due=self.local_time(case.due_at) if case.due_at else "尽快",
                 question=texts.shown(case.text),
@@ -767,17 +789,16 @@ class CaseService:
             )
             if target is None:
                 # Already at the top (or nobody above is on duty): re-arm, remind the top again.
-                hours = self.settings.sla_hours(None)
-                values = {"due_at": self.calendar.add(now, hours), "remind_at": now}
+                due, _ = self._deadlines(case, None, now)
+                values = {"due_at": due, "remind_at": now}
             else:
-                level = self.grid.orgs[target.org_id].level.value
-                hours = self.settings.sla_hours(level)
+                due, remind = self._deadlines(case, self.grid.orgs[target.org_id].level.value, now)
                 values = {
                     "org_id": target.org_id,
                     "assignee_id": target.person.id,
                     "status": CaseStatus.ASSIGNED.value,
-                    "due_at": self.calendar.add(now, hours),
-                    "remind_at": self.calendar.add(now, hours / 2),
+                    "due_at": due,
+                    "remind_at": remind,
                     "escalations": Case.escalations + 1,
                 }
             won = await session.execute(
@@ -802,6 +823,7 @@ class CaseService:
             question = await session.get(Question, case.question_id)
         from_org = self.grid.orgs.get(case.org_id or "")
         text = texts.ESCALATED.format(
+            mark=texts.mark(case.urgent, case.risk_level),
             case=case.id,
             org=from_org.name if from_org else "下级",
             question=texts.shown(case.text),

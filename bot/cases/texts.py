@@ -16,7 +16,7 @@ CLOSED_TO_YOUTH = "你的问题（编号 #{case}）已由团干部关闭：{reas
 
 # To cadres
 NOTIFY = (
-    "【新问题 #{case}】{urgent}\n"
+    "{mark}【新问题 #{case}】{urgent}\n"
     "问题：{question}\n"
     "来自：{place}\n"
     "提问人：{asker}\n"
@@ -26,10 +26,14 @@ NOTIFY = (
 )
 MASKED = "（手机号、证件号已隐去；需要联系对方请直接回复，答案会转给提问人）"
 URGENT = "⚠️紧急：可能涉及人身安全，请立即联系，并提醒对方拨打 12355。"
+URGENT_GRADED = "\n风险：{level} 级（{name}）；原因：{reason}。\n" + URGENT
+URGENT_IMMINENT = "有立即的危险：如联系不上对方，请报警 110 或呼叫 120。"
+RISK_NAMES = {1: "困扰", 2: "危险", 3: "高危"}
+"""Risk levels as cadres read them (bot.safety.crisis.RiskLevel 1-3)."""
 NOTIFY_FAQ = "相近的问答：\n{items}\n"
-REMIND = "【提醒】问题 #{case} 还没有回复，请在 {due} 前处理：{question}"
+REMIND = "{mark}【提醒】问题 #{case} 还没有回复，请在 {due} 前处理：{question}"
 ESCALATED = (
-    "【升级 #{case}】{org} 超时未回复，现转给你处理。\n"
+    "{mark}【升级 #{case}】{org} 超时未回复，现转给你处理。\n"
     "问题：{question}\n来自：{place}\n经过：\n{history}\n"
     "回复方式：直接引用（回复）这条消息写答案，或发送 /答 {case} 答案内容。"
 )
@@ -48,7 +52,7 @@ APPROVED = "已通过 {entry}，现在起会用它回答同学。"
 REJECTED = "已驳回并删除 {entry}。"
 TASKS_EMPTY = "你现在没有待处理的问题。"
 TASKS_HEADER = "你的待办（{count} 个）："
-TASKS_ITEM = "#{case} {question}（{status}，{due}前）"
+TASKS_ITEM = "{mark}#{case} {question}（{status}，{due}前）{reason}"
 
 # Refusals and usage
 NOT_CADRE = "这个命令只有团干部可以使用。"
@@ -80,6 +84,23 @@ STATUS = {
     "answered": "已回复",
     "closed": "已关闭",
 }
+
+
+def mark(urgent: bool, level: int) -> str:
+    """How an urgent case is marked wherever it shows: 【紧急·高危】 (level 3), 【紧急·危险】,
+    【紧急·困扰】, or 【紧急】 when it was not graded; nothing for other cases."""
+    if not urgent:
+        return ""
+    name = RISK_NAMES.get(level)
+    return f"【紧急·{name}】" if name else "【紧急】"
+
+
+def urgent(level: int, reason: str | None) -> str:
+    """The urgent lines of a notification: the risk level and why, and what to do."""
+    if level not in RISK_NAMES:
+        return URGENT
+    text = URGENT_GRADED.format(level=level, name=RISK_NAMES[level], reason=reason or "未注明")
+    return f"{text}{URGENT_IMMINENT}" if level >= 3 else text
 
 
 def duration(delta: timedelta) -> str:

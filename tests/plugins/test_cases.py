@@ -21,7 +21,7 @@ from nonebug import App
 from sqlalchemy import select
 
 from bot.cases import texts
-from bot.cases.models import CaseAsker, CaseEventKind
+from bot.cases.models import Case, CaseAsker, CaseEventKind
 from bot.delivery.onebot import OneBotChannel
 from bot.qa import texts as qa_texts
 from bot.qa.model import Incoming
@@ -193,7 +193,9 @@ async def test_answer_command_todo_and_learn(app: App, runtime: Runtime) -> None
             say(
                 texts.TASKS_HEADER.format(count=1)
                 + "\n"
-                + texts.TASKS_ITEM.format(case=1, question=QUESTION, status="处理中", due=due)
+                + texts.TASKS_ITEM.format(
+                    mark="", case=1, question=QUESTION, status="处理中", due=due, reason=""
+                )
             ),
             result=None,
         )
@@ -738,18 +740,155 @@ async def test_private_question_is_answered_in_private(app: App, runtime: Runtim
 
 
 async def test_crisis_alerts_on_duty_cadres_at_once(app: App, runtime: Runtime) -> None:
+    """Danger (level 2): the 12355 reply first, then the on-duty cadres of the group's org are
+    told the message, the risk level and why; the city level is not woken for it."""
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
         asked = group_message("我不想活了", user_id=30241)
         ctx.receive_event(bot, asked)
-        ctx.should_call_send(asked, quoted(asked, qa_texts.CRISIS), result=None)
-        for n, qq in enumerate((STREET_A, STREET_B, 10006)):
+        ctx.should_call_send(asked, quoted(asked, qa_texts.CRISIS_GROUP), result=None)
+        for n, qq in enumerate((STREET_A, STREET_B)):
             ctx.should_call_api(
                 "send_private_msg",
-                {"user_id": qq, "message": TextWith("【新问题 #1】", texts.URGENT, "我不想活了")},
+                dm(
+                    qq,
+                    "【紧急·危险】【新问题 #1】",
+                    "风险：2 级（危险）；原因：说不想活了",
+                    texts.URGENT,
+                    "问题：我不想活了",
+                    "期限：",
+                ),
                 result={"message_id": 5141 + n},
             )
     assert "alerted" in await kinds(runtime, 1)
+
+
+async def test_imminent_danger_names_110_and_alerts_the_city_level(
+    app: App, runtime: Runtime
+) -> None:
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
+        asked = group_message("遗书我都写好了，今晚就走", user_id=30242)
+        ctx.receive_event(bot, asked)
+        ctx.should_call_send(asked, quoted(asked, qa_texts.CRISIS_GROUP_IMMINENT), result=None)
+        for n, qq in enumerate((STREET_A, STREET_B, 10006)):
+            ctx.should_call_api(
+                "send_private_msg",
+                dm(qq, "【紧急·高危】【新问题 #1】", "风险：3 级（高危）", "遗书", "110"),
+                result={"message_id": 5145 + n},
+            )
+    assert "12355" in qa_texts.CRISIS_GROUP_IMMINENT and "110" in qa_texts.CRISIS_GROUP_IMMINENT
+
+
+async def test_urgent_case_has_a_short_limit_and_is_marked_everywhere(
+    app: App, runtime: Runtime, clock: Clock
+) -> None:
+    """A crisis case (level 2: 30 minutes by default, clock time) comes first in /待办 with its
+    mark and reason, is reminded at half its limit and climbs a level when it runs out, marked
+    each time; the ordinary case opened before it keeps its 24 h."""
+    no_faq(runtime)
+    crisis = "我爸喝醉了就拿皮带抽我"
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
+        ask(ctx, bot, QUESTION, user_id=30243, dm_to=STREET_A, dm_id=5151)
+        asked = group_message(crisis, user_id=30244)
+        ctx.receive_event(bot, asked)
+        ctx.should_call_send(asked, quoted(asked, qa_texts.CRISIS_GROUP), result=None)
+        # 街道乙 has none open, so takes it; 街道甲 is alerted too.
+        for n, qq in enumerate((STREET_B, STREET_A)):
+            ctx.should_call_api(
+                "send_private_msg",
+                dm(qq, "【紧急·危险】【新问题 #2】", "原因：家人打人", f"问题：{crisis}"),
+                result={"message_id": 5153 + n},
+            )
+    due = runtime.cases.local_time(clock() + timedelta(minutes=30))
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
+        todo = private_message("/待办", user_id=STREET_B)
+        ctx.receive_event(bot, todo)
+        ctx.should_call_send(
+            todo,
+            say(
+                texts.TASKS_HEADER.format(count=1)
+                + "\n"
+                + texts.TASKS_ITEM.format(
+                    mark="【紧急·危险】",
+                    case=2,
+                    question=crisis,
+                    status="处理中",
+                    due=due,
+                    reason="：家人打人",
+                )
+            ),
+            result=None,
+        )
+    clock.advance(minutes=15, seconds=1)
+    async with app.test_api() as ctx:
+        ctx.create_bot(base=Bot, self_id=SELF_ID)
+        ctx.should_call_api(
+            "send_private_msg",
+            dm(STREET_B, "【紧急·危险】【提醒】问题 #2 还没有回复", crisis),
+            result={"message_id": 5160},
+        )
+        assert await runtime.cases.tick() == (1, 0)
+    clock.advance(minutes=15)
+    async with app.test_api() as ctx:
+        ctx.create_bot(base=Bot, self_id=SELF_ID)
+        ctx.should_call_api(
+            "send_private_msg",
+            dm(DISTRICT_A, "【紧急·危险】【升级 #2】测试街道团工委 超时未回复", crisis),
+            result={"message_id": 5161},
+        )
+        assert await runtime.cases.tick() == (0, 1)
+    async with runtime.db.session() as session:
+        urgent = await session.get(Case, 2)
+        ordinary = await session.get(Case, 1)
+        assert urgent is not None and ordinary is not None
+        assert (urgent.risk_level, urgent.risk_reason) == (2, "家人打人")
+        assert ordinary.risk_level == 0 and not ordinary.urgent
+        assert urgent.due_at == clock() + timedelta(minutes=30), "the district has 30 minutes"
+        assert ordinary.due_at is not None and ordinary.due_at > clock() + timedelta(hours=23)
+
+
+async def test_todo_lists_urgent_cases_first_highest_risk_first(app: App, runtime: Runtime) -> None:
+    no_faq(runtime)
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
+        for n, text in enumerate((QUESTION, "他们天天骂我，还孤立我", "遗书我都写好了")):
+            event = private_message(text, user_id=30250 + n)
+            ctx.receive_event(bot, event)
+            ctx.should_call_send(event, TextWith(""), result=None)
+            ctx.should_call_api(
+                "send_private_msg", dm(10006, f"#{n + 1}"), result={"message_id": 5170 + n}
+            )
+        todo = private_message("/待办", user_id=10006)
+        ctx.receive_event(bot, todo)
+        ctx.should_call_send(
+            todo,
+            TextInOrder("【紧急·高危】#3", "：提到已写好遗书", "【紧急·困扰】#2", f"#1 {QUESTION}"),
+            result=None,
+        )
+
+
+class TextInOrder:
+    """A one-text-segment message whose text holds `parts` in this order."""
+
+    def __init__(self, *parts: str) -> None:
+        self.parts = parts
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Message) or len(other) != 1:
+            return False
+        text, at = other[0].data.get("text", ""), 0
+        for part in self.parts:
+            found = text.find(part, at)
+            if found < 0:
+                return False
+            at = found + len(part)
+        return True
+
+    def __repr__(self) -> str:
+        return f"TextInOrder{self.parts!r}"
 
 
 async def test_failed_private_message_falls_back_to_the_work_group(
