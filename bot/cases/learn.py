@@ -20,7 +20,13 @@ import yaml
 
 from bot.faq.model import REVIEW_TAG
 
-__all__ = ["REVIEW_TAG", "append_learned_entry", "change_learned_entries", "read_learned_entries"]
+__all__ = [
+    "REVIEW_TAG",
+    "LearnedFileError",
+    "append_learned_entry",
+    "change_learned_entries",
+    "read_learned_entries",
+]
 
 HEADER = (
     "# 由团干部在聊天中用 /入库 生成的问答。标签“待审核”的条目还不会回答用户，\n"
@@ -31,12 +37,24 @@ Entries = list[dict[str, Any]]
 _T = TypeVar("_T")
 
 
+class LearnedFileError(Exception):
+    """The file cannot be read as a list of entries (e.g. an admin's edit broke it); nothing
+    is written until it is fixed. The message says where, for `python -m bot.faq check`."""
+
+
 def read_learned_entries(path: Path) -> Entries:
     """The entries of `path` as plain mappings (none if the file is missing or empty)."""
     if not path.exists():
         return []
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise LearnedFileError(
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        ) from exc
     entries = loaded.get("entries") if isinstance(loaded, dict) else loaded
+    if not isinstance(entries, list | None):
+        raise LearnedFileError("entries 应为条目列表")
     return [entry for entry in entries or [] if isinstance(entry, dict)]
 
 

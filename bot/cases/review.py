@@ -20,7 +20,13 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.cases import texts
-from bot.cases.learn import REVIEW_TAG, Entries, change_learned_entries, read_learned_entries
+from bot.cases.learn import (
+    REVIEW_TAG,
+    Entries,
+    LearnedFileError,
+    change_learned_entries,
+    read_learned_entries,
+)
 from bot.cases.models import Case, CaseEvent, CaseEventKind
 from bot.cases.service import Actor, CaseError
 from bot.faq.service import FaqService
@@ -109,9 +115,12 @@ class LearnedReview:
     async def pending(self, actor: Actor) -> list[LearnedEntry]:
         """Entries waiting for review, in the order they were learned."""
         self._require(actor)
-        raw = await asyncio.get_running_loop().run_in_executor(
-            None, read_learned_entries, self.path
-        )
+        try:
+            raw = await asyncio.get_running_loop().run_in_executor(
+                None, read_learned_entries, self.path
+            )
+        except LearnedFileError as exc:
+            raise CaseError(texts.LEARNED_FILE_BROKEN.format(error=exc)) from exc
         return [entry for entry in map(_entry, raw) if entry.pending]
 
     async def approve(self, actor: Actor, ref: str, answer: str = "") -> LearnedEntry:
@@ -145,9 +154,12 @@ class LearnedReview:
         return entry
 
     async def _change(self, change: Callable[[Entries], LearnedEntry]) -> LearnedEntry:
-        return await asyncio.get_running_loop().run_in_executor(
-            None, change_learned_entries, self.path, change
-        )
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                None, change_learned_entries, self.path, change
+            )
+        except LearnedFileError as exc:
+            raise CaseError(texts.LEARNED_FILE_BROKEN.format(error=exc)) from exc
 
     async def _decided(
         self, entry: LearnedEntry, actor: Actor, kind: CaseEventKind, **detail: object

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import texts
-from bot.cases.learn import append_learned_entry
+from bot.cases.learn import LearnedFileError, append_learned_entry
 from bot.cases.models import (
     Case,
     CaseAsker,
@@ -668,7 +668,10 @@ class CaseService:
                 case.answer,
                 pending=not self.settings.faq_learned_auto_publish,
             )
-            await asyncio.get_running_loop().run_in_executor(None, write)
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, write)
+            except LearnedFileError as exc:
+                raise CaseError(texts.LEARNED_FILE_BROKEN.format(error=exc)) from exc
             case.learned_entry_id = entry_id
             self._log(session, case.id, CaseEventKind.LEARNED, actor.id, entry=entry_id)
         await self.faq.reload(reason=f"/入库 #{case_id}")

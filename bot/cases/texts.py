@@ -59,6 +59,9 @@ NOT_CADRE = "这个命令只有团干部可以使用。"
 NOT_REVIEWER = "只有管理员可以使用这个命令。"
 UNKNOWN_LEARNED = "没有找到问答 {entry}，发送 /待审核 查看待审核的问答。"
 NOT_PENDING = "问答 {entry} 已经审核过了。"
+LEARNED_FILE_BROKEN = (
+    "faq/learned.yaml 无法读取（{error}），请管理员运行 python -m bot.faq check 修正后再试。"
+)
 NOT_ALLOWED = "只有负责人、上级团干部或管理员可以处理 #{case}。"
 UNKNOWN_CASE = "没有找到编号为 {case} 的问题。"
 CASE_CLOSED = "问题 #{case} 已关闭。"

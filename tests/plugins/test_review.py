@@ -31,7 +31,7 @@ from tests.plugins.test_cases import (
     sent,
     to_group,
 )
-from tests.utils import SELF_ID, group_message, private_message
+from tests.utils import SELF_ID, TextWith, group_message, private_message
 
 GRID_ADMIN = 10009
 ANSWER = "团课报名在“青年大学习”平台，每学期开学第二周开始。"
@@ -165,3 +165,31 @@ async def test_auto_publish_serves_a_learned_answer_at_once(app: App, runtime: R
     assert entry is not None and not entry.pending
     async with runtime.db.session() as session:
         assert await session.scalar(select(Case.learned_entry_id)) == "learned-1"
+
+
+async def test_a_broken_learned_file_is_reported_and_left_as_it_is(
+    app: App, runtime: Runtime
+) -> None:
+    no_faq(runtime)
+    path = runtime.settings.faq_dir / "faq" / "learned.yaml"
+    broken = "entries:\n  - id: learned-9\n    question: [没有闭合\n"
+    path.write_text(broken, encoding="utf-8")
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
+        youth = ask(ctx, bot, QUESTION, user_id=30231, dm_to=STREET_A, dm_id=6031)
+        command = private_message(f"/答 1 {ANSWER}", user_id=STREET_A)
+        ctx.receive_event(bot, command)
+        ctx.should_call_api(
+            "send_group_msg", to_group(youth, answer_text(youth, ANSWER)), result={"message_id": 3}
+        )
+        ctx.should_call_send(command, say(sent(1, 1)), result=None)
+        for event in (
+            private_message("/入库 1", user_id=STREET_A),
+            private_message("/待审核", user_id=GRID_ADMIN),
+            private_message("/通过 9", user_id=GRID_ADMIN),
+        ):
+            ctx.receive_event(bot, event)
+            ctx.should_call_send(event, TextWith("faq/learned.yaml 无法读取", "check"), result=None)
+    assert path.read_text(encoding="utf-8") == broken
+    async with runtime.db.session() as session:
+        assert await session.scalar(select(Case.learned_entry_id)) is None, "not learned"
