@@ -31,18 +31,18 @@ class Settings(BaseModel):
     faq_watch: bool = Field(True, description="Reload faq_data when a file changes.")
     # ---- FAQ decision (calibrated: python -m bot.faq calibrate, see bot/faq/calibrate.py) ----
     faq_answer_bias: float = Field(
-        0.118, description="Intercept of the calibrated probability that the top match is right."
+        -1.959, description="Intercept of the calibrated probability that the top match is right."
     )
     faq_answer_top_weight: float = Field(
-        -0.602, description="Weight of the top score in that probability (calibrated)."
+        5.202, description="Weight of the top score in that probability (calibrated)."
     )
     faq_answer_lead_weight: float = Field(
-        17.615,
+        14.128,
         description="Weight of the top score's lead over the next entry in that probability "
         "(calibrated).",
     )
     faq_answer_probability: float = Field(
-        0.60,
+        0.80,
         description="The top match is answered directly when it is right with at least this "
         "calibrated probability.",
     )

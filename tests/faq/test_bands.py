@@ -66,6 +66,7 @@ def test_calibrated_defaults_are_ordered() -> None:
     assert 0.0 < settings.faq_suggest_threshold <= settings.faq_answer_threshold <= 1.0
     assert 0.0 < settings.faq_answer_probability < 1.0
     assert settings.faq_answer_lead_weight > 0.0
+    assert settings.faq_answer_top_weight > 0.0, "a better match never lowers the confidence"
 
 
 @pytest.fixture(scope="module")

@@ -69,6 +69,17 @@ def test_fit_keeps_wrong_direct_answers_within_the_budget() -> None:
     assert shares["answered_right"] > 0.95
 
 
+def test_only_the_domain_sets_are_fitted() -> None:
+    sets = related_sets()
+    # A dev set where high scores are wrong must not turn the domain's rule around.
+    sets["dev"] = [Outcome(0.9, 0.3, None)] * 200 + [Outcome(0.3, 0.0, 1)] * 200
+
+    decision, _ = fit(sets, ["domain"])
+
+    assert decision == fit({"domain": sets["domain"]}, ["domain"])[0]
+    assert decision.top_weight > 0 and decision.lead_weight > 0
+
+
 def test_a_high_top_score_needs_less_lead() -> None:
     decision, _ = fit(related_sets(), ["domain"])
 
