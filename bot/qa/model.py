@@ -8,6 +8,7 @@ from enum import Enum
 
 from bot.common.text import clean_text
 from bot.faq.model import FaqEntry
+from bot.storage.inbound import DEFAULT_ACCOUNT, InboundKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,19 @@ class Incoming:
     """The id of the message the youth quoted, if any."""
     nickname: str = ""
     """The youth's display name; only ever stored and shown masked."""
+    account: str = DEFAULT_ACCOUNT
+    """The bot account that received it (QQ: the bot's self_id; 服务号: its AppID)."""
+
+    @property
+    def inbound_key(self) -> InboundKey:
+        """What makes this message unique (a re-delivery has the same key)."""
+        return InboundKey.of(
+            self.platform,
+            self.message_id,
+            user_id=self.user_id,
+            group_id=self.group_id,
+            account=self.account,
+        )
 
     def __post_init__(self) -> None:
         # Every surface builds one of these: the one place its text is made storable.

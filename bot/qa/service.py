@@ -25,7 +25,8 @@ from bot.safety.masking import mask_nickname, mask_pii, mask_user
 from bot.safety.ratelimit import RateLimiter, Verdict
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.models import BotMessage, Feedback, GroupSetting, InboundMessage, Question, utcnow
+from bot.storage.inbound import first_delivery
+from bot.storage.models import BotMessage, Feedback, GroupSetting, Question, utcnow
 from bot.storage.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
@@ -133,10 +134,7 @@ class QaService:
 
         after: list[Callable[[], Awaitable[HandedOver | None]]] = []
         async with self.db.session() as session:
-            if not await insert_ignore(
-                session, InboundMessage, platform=msg.platform, message_id=msg.message_id
-            ):
-                log.info("duplicate %s message %s ignored", msg.platform, msg.message_id)
+            if not await first_delivery(session, msg.inbound_key):
                 return None
             reply = None
             if feedback is not None:

@@ -61,15 +61,20 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class InboundMessage(Base):
-    """One platform message seen by the bot: the unique key makes a re-delivered event a no-op."""
+    """One platform message the bot acted on: the unique key makes a re-delivered event a no-op
+    (see bot.storage.inbound)."""
 
     __tablename__ = "inbound_messages"
     __table_args__ = (
-        UniqueConstraint("platform", "message_id", name="uq_inbound_platform_message"),
+        UniqueConstraint("platform", "account", "chat", "message_id", name="uq_inbound_message"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     platform: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(String(64), default="")
+    """The bot account that received it ("" on rows from before accounts were told apart)."""
+    chat: Mapped[str] = mapped_column(String(80), default="")
+    """g<group id> or u<user id> ("" on rows from before)."""
     message_id: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 

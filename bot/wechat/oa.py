@@ -279,6 +279,7 @@ class OaCallback:
                         user_id=openid,
                         text=text,
                         to_me=True,
+                        account=self.settings.wechat_oa_appid,
                     )
                 )
                 if reply is not None:

@@ -17,8 +17,7 @@ from bot.cases.service import Actor
 from bot.delivery.channel import SendError
 from bot.runtime import Runtime, get_runtime
 from bot.settings import Settings
-from bot.storage.models import InboundMessage
-from bot.storage.upsert import insert_ignore
+from bot.storage.inbound import InboundKey, claim
 from bot.wechat import texts
 from bot.wechat.api import ApiError, WeChatApi
 from bot.wechat.crypto import CallbackCrypto, Forged, check_timestamp
@@ -147,11 +146,13 @@ class WeComCallback:
             return PlainTextResponse("bad request", status_code=400)
         if fields.get("MsgType") != "text" or not fields.get("MsgId"):
             return PlainTextResponse("")
-        async with self._runtime().db.session() as session:
-            fresh = await insert_ignore(
-                session, InboundMessage, platform=PLATFORM, message_id=fields["MsgId"]
-            )
-        if fresh:
+        key = InboundKey.of(
+            PLATFORM,
+            fields["MsgId"],
+            user_id=fields.get("FromUserName", ""),
+            account=self.settings.wecom_corp_id,
+        )
+        if await claim(self._runtime().db, key):
             task = asyncio.ensure_future(self._run(fields["FromUserName"], fields["Content"]))
             self.background.add(task)
             task.add_done_callback(self.background.discard)

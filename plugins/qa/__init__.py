@@ -25,6 +25,7 @@ from bot.qa import texts as qa_texts
 from bot.qa.model import Incoming, Reply
 from bot.runtime import get_runtime
 from bot.safety.masking import mask_pii
+from bot.storage.inbound import claim
 from plugins.qa import texts
 
 __plugin_meta__ = PluginMetadata(
@@ -84,8 +85,8 @@ def plain_text(message: BaseMessage) -> str:
     return "".join(seg.data.get("text", "") for seg in message if seg.type == "text").strip()
 
 
-def to_incoming(event: MessageEvent) -> Incoming:
-    """The platform-neutral form of a OneBot message event."""
+def to_incoming(bot: Bot, event: MessageEvent) -> Incoming:
+    """The platform-neutral form of a OneBot message event received by `bot`'s account."""
     group_id = str(event.group_id) if isinstance(event, GroupMessageEvent) else None
     return Incoming(
         platform=PLATFORM,
@@ -96,7 +97,15 @@ def to_incoming(event: MessageEvent) -> Incoming:
         to_me=event.to_me,
         reply_to=str(event.reply.message_id) if event.reply else None,
         nickname=event.sender.card or event.sender.nickname or "",
+        account=bot.self_id,
     )
+
+
+async def first_delivery(bot: Bot, event: MessageEvent) -> bool:
+    """Whether this is the first delivery of `event` to any process: every command the bot acts
+    on asks first, so a re-delivered or twice-delivered event acts once (questions are claimed
+    by the Q&A service, with the question they record)."""
+    return await claim(get_runtime().db, to_incoming(bot, event).inbound_key)
 
 
 def render_text(event: MessageEvent, text: str) -> Message:
@@ -129,18 +138,21 @@ async def handle_question(bot: Bot, event: MessageEvent) -> None:
         return
     command = COMMANDS.parse(event.message)
     if command is not None:
-        await bot.send(event, await run_command(bot, event, *command))
+        if await first_delivery(bot, event):
+            await bot.send(event, await run_command(bot, event, *command))
         return
-    incoming = to_incoming(event)
+    incoming = to_incoming(bot, event)
     if event.to_me and PrivacyCommands.wants(incoming.text):
         # 我的数据 / 删除我的数据 / 确认删除: about the youth's data, never a question.
-        text = await PrivacyCommands(runtime.privacy).run(
-            PLATFORM, incoming.user_id, incoming.text, in_group=incoming.group_id is not None
-        )
-        await bot.send(event, render_text(event, text or ""))
+        if await first_delivery(bot, event):
+            text = await PrivacyCommands(runtime.privacy).run(
+                PLATFORM, incoming.user_id, incoming.text, in_group=incoming.group_id is not None
+            )
+            await bot.send(event, render_text(event, text or ""))
         return
     if incoming.text in MY_QUESTIONS:
-        await bot.send(event, render_text(event, await my_questions(event)))
+        if await first_delivery(bot, event):
+            await bot.send(event, render_text(event, await my_questions(event)))
     else:
         reply = await runtime.qa.handle(incoming)
         if reply is not None:

@@ -40,8 +40,9 @@ def ask(
     to_me: bool = True,
     reply_to: str | None = None,
     message_id: str | None = None,
+    account: str = "default",
 ) -> Incoming:
-    """A youth's message to the service."""
+    """A youth's message to the service (received by the bot account `account`)."""
     return Incoming(
         platform="qq",
         message_id=message_id or str(next_message_id()),
@@ -50,4 +51,5 @@ def ask(
         group_id=group,
         to_me=to_me,
         reply_to=reply_to,
+        account=account,
     )

@@ -242,6 +242,35 @@ async def test_redelivered_message_is_handled_once(
     assert (await question_stats(database)).collected == 1
 
 
+async def test_same_message_ids_through_two_accounts_are_all_answered(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    # OneBot message ids are unique per account only: two QQ accounts in one group number
+    # their copies of different messages alike, and a re-delivery to either stays one.
+    qa = make_qa(rate_user_per_minute=100, rate_group_per_minute=100)
+    replies = []
+    for n in range(20):
+        for account in ("2900000001", "2900000002"):
+            msg = ask("怎么交团费？", user=f"u{account}-{n}", message_id=f"m-{n}", account=account)
+            replies.append(await qa.handle(msg))
+    assert all(reply is not None and reply.kind is ReplyKind.ANSWER for reply in replies)
+    again = ask("怎么交团费？", user="u2900000002-3", message_id="m-3", account="2900000002")
+    assert await qa.handle(again) is None
+    assert (await question_stats(database)).collected == 40
+
+
+async def test_message_ids_are_told_apart_by_group(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    # Some OneBot implementations number messages per group.
+    qa = make_qa()
+    first = await qa.handle(ask("怎么交团费？", group="g1", message_id="7"))
+    second = await qa.handle(ask("怎么交团费？", group="g2", message_id="7"))
+    private = await qa.handle(ask("怎么交团费？", group=None, message_id="7"))
+    assert first is not None and second is not None and private is not None
+    assert (await question_stats(database)).collected == 3
+
+
 async def test_group_chatter_is_ignored_unless_auto_ask(make_qa: Callable[..., QaService]) -> None:
     qa = make_qa()
     assert await qa.handle(ask("怎么交团费？", to_me=False)) is None
