@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage.inline_sqlite import inline_connector
+from bot.storage.migration_lock import lock_postgres_schema, sqlite_file_lock
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -53,10 +54,12 @@ class Database:
         parsed = make_url(url)
         self.url = url
         self.dialect = parsed.get_backend_name()
+        self._sqlite_file: Path | None = None
         if self.dialect == "sqlite":
             database = parsed.database or ":memory:"
             if database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                self._sqlite_file = Path(database)
+                self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             # One connection, used on the event loop's thread (see bot.storage.inline_sqlite).
             engine_options = {
                 "async_creator": inline_connector(database),
@@ -72,15 +75,21 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision of every branch."""
+        """Bring the schema to the newest Alembic revision of every branch; processes starting
+        together on one database migrate one after the other (see bot.storage.migration_lock)."""
 
         def upgrade(connection: Connection) -> None:
+            if connection.dialect.name == "postgresql":
+                lock_postgres_schema(connection)
             # "heads": features add their tables in revisions of their own, each on the last
             # shared one, so independent branches upgrade without a merge revision.
             command.upgrade(alembic_config(connection), "heads")
 
-        async with self.engine.begin() as conn:
-            await conn.run_sync(upgrade)
+        async with AsyncExitStack() as stack:
+            if self._sqlite_file is not None:
+                await stack.enter_async_context(sqlite_file_lock(self._sqlite_file))
+            async with self.engine.begin() as conn:
+                await conn.run_sync(upgrade)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
