@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import cast
 
 import nonebot
 from nonebot import on_message
@@ -17,7 +18,7 @@ from nonebot.adapters.onebot.v11 import (
     NetworkError,
     PrivateMessageEvent,
 )
-from nonebot.matcher import Matcher
+from nonebot.matcher import Matcher, current_bot, current_event
 from nonebot.params import ArgPlainText
 from nonebot.plugin import PluginMetadata
 from nonebot.rule import Rule
@@ -35,7 +36,7 @@ from bot.activities.service import (
 from bot.activities.when import parse_local
 from bot.grid.model import Role
 from bot.runtime import get_runtime
-from plugins.qa import PLATFORM, Commands, plain_text, render_text, say
+from plugins.qa import PLATFORM, Commands, first_delivery, plain_text, render_text, say
 
 __plugin_meta__ = PluginMetadata(
     name="青声活动",
@@ -134,7 +135,10 @@ async def _tell_privately(bot: Bot, user_id: int, text: str) -> bool:
 @activities.handle()
 async def handle_activities(bot: Bot, event: MessageEvent) -> None:
     """报名 取消报名 我的报名 签到 活动 本周活动; /活动状态 /修改活动 /取消活动 /导出; or a private
-    answer to a sign-up field. A youth command wins over the answer to a pending field."""
+    answer to a sign-up field. A youth command wins over the answer to a pending field. A
+    re-delivered event does nothing (nor starts the dialogue again)."""
+    if not await first_delivery(bot, event):
+        await activities.finish()
     if PUBLISH.parse(event.message) is not None:
         return  # on to the guided dialogue
     found = _youth_command(event)
@@ -197,7 +201,9 @@ async def _manage(bot: Bot, event: MessageEvent, name: str, args: str) -> str:
 
 
 async def _step(matcher: Matcher, value: str, limit: int = 500) -> str:
-    """The answer to one step; quits on 退出, re-asks when empty or too long."""
+    """The answer to one step; quits on 退出, re-asks when empty or too long. A re-delivered
+    answer is passed over in silence: the step waits for the next message."""
+    await _once(matcher)
     value = value.strip()
     if value in QUIT:
         await matcher.finish(say(texts.DIALOGUE_QUIT))
@@ -206,6 +212,12 @@ async def _step(matcher: Matcher, value: str, limit: int = 500) -> str:
     if len(value) > limit:
         await matcher.reject(say(texts.TOO_LONG.format(limit=limit)))
     return value
+
+
+async def _once(matcher: Matcher) -> None:
+    bot, event = cast(Bot, current_bot.get()), cast(MessageEvent, current_event.get())
+    if not await first_delivery(bot, event):
+        await matcher.reject()
 
 
 @activities.handle()
@@ -330,6 +342,7 @@ async def got_fields(
 async def got_confirm(
     matcher: Matcher, event: MessageEvent, state: T_State, text: str = ArgPlainText("confirm")
 ) -> None:
+    await _once(matcher)
     svc = service()
     organiser = organiser_of(event)
     activity_id = state["activity_id"]

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import nonebot
 from nonebot import on_message
-from nonebot.adapters.onebot.v11 import MessageEvent
+from nonebot.adapters.onebot.v11 import Bot, MessageEvent
 from nonebot.plugin import PluginMetadata
 from nonebot.rule import Rule
 
 from bot.cases.commands import ALIASES, COMMANDS, CaseCommands
 from bot.cases.service import Actor
 from bot.runtime import get_runtime
-from plugins.qa import PLATFORM, Commands, plain_text, render_text
+from plugins.qa import PLATFORM, Commands, first_delivery, plain_text, render_text
 
 __plugin_meta__ = PluginMetadata(
     name="青声工单",
@@ -57,9 +57,11 @@ cases = on_message(rule=Rule(_for_cases), priority=5, block=True)
 
 
 @cases.handle()
-async def handle_cases(event: MessageEvent) -> None:
+async def handle_cases(bot: Bot, event: MessageEvent) -> None:
     """The cadre commands (and the admins' review of learned entries), or a cadre quoting a
-    case notification (the text is the answer)."""
+    case notification (the text is the answer). A re-delivered event does nothing."""
+    if not await first_delivery(bot, event):
+        await cases.finish()
     commands = CaseCommands(get_runtime().cases)
     command = CASE_COMMANDS.parse(event.message)
     if command is not None:

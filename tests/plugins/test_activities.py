@@ -324,3 +324,31 @@ async def test_cadre_schedules_for_later_and_cannot_reach_above(
     clock.advance(days=1)
     assert await activities.tick() == (1, 0)
     assert (await activities.get(1)).status == "announced"
+
+
+async def test_redelivered_messages_act_once_in_the_publish_dialogue(
+    app: App, runtime: Runtime, activities: ActivityService
+) -> None:
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
+        start = private_message("/发布活动", user_id=STREET_A)
+        ctx.receive_event(bot, start)
+        ctx.should_call_send(start, say(texts.ASK_TITLE), result=None)
+        # Each event delivered again: not a title, not a second dialogue, not a second step.
+        ctx.receive_event(
+            bot, private_message("/发布活动", user_id=STREET_A, message_id=start.message_id)
+        )
+        title = private_message("团课", user_id=STREET_A)
+        ctx.receive_event(bot, title)
+        ctx.should_call_send(title, say(texts.ASK_TIME), result=None)
+        ctx.receive_event(
+            bot, private_message("团课", user_id=STREET_A, message_id=title.message_id)
+        )
+        step(ctx, bot, STREET_A, "周五 19:00", texts.ASK_PLACE)
+        step(ctx, bot, STREET_A, "退出", texts.DIALOGUE_QUIT)
+        mine = private_message("我的报名", user_id=30001)
+        ctx.receive_event(bot, mine)
+        ctx.should_call_send(mine, say(texts.MY_SIGNUPS_EMPTY), result=None)
+        ctx.receive_event(
+            bot, private_message("我的报名", user_id=30001, message_id=mine.message_id)
+        )

@@ -1067,3 +1067,37 @@ async def test_a_case_left_unrouted_by_a_stop_is_routed_by_the_timer(
         )
         await runtime.cases.tick()
     assert await kinds(runtime, 1) == ["opened", "assigned", "notified"]
+
+
+async def test_a_redelivered_answer_command_answers_once(app: App, runtime: Runtime) -> None:
+    no_faq(runtime)
+    answer = "团课报名在团支部书记处登记。"
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
+        youth = ask(ctx, bot, QUESTION, user_id=30191, dm_to=STREET_A, dm_id=5091)
+        command = private_message(f"/答 1 {answer}", user_id=STREET_A)
+        ctx.receive_event(bot, command)
+        ctx.should_call_api(
+            "send_group_msg",
+            to_group(youth, answer_text(youth, answer)),
+            result={"message_id": 5093},
+        )
+        ctx.should_call_send(command, say(sent(1, 1)), result=None)
+        # The OneBot side delivers the same event again: nothing is answered or sent twice.
+        again = private_message(f"/答 1 {answer}", user_id=STREET_A, message_id=command.message_id)
+        ctx.receive_event(bot, again)
+        quote = private_message("再补充一句", user_id=STREET_A, reply=bot_reply(5091))
+        ctx.receive_event(bot, quote)
+        ctx.should_call_api(
+            "send_group_msg",
+            to_group(youth, answer_text(youth, "再补充一句")),
+            result={"message_id": 5094},
+        )
+        ctx.should_call_send(quote, say(sent(1, 1)), result=None)
+        ctx.receive_event(
+            bot,
+            private_message(
+                "再补充一句", user_id=STREET_A, message_id=quote.message_id, reply=bot_reply(5091)
+            ),
+        )
+    assert (await kinds(runtime, 1)).count(CaseEventKind.ANSWERED.value) == 2
