@@ -5,9 +5,9 @@ from __future__ import annotations
 import gc
 
 import nonebot
-from nonebot.adapters.onebot.v11 import Adapter as OneBotV11Adapter
 
 from bot.delivery.onebot import OneBotChannel
+from bot.onebot import Adapter as OneBotV11Adapter
 from bot.runtime import Runtime, get_runtime, set_runtime
 from bot.settings import Settings, get_settings
 

@@ -327,6 +327,12 @@ class OneBotPeer:
         await self._ws.send(data)
         return t
 
+    async def send_raw(self, data: str | bytes) -> None:
+        """Write one frame exactly as given (e.g. a malformed one, as a buggy implementation might)."""
+        if self._ws is None:
+            raise RuntimeError("OneBotPeer is not connected")
+        await self._ws.send(data)
+
     def group_message_event(
         self,
         group_id: int,
