@@ -147,6 +147,9 @@ class OaCallback:
         openid = fields.get("FromUserName", "")
         key = _key(fields)
         if not openid or key is None:
+            log.warning(
+                "wechat oa: %s without sender or id not handled", fields.get("MsgType") or "message"
+            )
             return Handled(None, [])
         db = self._runtime().db
         async with db.session() as session:

@@ -145,6 +145,12 @@ class WeComCallback:
             log.warning("wecom: bad XML refused: %s", exc)
             return PlainTextResponse("bad request", status_code=400)
         if fields.get("MsgType") != "text" or not fields.get("MsgId"):
+            log.info(
+                "wecom: %s %s from %s not handled (only text messages are commands)",
+                fields.get("MsgType") or "message",
+                fields.get("MsgId") or fields.get("Event") or "",
+                fields.get("FromUserName") or "?",
+            )
             return PlainTextResponse("")
         key = InboundKey.of(
             PLATFORM,
