@@ -31,7 +31,7 @@ class CaseCommands:
     def __init__(self, cases: CaseService, review: LearnedReview | None = None) -> None:
         self.cases = cases
         self.review = review or LearnedReview(
-            cases.db, cases.faq, cases.grid_service, cases.settings, cases.clock
+            cases.db, cases.faq, cases.grid_service, cases.settings, cases.clock, cases.channels
         )
         self._handlers: dict[str, Callable[[Actor, str], Awaitable[str]]] = {
             "答": self._answer,
@@ -129,8 +129,10 @@ class CaseCommands:
     async def _learn(self, actor: Actor, args: str) -> str:
         case_id, _ = self._case_and_rest("入库", args)
         entry = await self.cases.learn(case_id, actor)
-        done = texts.LEARNED_LIVE if self.cases.settings.faq_learned_auto_publish else texts.LEARNED
-        return done.format(case=case_id, entry=entry)
+        if self.cases.settings.faq_learned_auto_publish:
+            return texts.LEARNED_LIVE.format(case=case_id, entry=entry)
+        await self.review.tell_reviewers(entry, actor)
+        return texts.LEARNED.format(case=case_id, entry=entry)
 
     async def _pending(self, actor: Actor, _args: str) -> str:
         entries = await self.review.pending(actor)

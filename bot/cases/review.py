@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from bot.cases.learn import (
 )
 from bot.cases.models import Case, CaseEvent, CaseEventKind
 from bot.cases.service import Actor, CaseError
+from bot.delivery.channel import Channel, SendError
 from bot.faq.service import FaqService
 from bot.grid.service import GridService
 from bot.settings import Settings
@@ -90,12 +91,14 @@ class LearnedReview:
         grid: GridService,
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
+        channels: Mapping[str, Channel] | None = None,
     ) -> None:
         self.db = db
         self.faq = faq
         self.grid = grid
         self.settings = settings
         self.clock = clock
+        self.channels = dict(channels or {})
 
     @property
     def path(self) -> Path:
@@ -115,13 +118,44 @@ class LearnedReview:
     async def pending(self, actor: Actor) -> list[LearnedEntry]:
         """Entries waiting for review, in the order they were learned."""
         self._require(actor)
+        return [entry for entry in await self._read() if entry.pending]
+
+    async def tell_reviewers(self, entry_id: str, actor: Actor) -> int:
+        """Tell the grid's admins privately that `entry_id` waits for them; returns how many
+        were reached. (SUPERUSERS outside the grid see it with /待审核.)"""
+        found = [e for e in await self._read() if e.id == entry_id and e.pending]
+        if not found:
+            return 0
+        entry = found[0]
+        who = actor.person.name if actor.person else actor.account
+        text = texts.REVIEW_NEEDED.format(
+            ref=entry.ref, who=who, question=entry.question, answer=entry.answer.strip()
+        )
+        told = 0
+        for person in self.grid.grid.people.values():
+            if not self.grid.grid.is_admin(person):
+                continue
+            for platform, account in (("qq", person.qq), ("wecom", person.wecom)):
+                channel = self.channels.get(platform)
+                if channel is None or not account:
+                    continue
+                try:
+                    await channel.send_private(account, text)
+                except SendError as exc:
+                    log.warning("could not tell admin %s about %s: %s", person.id, entry_id, exc)
+                    continue
+                told += 1
+                break
+        return told
+
+    async def _read(self) -> list[LearnedEntry]:
         try:
             raw = await asyncio.get_running_loop().run_in_executor(
                 None, read_learned_entries, self.path
             )
         except LearnedFileError as exc:
             raise CaseError(texts.LEARNED_FILE_BROKEN.format(error=exc)) from exc
-        return [entry for entry in map(_entry, raw) if entry.pending]
+        return [_entry(item) for item in raw]
 
     async def approve(self, actor: Actor, ref: str, answer: str = "") -> LearnedEntry:
         """Serve entry `ref` from now on, with `answer` instead of the cadre's if given."""

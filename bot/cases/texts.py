@@ -44,6 +44,10 @@ REASSIGNED = "已把 #{case} 转给 {name}。"
 CLOSED = "已关闭 #{case}。"
 LEARNED = "已把 #{case} 加入问答库（编号 {entry}），等管理员审核通过后才会用来回答同学。"
 LEARNED_LIVE = "已把 #{case} 加入问答库（编号 {entry}），现在起会用来回答同学。"
+REVIEW_NEEDED = (
+    "【待审核问答 {ref}】{who} 用 /入库 提交：\n问：{question}\n答：{answer}\n"
+    "发送 /通过 {ref} [修改后的答案] 使其生效，或 /驳回 {ref} [原因] 删除。"
+)
 REVIEW_EMPTY = "没有待审核的问答。"
 REVIEW_HEADER = "待审核的问答（{count} 条）："
 REVIEW_ITEM = "{ref} 问：{question}\n答：{answer}"

@@ -212,6 +212,11 @@ async def test_answer_command_todo_and_learn(app: App, runtime: Runtime) -> None
         ctx.should_call_send(empty, say(texts.TASKS_EMPTY), result=None)
         learn = private_message("/入库 1", user_id=STREET_A)
         ctx.receive_event(bot, learn)
+        ctx.should_call_api(
+            "send_private_msg",
+            {"user_id": 10009, "message": TextWith("【待审核问答 #1】", answer)},
+            result={"message_id": 5014},
+        )
         ctx.should_call_send(
             learn, say(texts.LEARNED.format(case=1, entry="learned-1")), result=None
         )

@@ -107,6 +107,11 @@ async def test_cadres_and_groups_see_numbers_masked(
         )
         learn = private_message("/入库 1", user_id=DISTRICT_A)
         ctx.receive_event(bot, learn)
+        ctx.should_call_api(
+            "send_private_msg",
+            {"user_id": 10009, "message": TextWithout(MASKED, absent=NUMBERS)},
+            result={"message_id": 6305},
+        )
         ctx.should_call_send(
             learn, say(texts.LEARNED.format(case=1, entry="learned-1")), result=None
         )

@@ -48,8 +48,19 @@ def learn_case_one(ctx, bot: Bot, youth_id: int) -> GroupMessageEvent:
     ctx.should_call_send(command, say(sent(1, 1)), result=None)
     learn = private_message("/入库 1", user_id=STREET_A)
     ctx.receive_event(bot, learn)
+    ctx.should_call_api("send_private_msg", to_reviewer(ANSWER), result={"message_id": 4})
     ctx.should_call_send(learn, say(texts.LEARNED.format(case=1, entry="learned-1")), result=None)
     return youth
+
+
+def to_reviewer(answer: str) -> dict[str, object]:
+    """The grid admin hears that case 1's entry waits for them, with what to send."""
+    return {
+        "user_id": GRID_ADMIN,
+        "message": TextWith(
+            "【待审核问答 #1】街道甲", f"问：{QUESTION}", f"答：{answer}", "/通过 #1", "/驳回 #1"
+        ),
+    }
 
 
 def learned_file(runtime: Runtime) -> list[dict]:
@@ -133,6 +144,7 @@ async def test_a_grid_admin_rejects_a_learned_answer_and_it_is_removed(
         # Rejected, the case may be learned again (e.g. after a better answer).
         relearn = private_message("/入库 1", user_id=STREET_A)
         ctx.receive_event(bot, relearn)
+        ctx.should_call_api("send_private_msg", to_reviewer(ANSWER), result={"message_id": 5})
         ctx.should_call_send(
             relearn, say(texts.LEARNED.format(case=1, entry="learned-1")), result=None
         )
