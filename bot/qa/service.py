@@ -66,6 +66,8 @@ _HANDOVER_FROM = (
     Outcome.OUT_OF_SCOPE.value,
 )
 _AUTO_ASK_TTL = 60.0
+CRISIS_PER_MINUTE = 3
+"""Crisis messages of one youth a minute answered past rate limits and the group's budget."""
 _CHAT_OUTCOMES = {
     EntryKind.SMALL_TALK: Outcome.SMALL_TALK,
     EntryKind.OUT_OF_SCOPE: Outcome.OUT_OF_SCOPE,
@@ -105,6 +107,8 @@ class QaService:
             settings.rate_group_per_minute, clock=lambda: self.clock().timestamp()
         )
         """The bot's own replies per group: a flood of many youths can't make it burst."""
+        self.crisis_limit = RateLimiter(CRISIS_PER_MINUTE, clock=lambda: self.clock().timestamp())
+        """Crisis messages of one youth that skip the limits above (see `_crisis_first`)."""
         self.handover: Handover | None = None
         self.on_feedback: list[FeedbackHook] = []
         self.orgs_of: OrgsOf = lambda _msg: ()
@@ -125,12 +129,17 @@ class QaService:
         if not short_reply and not as_question:
             return None
         refusal = None
-        if as_question:
+        # Crisis first: a cry for help is answered even past rate limits, the group's reply
+        # budget or the length limit.
+        found = self.assess(text) if as_question else None
+        if as_question and not self._crisis_first(msg, found):
             verdict = self._admit(msg)
             if verdict is Verdict.SILENT:
                 return None
             refusal = self._refusal(text, normalized, limited=verdict is Verdict.TELL)
-        asked = self._prepare(msg, text, normalized) if as_question and refusal is None else None
+        asked = (
+            self._prepare(msg, text, normalized, found) if as_question and refusal is None else None
+        )
 
         after: list[Callable[[], Awaitable[HandedOver | None]]] = []
         async with self.db.session() as session:
@@ -227,6 +236,16 @@ class QaService:
                 setting.auto_ask = enabled
         self._auto_ask[f"{platform}:{group_id}"] = (time.monotonic() + _AUTO_ASK_TTL, enabled)
 
+    def _crisis_first(self, msg: Incoming, found: Assessment | None) -> bool:
+        """Whether a crisis message skips the limits: up to CRISIS_PER_MINUTE of one youth's a
+        minute do (a youth in crisis often writes several in a row); more go through the
+        limits like any message, so a flood of them cannot flood cadres with alerts."""
+        return (
+            found is not None
+            and found.is_crisis
+            and self.crisis_limit.allow(f"{msg.platform}:{msg.user_id}")
+        )
+
     def _admit(self, msg: Incoming) -> Verdict:
         """Count a message to the bot against its sender's limit and its group's reply budget.
         Over the sender's limit they are told once (TELL), then the bot stays silent until the
@@ -272,10 +291,12 @@ class QaService:
             )
         return None
 
-    def _prepare(self, msg: Incoming, text: str, normalized: str) -> _Asked:
-        """Search and decide, before any database work, so write transactions stay short."""
+    def _prepare(
+        self, msg: Incoming, text: str, normalized: str, found: Assessment | None
+    ) -> _Asked:
+        """Search and decide, before any database work, so write transactions stay short.
+        `found`: what the crisis screen made of `text`."""
         now = self.clock()
-        found = self.assess(text)
         crisis = found if found is not None and found.is_crisis else None
         orgs = self.orgs_of(msg)
         matches = self._search(text, orgs)

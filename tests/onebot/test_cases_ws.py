@@ -93,3 +93,28 @@ async def test_cadre_quotes_the_notification_and_the_youth_gets_the_answer(
     )
     assert confirmed.text == f"已回复 #{case.group(1)}，答案已送达 1 人。"
     assert confirmed.reply_to is None
+
+
+async def test_a_cry_for_help_gets_12355_first_and_a_cadre_is_alerted_with_the_risk(
+    peer: OneBotPeer, bot_process: BotProcess
+) -> None:
+    """Over the wire, in group 40001: the first reply names 12355 and says it is a bot; then
+    李明 gets the alert with the urgent mark, the risk level and the reason."""
+    youth = YOUTH + 1
+    crisis = "我爸喝醉了就拿皮带抽我"
+    asked = await peer.send_group_message(
+        GROUP, youth, [at(peer.self_id), text(" " + crisis)], nickname="小青年"
+    )
+    first = await _wait(peer, "reply to the youth", lambda s: s.reply_to == asked, bot_process)
+    assert first.group_id == GROUP
+    assert "12355" in first.text and "机器人" in first.text
+    assert crisis not in first.text, "the group is not told what the youth wrote"
+    alert = await _wait(
+        peer,
+        "alert to the cadre",
+        lambda s: s.message_type == "private" and s.user_id == CADRE and crisis in s.text,
+        bot_process,
+    )
+    assert "【紧急·危险】" in alert.text
+    assert "风险：2 级（危险）" in alert.text and "原因：家人打人" in alert.text
+    assert peer.sent.index(first) < peer.sent.index(alert), "the hotline goes out first"

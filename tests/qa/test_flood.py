@@ -73,3 +73,27 @@ async def test_likes_in_a_group_count_against_its_budget(
     thanks = [await qa.handle(ask("赞", user=f"u{user}", to_me=False)) for user in range(5)]
     assert thanks == [None] * 5
     assert (await question_stats(database)).likes == 5
+
+
+async def test_a_cry_for_help_is_answered_past_the_limits(
+    make_qa: Callable[..., QaService],
+) -> None:
+    """Crisis first: a youth over their rate limit, in a group whose reply budget is spent, or
+    writing more than the length limit still gets the 12355 reply."""
+    qa = make_qa(rate_user_per_minute=2, rate_group_per_minute=3, max_question_chars=40)
+    await _kinds(qa, ["怎么交团费？"] * 3)  # u1 is over the limit, g1's budget is spent
+    assert await qa.handle(ask("怎么交团费？", user="u2")) is None, "g1 is silent now"
+    crisis = await qa.handle(ask("我不想活了"))
+    assert crisis is not None and crisis.kind is ReplyKind.CRISIS and "12355" in crisis.text
+    letter = "我真的撑不下去了，" * 6 + "遗书我都写好了"
+    long_one = await qa.handle(ask(letter, user="u3"))
+    assert long_one is not None and long_one.kind is ReplyKind.CRISIS
+
+
+async def test_a_flood_of_crisis_words_cannot_flood_cadres(
+    make_qa: Callable[..., QaService],
+) -> None:
+    qa = make_qa(rate_user_per_minute=2, rate_group_per_minute=1000)
+    kinds = await _kinds(qa, ["我想死"] * 20)
+    # Three past the limits, then the limits: one more went through them, one refusal, silence.
+    assert kinds["crisis"] == 5 and kinds["rate_limited"] == 1 and kinds[None] == 14
