@@ -106,9 +106,11 @@ class Settings(BaseModel):
         30, description="How often reminders and escalations are checked."
     )
     case_merge_similarity: float = Field(
-        90,
+        70,
         description="0-100: an open case whose question is this similar takes a new asker "
-        "instead of opening a new case.",
+        "instead of opening a new case. The score is the mean of two cosines of the questions' "
+        "content (information-weighted words, character bigrams), see bot/cases/similarity.py; "
+        "calibrated on tests/data/case_merge/tuning.yaml.",
     )
 
     # ---- Crisis: urgent cases (bot/safety, bot/cases) ----

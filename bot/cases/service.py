@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from rapidfuzz import fuzz
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +29,7 @@ from bot.cases.models import (
     DeliveryStatus,
 )
 from bot.cases.routing import Route, escalation_target, levels_from, route
+from bot.cases.similarity import Similarity
 from bot.cases.sla import BusinessCalendar
 from bot.common.periodic import Periodic
 from bot.delivery.channel import Channel, SendError
@@ -108,6 +108,7 @@ class CaseService:
         self.calendar = BusinessCalendar.from_settings(settings)
         self._timers = Periodic("case timers", self.tick, lambda: self.settings.case_tick_seconds)
         self._held_chats: set[tuple[str, str]] | None = None
+        self._similarity: Similarity | None = None
         """Chats that may have held answers (None: not read yet); spares every message a query."""
 
     @property
@@ -230,12 +231,20 @@ class CaseService:
                 Case.status.in_(ACTIVE), Case.urgent.is_(False), same_org
             )
         )
+        similarity = self._merge_similarity()
         best, best_score = None, self.settings.case_merge_similarity
         for case_id, normalized, asked_before in candidates:
-            score = fuzz.ratio(normalized, question.normalized)
+            score = similarity.score(normalized, question.normalized)
             if score >= best_score:
                 best, best_score = (case_id, bool(asked_before)), score
         return best
+
+    def _merge_similarity(self) -> Similarity:
+        """The similarity on the served FAQ's analyzer (a new one when a reload changed it)."""
+        analyzer = self.faq.index.analyzer
+        if self._similarity is None or self._similarity.analyzer is not analyzer:
+            self._similarity = Similarity(analyzer)
+        return self._similarity
 
     @staticmethod
     def _add_asker(session: AsyncSession, case_id: int, question: Question) -> None:

@@ -40,7 +40,7 @@ from rapidfuzz.distance import Indel
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.faq.model import FaqEntry, Lexicon, Match
-from bot.faq.normalize import NO_LEXICON, Analysis, analyzer_for
+from bot.faq.normalize import NO_LEXICON, Analysis, Analyzer, analyzer_for
 
 # Particles, pronouns and question-word characters: left out of the text edit similarity.
 _FUNCTION_CHARS = frozenset("的了吗呢吧啊呀我你您是在有么怎什为这那个一下就也还都要想请问")
@@ -277,6 +277,11 @@ class FaqIndex:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The analyzer (lexicon) this index reads questions with."""
+        return self._analyzer
 
     @property
     def entries(self) -> Mapping[str, FaqEntry]:

@@ -15,6 +15,7 @@ default dictionary. After construction it is only read, so one analyzer serves m
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import unicodedata
@@ -132,6 +133,12 @@ class Analyzer:
             normalize(variant): normalize(canonical)
             for variant, canonical in self._synonyms.items()
         }
+
+    def information(self, word: str) -> float:
+        """How much `word` says, in nats: -log of its share of jieba's dictionary (with the
+        admins' words); a word the dictionary lacks counts as seen once (as rare as possible)."""
+        tokenizer = self._tokenizer
+        return math.log(tokenizer.total / max(tokenizer.FREQ.get(word, 0), 1))
 
     def tokens(self, normalized: str) -> list[str]:
         """jieba words of already-normalised text, synonyms mapped to canonical words."""
