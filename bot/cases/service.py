@@ -15,6 +15,7 @@ from functools import partial
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.cases import texts
 from bot.cases.learn import LearnedFileError, append_learned_entry
@@ -186,16 +187,22 @@ class CaseService:
                 question = await session.get(Question, case.question_id)
             chosen = route(self.grid, case.origin_org_id, case.topic, await self._load(session))
             notify: list[tuple[Person, str]] = []
+            if chosen is not None and not await self._assign(session, case, chosen, self.clock()):
+                # Another process gave it to someone first, and tells them.
+                log.info("case %s was routed by another process", case.id)
+                if not (opening and case.urgent):
+                    return
+                await session.refresh(case)
+                chosen = None
             if chosen is not None:
-                self._assign(session, case, chosen, self.clock())
                 notify.append((chosen.person, self._notification(case, question)))
-            elif opening:
+            elif opening and case.assignee_id is None:
                 log.warning("case %s: nobody on duty to take it", case.id)
             if opening and case.urgent:
                 notify += [
                     (person, self._notification(case, question))
                     for person in self._alert_list(case)
-                    if chosen is None or person.id != chosen.person.id
+                    if person.id != case.assignee_id
                 ]
                 self._log(
                     session,
@@ -276,17 +283,40 @@ class CaseService:
                 seen.setdefault(person.id, person)
         return list(seen.values())
 
-    def _assign(self, session: AsyncSession, case: Case, chosen: Route, now: datetime) -> None:
+    async def _assign(
+        self, session: AsyncSession, case: Case, chosen: Route, now: datetime
+    ) -> bool:
+        """Give the open, unassigned `case` to `chosen`: a compare-and-set, so of processes
+        routing the same case at once one wins; False for the others."""
         level = (
             self.grid.orgs[chosen.org_id].level.value if chosen.org_id in self.grid.orgs else None
         )
-        case.assignee_id = chosen.person.id
-        case.org_id = chosen.org_id
-        case.status = CaseStatus.ASSIGNED.value
-        case.due_at, case.remind_at = self._deadlines(case, level, now)
+        due_at, remind_at = self._deadlines(case, level, now)
+        values = {
+            "assignee_id": chosen.person.id,
+            "org_id": chosen.org_id,
+            "status": CaseStatus.ASSIGNED.value,
+            "due_at": due_at,
+            "remind_at": remind_at,
+        }
+        won = await session.execute(
+            update(Case)
+            .where(
+                Case.id == case.id,
+                Case.assignee_id.is_(None),
+                Case.status == CaseStatus.OPEN.value,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if not won.rowcount:
+            return False
+        for name, value in values.items():
+            set_committed_value(case, name, value)
         self._log(
             session, case.id, CaseEventKind.ASSIGNED, SYSTEM, to=chosen.person.id, org=chosen.org_id
         )
+        return True
 
     def _deadlines(self, case: Case, level: str | None, now: datetime) -> tuple[datetime, datetime]:
         """(due, remind) of a case owned at org `level` from `now`: an urgent case gets its
