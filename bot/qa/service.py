@@ -474,7 +474,7 @@ class QaService:
         question = await self._target(session, msg, _ANSWERED)
         if question is None:
             return None
-        await insert_ignore(
+        counted = await insert_ignore(
             session,
             Feedback,
             question_id=question.id,
@@ -485,7 +485,8 @@ class QaService:
             created_at=self.clock(),
         )
         log.info("feedback on question %s: %s", question.id, "like" if helpful else "not helpful")
-        for hook in self.on_feedback:
+        # One youth's feedback counts once: a second 赞 is thanked, not told to the hooks again.
+        for hook in self.on_feedback if counted else ():
             after.append(self._feedback_step(hook, question, helpful))
         if helpful:
             return Reply(ReplyKind.THANKS, texts.THANKS, question.id)

@@ -205,6 +205,12 @@ async def test_like_and_not_helpful_are_recorded_once_per_youth(
     make_qa: Callable[..., QaService], database: Database
 ) -> None:
     qa = make_qa()
+    told: list[tuple[int, bool]] = []
+
+    async def hook(question: Question, helpful: bool) -> None:
+        told.append((question.id, helpful))
+
+    qa.on_feedback.append(hook)
     answer = await qa.handle(ask("怎么交团费？"))
     assert answer is not None
     await qa.sent("qq", "bot-9", answer)
@@ -224,6 +230,8 @@ async def test_like_and_not_helpful_are_recorded_once_per_youth(
     ]
     stats = await question_stats(database)
     assert (stats.collected, stats.answered_by_faq, stats.likes, stats.not_helpful) == (1, 1, 1, 1)
+    # The case log hears of each youth's feedback once, too.
+    assert told == [(answer.question_id, True), (answer.question_id, False)]
 
 
 async def test_like_without_an_answer_is_ignored_in_groups(
