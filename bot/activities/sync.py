@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.activities.files import (
     ACTIVITIES_SUBDIR,
@@ -89,12 +90,15 @@ class ActivityFileSync:
             is_admin=person.role is Role.ADMIN,
         )
 
-    async def _apply(self, spec: ActivitySpec, result: ActivityFiles) -> None:
-        service = self.service
-        async with service.db.session() as session:
-            existing = await session.scalar(
+    async def _existing(self, spec: ActivitySpec) -> Activity | None:
+        async with self.service.db.session() as session:
+            return await session.scalar(
                 select(Activity).where(Activity.source == spec.draft.source)
             )
+
+    async def _apply(self, spec: ActivitySpec, result: ActivityFiles) -> None:
+        service = self.service
+        existing = await self._existing(spec)
         organiser = self._organiser(spec)
         if existing is None:
             if spec.cancelled:
@@ -104,7 +108,15 @@ class ActivityFileSync:
                     FileIssue(spec.file, spec.line, "time", "活动时间已过，未发布")
                 )
                 return
-            activity = await service.create(organiser, spec.draft)
+            try:
+                activity = await service.create(organiser, spec.draft)
+            except IntegrityError:
+                # Another process starting on the same files made it a moment ago (the source
+                # is unique): it announces it, once.
+                if await self._existing(spec) is None:
+                    raise
+                log.info("activity file %s: made by another process", spec.draft.source)
+                return
             await service.schedule(organiser, activity.id, spec.announce_at)
             return
         if existing.status == ActivityStatus.CANCELLED.value:
