@@ -192,6 +192,12 @@ class Settings(BaseModel):
     outbox_tick_seconds: float = Field(
         5, gt=0, description="How often the outbox looks for due messages when idle."
     )
+    outbox_routes_minutes: float = Field(
+        10,
+        gt=0,
+        description="How often the groups and friends of each connected QQ account are listed "
+        "again (a group's messages go out through an account in it).",
+    )
 
     # ---- WeChat: 服务号 for youths, 企业微信 (WeCom) for cadres (bot/wechat) ----
     wechat_oa_appid: str = Field("", description="服务号 AppID (also checked inside ciphertexts).")

@@ -208,6 +208,7 @@ class OneBotPeer:
 
     `fail_actions` maps an action to the retcode to fail it with (e.g. `{"send_group_msg": 1200}`
     to play QQ risk control); `api_delay` seconds are waited before answering each call.
+    `groups`: groups the account is in (get_group_list), besides those it saw messages from.
     """
 
     def __init__(
@@ -220,6 +221,7 @@ class OneBotPeer:
         heartbeat_interval: float | None = None,
         fail_actions: dict[str, int] | None = None,
         api_delay: float = 0.0,
+        groups: Iterable[int] = (),
     ) -> None:
         self.url = url
         self.self_id = int(self_id)
@@ -241,6 +243,7 @@ class OneBotPeer:
         self._ids = itertools.count(random.randint(1 << 20, 1 << 29))
         self._messages: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._members: dict[tuple[int, int], dict[str, Any]] = {}
+        self.groups = {int(g) for g in groups}
         self.closed = asyncio.Event()
 
     # -- connection ---------------------------------------------------------------------------
@@ -432,6 +435,23 @@ class OneBotPeer:
         self.events_sent[event["message_id"]] = await self.send_event(event)
         return event["message_id"]
 
+    def add_own_message(self, group_id: int, content: str, *, at: float | None = None) -> int:
+        """Put a message of the bot's own account in a group's history (sent by an earlier
+        process, e.g. one killed right after its send); returns its message id."""
+        message_id = self.next_message_id()
+        self._remember(
+            {
+                "time": int(time.time() if at is None else at),
+                "message_type": "group",
+                "message_id": message_id,
+                "sender": {"user_id": self.self_id, "nickname": self.nickname},
+                "message": [text(content)],
+                "raw_message": to_cq([text(content)]),
+                "group_id": int(group_id),
+            }
+        )
+        return message_id
+
     # -- what the bot sent --------------------------------------------------------------------
 
     async def wait_sent(
@@ -596,8 +616,12 @@ class OneBotPeer:
             "delete_msg": lambda p: self._ok(None),
             "get_friend_list": lambda p: self._ok([]),
             "get_group_list": lambda p: self._ok(
-                [self._group_info(gid) for gid in sorted({g for g, _ in self._members})]
+                [
+                    self._group_info(gid)
+                    for gid in sorted(self.groups | {g for g, _ in self._members})
+                ]
             ),
+            "get_group_msg_history": self._get_group_msg_history,
             "get_group_info": lambda p: self._ok(self._group_info(int(p.get("group_id", 0)))),
             "get_group_member_info": self._get_member,
             "get_group_member_list": lambda p: self._ok(
@@ -628,6 +652,28 @@ class OneBotPeer:
         if stored is None:
             return self._failed(RETCODE_BAD_PARAMS, "message not found")
         return self._ok(stored)
+
+    def _get_group_msg_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The group's latest messages, oldest first, in NapCat's shape (`{"messages": [...]}`)."""
+        try:
+            group_id, count = int(params["group_id"]), int(params.get("count", 20))
+        except (KeyError, TypeError, ValueError):
+            return self._failed(RETCODE_BAD_PARAMS, "group_id is required")
+        found = [m for m in self._messages.values() if m.get("group_id") == group_id]
+        return self._ok(
+            {
+                "messages": [
+                    {
+                        **m,
+                        "self_id": self.self_id,
+                        "user_id": m["sender"]["user_id"],
+                        "message_seq": m["message_id"],
+                        "post_type": "message",
+                    }
+                    for m in found[-count:]
+                ]
+            }
+        )
 
     def _group_info(self, group_id: int) -> dict[str, Any]:
         members = sum(1 for g, _ in self._members if g == group_id)

@@ -372,9 +372,12 @@ class CaseService:
             try:
                 message_id, via = await channel.send_private(person.qq, text), "private"
             except SendError as exc:
-                log.warning("case %s: private message to %s failed: %s", case.id, person.id, exc)
+                # No QQ account connected (a web-only trial): no failure, nothing to try next.
+                (log.info if exc.offline else log.warning)(
+                    "case %s: private message to %s failed: %s", case.id, person.id, exc
+                )
                 group = self.grid.work_group_of(case.org_id or case.origin_org_id or "")
-                if group is not None and group.platform == "qq":
+                if group is not None and group.platform == "qq" and not exc.offline:
                     try:
                         message_id = await channel.send_group(group.id, text, at=person.qq)
                         via = "work_group"

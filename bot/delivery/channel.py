@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 
 class SendError(Exception):
@@ -10,13 +11,22 @@ class SendError(Exception):
 
     `retcode`: the platform's error code, when it gave one (OneBot 1200: a send timed out, often
     risk control). `timeout`: the platform did not answer in time (network error, timeout); the
-    outbox counts both toward pausing the account.
+    outbox counts both toward pausing the account. `offline`: no account of the platform is
+    connected to send it; nothing was tried, the message waits for an account.
     """
 
-    def __init__(self, message: str, *, retcode: int | None = None, timeout: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retcode: int | None = None,
+        timeout: bool = False,
+        offline: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retcode = retcode
         self.timeout = timeout
+        self.offline = offline
 
 
 class Channel(Protocol):
@@ -35,6 +45,38 @@ class Channel(Protocol):
         self, group_id: str, text: str, *, reply_to: str | None = None, at: str | None = None
     ) -> str | None:
         """Send `text` to a group, quoting `reply_to` and @-ing `at`; returns the message id."""
+        ...
+
+
+@runtime_checkable
+class AccountChannel(Protocol):
+    """A platform reached through bot accounts that connect and disconnect (QQ over OneBot).
+
+    The outbox sends a message only through a connected account that is in its chat, waits
+    while none is connected, and looks into a chat's history before re-sending a message whose
+    send was cut off.
+    """
+
+    platform: str
+    can_push: bool
+
+    def accounts(self) -> list[str]:
+        """The connected accounts, in the order they connected."""
+        ...
+
+    async def chats_of(self, account: str) -> list[tuple[str, str]] | None:
+        """(chat_type, chat_id) of every chat `account` can send to; None if it cannot tell."""
+        ...
+
+    async def send_via(self, account: str, chat_type: str, chat_id: str, text: str) -> str | None:
+        """Send plain `text` to a chat through `account`; returns the message id."""
+        ...
+
+    async def find_sent(
+        self, account: str, chat_type: str, chat_id: str, text: str, since: datetime
+    ) -> str | None:
+        """The id of `account`'s own message `text` in the chat since `since`; None if the
+        history shows it was not sent. Raises SendError when the history cannot tell."""
         ...
 
 

@@ -35,7 +35,7 @@ async def tell_admins(account: str, reason: str, bots: Iterable[Bot] | None = No
                 log.exception("could not tell admin %s that account %s paused", admin, account)
         if told:
             return
-    log.error("no admin could be told that account %s paused: %s", account, reason)
+    log.warning("no admin could be told that account %s paused: %s", account, reason)
 
 
 driver = nonebot.get_driver()
@@ -44,3 +44,9 @@ driver = nonebot.get_driver()
 @driver.on_startup
 async def _listen_for_pauses() -> None:
     get_runtime().outbox.on_circuit_open.append(tell_admins)
+
+
+@driver.on_bot_connect
+async def _account_connected(bot: Bot) -> None:
+    """A QQ account connected: the outbox learns its groups and sends what waited for it."""
+    get_runtime().outbox.connected("qq", bot.self_id)
