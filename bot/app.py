@@ -8,6 +8,7 @@ import nonebot
 
 from bot.delivery.onebot import OneBotChannel
 from bot.onebot import Adapter as OneBotV11Adapter
+from bot.ops import metrics
 from bot.runtime import Runtime, get_runtime, set_runtime
 from bot.settings import Settings, get_settings
 
@@ -28,9 +29,9 @@ def setup(settings: Settings | None = None) -> None:
         from bot.wechat import web as wechat
 
         wechat_channels = wechat.channels(settings)
-        set_runtime(
-            await Runtime.start(settings, channels={"qq": OneBotChannel(), **wechat_channels})
-        )
+        runtime = await Runtime.start(settings, channels={"qq": OneBotChannel(), **wechat_channels})
+        runtime.outbox.on_failure.append(metrics.outbox_failed)
+        set_runtime(runtime)
         wechat.start(settings, wechat_channels)
         # Millions of long-lived objects (jieba's dictionary, pinyin tables, the FAQ index) made
         # each full garbage collection stall every chat for ~0.3 s. Freezing what start-up built
@@ -53,5 +54,8 @@ def setup(settings: Settings | None = None) -> None:
     from bot.activities.web import export_router
 
     nonebot.get_app().include_router(export_router(settings.data_dir, settings.export_ttl_hours))
+    from bot.ops.web import ops_router
+
+    nonebot.get_app().include_router(ops_router(settings))
     for plugin in PLUGINS:
         nonebot.load_plugin(plugin)

@@ -199,6 +199,18 @@ class Settings(BaseModel):
         "again (a group's messages go out through an account in it).",
     )
 
+    # ---- Operations: /healthz and /metrics (bot/ops) ----
+    healthz_require_qq: bool = Field(
+        True,
+        description="/healthz answers 503 while no QQ account is connected; set false for a "
+        "bot reached only by the web page or WeChat.",
+    )
+    metrics_token: str = Field(
+        "",
+        description="Bearer token for /metrics; empty: /metrics answers only this machine "
+        "(loopback, no proxy headers).",
+    )
+
     # ---- WeChat: 服务号 for youths, 企业微信 (WeCom) for cadres (bot/wechat) ----
     wechat_oa_appid: str = Field("", description="服务号 AppID (also checked inside ciphertexts).")
     wechat_oa_token: str = Field("", description="服务号 callback Token; empty: /wechat/oa is off.")

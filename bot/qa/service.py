@@ -17,6 +17,7 @@ from bot.faq.bands import decision_from
 from bot.faq.model import Band, EntryKind, FaqEntry, Match
 from bot.faq.normalize import normalize
 from bot.faq.service import FaqService
+from bot.ops import metrics
 from bot.qa import texts
 from bot.qa.intents import is_handover, parse_choice, parse_feedback
 from bot.qa.model import Incoming, Outcome, Reply, ReplyKind
@@ -116,6 +117,7 @@ class QaService:
         """The crisis screen (bot.safety.crisis), run on every question before anything else."""
         self._auto_ask: dict[str, tuple[float, bool]] = {}
 
+    @metrics.observe_handle
     async def handle(self, msg: Incoming) -> Reply | None:
         """Handle one message; None when the bot should stay silent (not for it, or a re-delivery)."""
         text = msg.text.strip()
@@ -171,6 +173,7 @@ class QaService:
             return None
         return reply
 
+    @metrics.observe_sent
     async def sent(self, platform: str, message_id: str | None, reply: Reply) -> None:
         """The reply went out (`message_id`: its platform id, if known): remember it, so a quote
         of it finds its question, then run what waited for it. Call it even if sending failed."""

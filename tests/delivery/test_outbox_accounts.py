@@ -7,7 +7,6 @@ import asyncio
 import itertools
 import logging
 import random
-from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -124,7 +123,9 @@ async def test_a_circuit_opened_by_one_process_pauses_the_other(
 
     await send_both(outboxes)
 
-    assert channel.calls == 3, "three failures in a row, whichever process had them"
+    # Three failures in a row, whichever process had them; the other process may have had one
+    # send on its way when the third failure came back (each process still sends one at a time).
+    assert 3 <= channel.calls <= 4, channel.calls
     assert told == ["default"], "admins are told once"
     for outbox in outboxes:
         assert await outbox.paused_until("default") is not None
@@ -336,18 +337,22 @@ async def test_accounts_are_paced_separately(database: Database, clock: Clock) -
 
     assert await outbox.send_due() == 6
 
+    # Claim times (the fake clock jumps while the other account's lane sleeps, so delivery
+    # times would mix in that lane's sleeps).
+    async with database.session() as session:
+        claims = (
+            await session.execute(
+                select(OutboxMessage.account, OutboxMessage.attempted_at).order_by(
+                    OutboxMessage.attempted_at
+                )
+            )
+        ).all()
     for account in ("9001", "9002"):
-        times = [
-            at
-            for (at, *_), (who, _) in zip(channel.sent, channel.by, strict=True)
-            if who == account
-        ]
+        times = [at for who, at in claims if who == account]
         assert len(times) == 3
         gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
         assert min(gaps) >= 2.5, (account, gaps)
-    assert Counter(at for at, *_ in channel.sent)[channel.sent[0][0]] == 2, (
-        "both accounts start at once"
-    )
+    assert claims[0][1] == claims[1][1], "both accounts start at once"
 
 
 # ---- a send cut off by a crash ----------------------------------------------------------------
