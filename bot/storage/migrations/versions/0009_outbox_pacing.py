@@ -1,6 +1,6 @@
 """outbox: pacing state per account, routes per account, attempt time and doubt per row
 
-Revision ID: 0007_outbox_pacing
+Revision ID: 0009_outbox_pacing
 Revises: 0003_outbox
 """
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_outbox_pacing"
+revision: str = "0009_outbox_pacing"
 down_revision: str | None = "0003_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
