@@ -31,13 +31,13 @@ class Settings(BaseModel):
     faq_watch: bool = Field(True, description="Reload faq_data when a file changes.")
     # ---- FAQ decision (calibrated: python -m bot.faq calibrate, see bot/faq/calibrate.py) ----
     faq_answer_bias: float = Field(
-        -1.959, description="Intercept of the calibrated probability that the top match is right."
+        -2.289, description="Intercept of the calibrated probability that the top match is right."
     )
     faq_answer_top_weight: float = Field(
-        5.202, description="Weight of the top score in that probability (calibrated)."
+        6.644, description="Weight of the top score in that probability (calibrated)."
     )
     faq_answer_lead_weight: float = Field(
-        14.128,
+        11.803,
         description="Weight of the top score's lead over the next entry in that probability "
         "(calibrated).",
     )
@@ -47,10 +47,10 @@ class Settings(BaseModel):
         "calibrated probability.",
     )
     faq_answer_threshold: float = Field(
-        0.413, description="Never answer directly below this top score (calibrated)."
+        0.406, description="Never answer directly below this top score (calibrated)."
     )
     faq_suggest_threshold: float = Field(
-        0.413,
+        0.406,
         description="Score at or above which matches are offered as 您是不是想问 choices "
         "(calibrated).",
     )
