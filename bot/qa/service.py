@@ -99,7 +99,6 @@ class QaService:
         self.faq = faq
         self.settings = settings
         self.clock = clock
-        self.decision = decision_from(settings)
         # On the service's clock, so tests move time by hand.
         self.user_limit = RateLimiter(
             settings.rate_user_per_minute, clock=lambda: self.clock().timestamp()
@@ -303,7 +302,8 @@ class QaService:
         crisis = found if found is not None and found.is_crisis else None
         orgs = self.orgs_of(msg)
         matches = self._search(text, orgs)
-        band = self.decision.classify(matches)
+        # From the current settings: they may be replaced while the bot runs.
+        band = decision_from(self.settings).classify(matches)
         offered = offered_choices(matches, self.settings.faq_max_choices)
         if band is Band.SUGGEST and not offered:
             band = Band.ESCALATE
