@@ -13,7 +13,9 @@ def main() -> None:
     nonebot.init()
     setup_logging()
     setup()
-    nonebot.run()
+    # The client's address is decided in bot.web.access, with TRUSTED_PROXIES: uvicorn must not
+    # rewrite it from X-Forwarded-For on its own (it trusts any peer at 127.0.0.1 by default).
+    nonebot.run(proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ use them without starting NoneBot.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -75,10 +76,28 @@ class Settings(BaseModel):
         "alike); over it the bot stays silent in that group (logged).",
     )
     web_chat: bool = Field(True, description="Serve the local try-it chat page at /chat.")
+    # ---- Web try page (bot/web) ----
     web_chat_cadres: bool = Field(
-        True,
-        description="Let the chat page act as grid people (cadre commands) for visitors on this "
-        "machine only; turn off if unsure.",
+        False,
+        description="Let the chat page act as grid people (cadre commands), for a trial on this "
+        "machine only: the server listens on loopback, the visitor connects from it by "
+        "127.0.0.1/localhost/[::1] and no proxy is in between. Off by default.",
+    )
+    web_secret: str = Field(
+        "",
+        description="Key that signs the chat page's identity cookies (16+ characters); empty: a "
+        "random one kept in DATA_DIR/web_secret. Set the same one on every bot machine.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For / X-Real-IP tell the client's address; empty: trust none.",
+    )
+    web_rate_address_per_minute: int = Field(
+        20,
+        ge=1,
+        description="Messages the chat page takes from one client address per minute, whatever "
+        "identities it uses.",
     )
     ignore_users: str = Field(
         "",
@@ -272,6 +291,25 @@ class Settings(BaseModel):
     def wechat_oa_message_mode(self) -> str:
         """`wechat_oa_mode`, or its default: safe with an EncodingAESKey, else plain."""
         return self.wechat_oa_mode or ("safe" if self.wechat_oa_aes_key else "plain")
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """`trusted_proxies` as networks (a single address is a /32 or /128)."""
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
+
+    @model_validator(mode="after")
+    def _web_settings_parse(self) -> Settings:
+        try:
+            self.trusted_proxy_networks  # noqa: B018 - parsed for the error message
+        except ValueError as exc:
+            raise ValueError(f"TRUSTED_PROXIES: {exc}") from exc
+        if self.web_secret and len(self.web_secret) < 16:
+            raise ValueError("WEB_SECRET must be at least 16 characters (or empty)")
+        return self
 
     @model_validator(mode="after")
     def _wechat_mode_has_key(self) -> Settings:

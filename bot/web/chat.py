@@ -1,40 +1,52 @@
 """The try-it chat page: ask 青声 from a browser, no QQ account needed.
 
-It talks to the same Q&A service as QQ (platform "web"), so answers, choices, likes and the
-record of questions behave exactly as in a private chat. From this machine only (loopback), the
-page can also act as a cadre of the grid, so the whole case loop can be tried without QQ:
-cadre commands (/待办, /答 …) run as that person.
+It talks to the same Q&A service as QQ (platform "web"), so answers, choices, likes, 我的问题 and
+the record of questions behave exactly as in a private chat. Who the youth is comes from a
+signed cookie the server issues (bot.web.identity), never from the page; messages are also
+limited per client address, so new cookies don't buy more. When WEB_CHAT_CADRES is on, a visitor
+on this very machine can also act as a person of the grid (bot.web.access.cadre_refusal), so the
+whole case loop can be tried without QQ.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import logging
 import uuid
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request
+import nonebot
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from bot.cases.commands import CaseCommands
 from bot.cases.service import Actor
 from bot.privacy.commands import PrivacyCommands
+from bot.qa.mine import MY_QUESTIONS_WORDS, my_questions
 from bot.qa.model import Incoming
-from bot.runtime import get_runtime
+from bot.runtime import Runtime, get_runtime
+from bot.safety.ratelimit import RateLimiter
+from bot.web.access import cadre_refusal, client_address, is_https, peer_address
+from bot.web.identity import COOKIE, MAX_AGE_SECONDS, identities
 
 PLATFORM = "web"
 router = APIRouter()
+log = logging.getLogger(__name__)
 _PAGE = Path(__file__).with_name("chat.html")
+
+CADRES_OFF = "团干部身份试用已关闭（WEB_CHAT_CADRES）"
+CADRES_LOCAL_ONLY = "团干部身份只能在运行青声的这台电脑上、直接打开 http://127.0.0.1 试用"
+UNKNOWN_PERSON = "没有这个人员，请刷新页面后重新选择身份"
+TOO_FAST = "这里发消息有点快啦，请一分钟后再试。"
 
 
 class ChatRequest(BaseModel):
-    """One message typed on the page."""
+    """One message typed on the page (who sent it comes from the identity cookie)."""
 
-    user: str = Field(min_length=1, max_length=64)
     text: str = Field(max_length=2000)
     reply_to: str | None = Field(default=None, max_length=64)
-    cadre: str | None = Field(default=None, max_length=32)
-    """Act as the grid person with this QQ number (loopback only)."""
+    cadre: str | None = Field(default=None, max_length=64)
+    """Act as the grid person with this id (only where `cadre_refusal` allows it)."""
 
 
 class ChatResponse(BaseModel):
@@ -48,74 +60,131 @@ class ChatResponse(BaseModel):
 
 
 class Cadre(BaseModel):
-    """A person of the grid the page may act as."""
+    """A person of the grid the page may act as (no account numbers: the id picks them)."""
 
-    qq: str
+    id: str
     name: str
     role: str
 
 
-class PollRequest(BaseModel):
-    """The page asking for answers that arrived since."""
+def web_user(request: Request, response: Response) -> str:
+    """The page's youth: the id in a valid identity cookie, else a fresh one (cookie set)."""
+    settings = get_runtime().settings
+    ids = identities(settings.web_secret, settings.data_dir)
+    user = ids.user(request.cookies.get(COOKIE))
+    if user is None:
+        user = ids.new()
+        response.set_cookie(
+            COOKIE,
+            ids.cookie(user),
+            max_age=MAX_AGE_SECONDS,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=is_https(request, settings.trusted_proxy_networks),
+        )
+    return user
 
-    user: str = Field(min_length=1, max_length=64)
+
+_limits: tuple[Runtime, RateLimiter] | None = None
 
 
-def _require_loopback(request: Request) -> None:
-    """Acting as a cadre is for trials on this machine: refused when turned off or from elsewhere."""
-    if not get_runtime().settings.web_chat_cadres:
-        raise HTTPException(status_code=403, detail="团干部身份试用已关闭")
-    if request.client is None:  # in-process ASGI calls carry no peer address
-        return
-    try:
-        local = ipaddress.ip_address(request.client.host).is_loopback
-    except ValueError:
-        local = False
-    if not local:
-        raise HTTPException(status_code=403, detail="只能在本机试用团干部身份")
+def _address_limiter(runtime: Runtime) -> RateLimiter:
+    """One limiter per runtime (a test's runtime starts with a clean one)."""
+    global _limits
+    limit = runtime.settings.web_rate_address_per_minute
+    if _limits is None or _limits[0] is not runtime or _limits[1].limit != limit:
+        _limits = (runtime, RateLimiter(limit, 60.0))
+    return _limits[1]
+
+
+def may_act_as_cadre(request: Request) -> str | None:
+    """Why this request may not act as a cadre (a Chinese message), or None when it may.
+
+    The seam for a real login later: every cadre power of the page asks here.
+    """
+    runtime = get_runtime()
+    config = nonebot.get_driver().config
+    reason = cadre_refusal(
+        request,
+        enabled=runtime.settings.web_chat_cadres,
+        bind_host=str(config.host),
+        bind_port=int(config.port),
+    )
+    if reason is None:
+        return None
+    if runtime.settings.web_chat_cadres:
+        log.warning("web chat: cadre mode refused to %s: %s", peer_address(request), reason)
+        return CADRES_LOCAL_ONLY
+    return CADRES_OFF
+
+
+def _require_cadre_powers(request: Request) -> None:
+    refusal = may_act_as_cadre(request)
+    if refusal is not None:
+        raise HTTPException(status_code=403, detail=refusal)
 
 
 @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
-async def chat_page() -> str:
-    """The chat page."""
+async def chat_page(_user: str = Depends(web_user)) -> str:
+    """The chat page (and the visitor's identity cookie, if they have none yet)."""
     return _PAGE.read_text(encoding="utf-8")
 
 
 @router.get("/api/chat/cadres")
 async def cadres(request: Request) -> list[Cadre]:
-    """The grid people with a QQ number, for the page's identity picker (loopback only)."""
-    _require_loopback(request)
+    """The grid people the page may act as (only where cadre powers are allowed)."""
+    _require_cadre_powers(request)
     people = get_runtime().grid.grid.people.values()
-    return [Cadre(qq=p.qq, name=p.name, role=p.role.value) for p in people if p.qq]
+    return [Cadre(id=p.id, name=p.name, role=p.role.value) for p in people]
 
 
 @router.post("/api/chat")
-async def chat(body: ChatRequest, request: Request) -> ChatResponse:
+async def chat(
+    body: ChatRequest, request: Request, response: Response, user: str = Depends(web_user)
+) -> ChatResponse:
     """Handle one message as a private chat with the bot (or a cadre command)."""
     runtime = get_runtime()
+    address = client_address(request, runtime.settings.trusted_proxy_networks)
+    if not _address_limiter(runtime).allow(address):
+        log.info("web chat: %s over %d messages a minute", address, _address_limiter(runtime).limit)
+        response.status_code = 429
+        return ChatResponse(text=TOO_FAST, kind="rate_limited", message_id=None)
     if body.cadre:
-        _require_loopback(request)
-        person = runtime.grid.grid.person_by_account("qq", body.cadre)
-        actor = Actor("qq", body.cadre, person)
+        _require_cadre_powers(request)
+        person = runtime.grid.grid.people.get(body.cadre)
+        if person is None:
+            raise HTTPException(status_code=400, detail=UNKNOWN_PERSON)
+        platform, account = (
+            ("qq", person.qq)
+            if person.qq
+            else ("wecom", person.wecom)
+            if person.wecom
+            else (PLATFORM, person.id)
+        )
+        actor = Actor(platform, account, person)
         name, _, args = body.text.strip().lstrip("/").partition(" ")
         text = await CaseCommands(runtime.cases).run(actor, name, args)
         return ChatResponse(text=text, kind="command", message_id=None)
     if PrivacyCommands.wants(body.text):
-        text = await PrivacyCommands(runtime.privacy).run(
-            PLATFORM, body.user, body.text, in_group=False
-        )
+        # 我的数据 / 删除我的数据: the cookie's identity only, like everything else here.
+        text = await PrivacyCommands(runtime.privacy).run(PLATFORM, user, body.text, in_group=False)
         return ChatResponse(text=text, kind="privacy", message_id=None)
+    if body.text.strip() in MY_QUESTIONS_WORDS:
+        mine = await my_questions(runtime, PLATFORM, user)
+        held = await runtime.cases.release_held(PLATFORM, user, None)
+        return ChatResponse(text=mine, kind="my_questions", message_id=None, later=held)
     incoming = Incoming(
         platform=PLATFORM,
         message_id=uuid.uuid4().hex,
-        user_id=body.user,
+        user_id=user,
         text=body.text,
         reply_to=body.reply_to,
         nickname="网页用户",
     )
     reply = await runtime.qa.handle(incoming)
     # The page cannot be pushed to: answers from people wait for the youth's next message.
-    held = await runtime.cases.release_held(PLATFORM, body.user, None)
+    held = await runtime.cases.release_held(PLATFORM, user, None)
     if reply is None:
         return ChatResponse(text=None, kind=None, message_id=None, later=held)
     message_id = uuid.uuid4().hex
@@ -124,6 +193,6 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
 
 
 @router.post("/api/chat/poll")
-async def poll(body: PollRequest) -> list[str]:
+async def poll(user: str = Depends(web_user)) -> list[str]:
     """Answers from people that arrived for this page's youth since the last look."""
-    return await get_runtime().cases.release_held(PLATFORM, body.user, None)
+    return await get_runtime().cases.release_held(PLATFORM, user, None)

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from wechatpy import create_reply, parse_message
 
 from bot.privacy.commands import PrivacyCommands
-from bot.qa import texts as qa_texts
+from bot.qa.mine import MY_QUESTIONS_WORDS, my_questions
 from bot.qa.model import Incoming
 from bot.runtime import Runtime, get_runtime
 from bot.safety.masking import mask_user
@@ -262,15 +262,15 @@ class OaCallback:
             if event == "subscribe":
                 out.append(texts.WELCOME)
             elif event == "click" and click == texts.MENU_MY_QUESTIONS:
-                out.append(await self._my_questions(runtime, openid))
+                out.append(await my_questions(runtime, PLATFORM, openid))
             elif event == "click":
                 out.append(texts.HOW_TO_ASK)
             else:
                 return []
         elif kind == "text":
             text = fields.get("Content", "").strip()
-            if text in texts.MY_QUESTIONS_WORDS:
-                out.append(await self._my_questions(runtime, openid))
+            if text in MY_QUESTIONS_WORDS:
+                out.append(await my_questions(runtime, PLATFORM, openid))
             elif PrivacyCommands.wants(text):
                 privacy = PrivacyCommands(runtime.privacy)
                 out.append(await privacy.run(PLATFORM, openid, text, in_group=False) or "")
@@ -294,17 +294,6 @@ class OaCallback:
         # Answers from people that waited for this youth: by CS now the window is open, or here.
         out += await runtime.cases.release_held(PLATFORM, openid, None)
         return out
-
-    @staticmethod
-    async def _my_questions(runtime: Runtime, openid: str) -> str:
-        questions = await runtime.qa.recent_questions(PLATFORM, openid)
-        cases = await runtime.cases.cases_of_questions([q.id for q in questions])
-        return qa_texts.my_questions(
-            [
-                (q.text, qa_texts.question_status(q.outcome, *cases.get(q.id, (None, None))))
-                for q in questions
-            ]
-        )
 
 
 def _key(fields: dict[str, str]) -> str | None:

@@ -10,7 +10,6 @@ HOW_TO_ASK = (
     "请直接发送文字描述你的问题（300 字以内），我会马上查找答案；需要团干部帮忙请回复“转人工”。"
 )
 TEXT_ONLY = "目前只能回答文字问题，请用文字描述一下你的问题吧。"
-MY_QUESTIONS_WORDS = ("我的问题", "我的提问")
 MENU_ASK = "ASK_HELP"
 MENU_MY_QUESTIONS = "MY_QUESTIONS"
 WECOM_HELP = "团干部指令：/答 编号 答案、/待办、/认领 编号、/转 编号 人员、/关闭 编号 原因、/入库 编号、/统计。"

@@ -21,10 +21,10 @@ from nonebot.plugin import PluginMetadata
 
 from bot.faq.service import ReloadReport
 from bot.privacy.commands import PrivacyCommands
-from bot.qa import texts as qa_texts
+from bot.qa.mine import MY_QUESTIONS_WORDS
+from bot.qa.mine import my_questions as shared_my_questions
 from bot.qa.model import Incoming, Reply
 from bot.runtime import get_runtime
-from bot.safety.masking import mask_pii
 from bot.storage.inbound import claim
 from plugins.qa import texts
 
@@ -40,7 +40,7 @@ __plugin_meta__ = PluginMetadata(
 log = logging.getLogger(__name__)
 PLATFORM = "qq"
 
-MY_QUESTIONS = ("我的问题", "我的提问")
+MY_QUESTIONS = MY_QUESTIONS_WORDS
 GROUP_MANAGER = SUPERUSER | GROUP_ADMIN | GROUP_OWNER
 
 
@@ -171,20 +171,8 @@ async def handle_question(bot: Bot, event: MessageEvent) -> None:
 
 async def my_questions(event: MessageEvent) -> str:
     """The youth's latest questions and their status; in a group, only that group's."""
-    runtime = get_runtime()
     group_id = str(event.group_id) if isinstance(event, GroupMessageEvent) else None
-    questions = await runtime.qa.recent_questions(PLATFORM, str(event.user_id), group_id)
-    cases = await runtime.cases.cases_of_questions([q.id for q in questions])
-    # Others read a group: the bot does not repeat a phone or ID number there.
-    return qa_texts.my_questions(
-        [
-            (
-                mask_pii(q.text) if group_id else q.text,
-                qa_texts.question_status(q.outcome, *cases.get(q.id, (None, None))),
-            )
-            for q in questions
-        ]
-    )
+    return await shared_my_questions(get_runtime(), PLATFORM, str(event.user_id), group_id)
 
 
 async def run_command(bot: Bot, event: MessageEvent, name: str, args: str) -> Message:

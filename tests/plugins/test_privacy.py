@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+import nonebot
 from nonebot.adapters.onebot.v11 import Bot
 from nonebug import App
 from sqlalchemy import select
@@ -90,12 +92,18 @@ async def test_a_youth_reads_then_erases_their_data_on_qq(app: App, runtime: Run
     ]
 
 
-async def test_the_web_page_shows_and_erases_its_youths_data(app: App, runtime: Runtime) -> None:
-    async with app.test_server() as ctx:
-        client = ctx.get_client()
+async def test_the_web_page_shows_and_erases_its_youths_data(runtime: Runtime) -> None:
+    # Each youth of the page is the identity in its own cookie: one client each.
+    transport = httpx.ASGITransport(app=nonebot.get_asgi(), client=("127.0.0.1", 50123))
+    base = "http://127.0.0.1:8080"
+    async with (
+        httpx.AsyncClient(transport=transport, base_url=base) as p1,
+        httpx.AsyncClient(transport=transport, base_url=base) as p2,
+    ):
+        clients = {"web-p1": p1, "web-p2": p2}
 
         async def say_(user: str, text: str) -> str:
-            res = await client.post("/api/chat", json={"user": user, "text": text})
+            res = await clients[user].post("/api/chat", json={"text": text})
             assert res.status_code == 200
             return res.json()["text"]
 

@@ -2,74 +2,75 @@
 
 from __future__ import annotations
 
-from nonebug import App
 from sqlalchemy import select
 
 from bot.qa import texts
 from bot.runtime import Runtime
 from bot.storage.models import Feedback, Question
+from tests.web.conftest import Client
 
 
-async def test_page_is_served(app: App, runtime: Runtime) -> None:
-    async with app.test_server() as ctx:
-        client = ctx.get_client()
-        res = await client.get("/chat")
-        assert res.status_code == 200
-        assert "青声" in res.text
-        assert "textContent" in res.text, "replies are inserted as text, never as HTML"
+async def test_page_is_served(client: Client, runtime: Runtime) -> None:
+    async with client() as c:
+        res = await c.get("/chat")
+    assert res.status_code == 200
+    assert "青声" in res.text
+    assert "textContent" in res.text, "replies are inserted as text, never as HTML"
+    assert "qs_web=" in res.headers["set-cookie"], "the page comes with its identity"
 
 
-async def test_ask_then_like(app: App, runtime: Runtime) -> None:
+async def test_ask_then_like(client: Client, runtime: Runtime) -> None:
     entry = runtime.faq.get("join-age")
     assert entry is not None
-    async with app.test_server() as ctx:
-        client = ctx.get_client()
-        res = await client.post("/api/chat", json={"user": "web-1", "text": "几岁可以入团"})
+    async with client() as c:
+        res = await c.post("/api/chat", json={"text": "几岁可以入团"})
         assert res.status_code == 200
         body = res.json()
         assert body["kind"] == "answer"
         assert body["text"] == texts.answer(entry)
-        like = await client.post(
-            "/api/chat", json={"user": "web-1", "text": "赞", "reply_to": body["message_id"]}
-        )
+        like = await c.post("/api/chat", json={"text": "赞", "reply_to": body["message_id"]})
         assert like.json()["text"] == texts.THANKS
-        bad = await client.post("/api/chat", json={"user": "", "text": "x"})
+        bad = await c.post("/api/chat", json={"text": "x" * 2001})
         assert bad.status_code == 422
     async with runtime.db.session() as session:
         question = (await session.scalars(select(Question))).one()
         feedback = (await session.scalars(select(Feedback))).one()
     assert (question.platform, question.group_id, question.entry_id) == ("web", None, "join-age")
+    assert question.user_id.startswith("w-")
     assert (feedback.question_id, feedback.helpful) == (question.id, True)
 
 
-async def test_whole_case_loop_from_the_page(app: App, runtime: Runtime) -> None:
+async def test_whole_case_loop_from_the_page(
+    client: Client, runtime: Runtime, cadres_on: Runtime
+) -> None:
     runtime.qa.settings = runtime.settings.model_copy(update={"faq_suggest_threshold": 1.01})
-    async with app.test_server() as ctx:
-        client = ctx.get_client()
-        people = (await client.get("/api/chat/cadres")).json()
-        assert {"qq": "10006", "name": "市里甲", "role": "cadre"} in people
-        asked = await client.post("/api/chat", json={"user": "web-2", "text": "食堂几点开门"})
+    async with client() as youth, client() as cadre:
+        people = (await cadre.get("/api/chat/cadres")).json()
+        assert {"id": "city-a", "name": "市里甲", "role": "cadre"} in people
+        asked = await youth.post("/api/chat", json={"text": "食堂几点开门"})
         assert "问题编号 #1" in asked.json()["text"]
-        todo = await client.post("/api/chat", json={"user": "x", "text": "/待办", "cadre": "10006"})
+        todo = await cadre.post("/api/chat", json={"text": "/待办", "cadre": "city-a"})
         assert "#1 食堂几点开门" in todo.json()["text"]
-        youth = await client.post("/api/chat", json={"user": "web-2", "text": "/待办"})
-        assert "#1" not in (youth.json()["text"] or ""), "a youth on the page is not a cadre"
-        answered = await client.post(
-            "/api/chat", json={"user": "x", "text": "/答 1 早上七点开门。", "cadre": "10006"}
+        mine = await youth.post("/api/chat", json={"text": "/待办"})
+        assert "#1" not in (mine.json()["text"] or ""), "a youth on the page is not a cadre"
+        answered = await cadre.post(
+            "/api/chat", json={"text": "/答 1 早上七点开门。", "cadre": "city-a"}
         )
         assert (
             answered.json()["text"]
             == "已回复 #1，答案已送达 0 人，1 人待送达（对方下次发消息时送达）。"
         )
-        later = (await client.post("/api/chat/poll", json={"user": "web-2"})).json()
+        later = (await youth.post("/api/chat/poll", json={})).json()
         assert later == ["关于你问的“食堂几点开门”，团干部回复：\n早上七点开门。"]
-        assert (await client.post("/api/chat/poll", json={"user": "web-2"})).json() == []
+        assert (await youth.post("/api/chat/poll", json={})).json() == []
+        status = (await youth.post("/api/chat", json={"text": "我的问题"})).json()
+        assert "食堂几点开门" in status["text"] and status["kind"] == "my_questions"
 
 
-async def test_cadre_mode_can_be_turned_off(app: App, runtime: Runtime) -> None:
-    runtime.settings = runtime.settings.model_copy(update={"web_chat_cadres": False})
-    async with app.test_server() as ctx:
-        client = ctx.get_client()
-        assert (await client.get("/api/chat/cadres")).status_code == 403
-        res = await client.post("/api/chat", json={"user": "x", "text": "/待办", "cadre": "10006"})
+async def test_cadre_mode_is_off_by_default(client: Client, runtime: Runtime) -> None:
+    assert runtime.settings.web_chat_cadres is False
+    async with client() as c:
+        assert (await c.get("/api/chat/cadres")).status_code == 403
+        res = await c.post("/api/chat", json={"text": "/待办", "cadre": "city-a"})
         assert res.status_code == 403
+        assert "WEB_CHAT_CADRES" in res.json()["detail"]
