@@ -93,6 +93,15 @@ def client_address(request: Request, trusted: Iterable[IpNetwork] = ()) -> str:
     return hops[0][:64] if hops else peer or "unknown"
 
 
+def rate_key(address: str) -> str:
+    """What the per-address limit counts: the address, or for IPv6 its /64 (one subscriber
+    commonly has a whole /64, and could otherwise change address per request)."""
+    ip = _ip(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip) if ip is not None else address
+
+
 def is_https(request: Request, trusted: Iterable[IpNetwork] = ()) -> bool:
     """Whether the client reached us over HTTPS (directly, or as a trusted proxy says)."""
     if request.url.scheme == "https":

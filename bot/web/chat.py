@@ -26,7 +26,7 @@ from bot.qa.mine import MY_QUESTIONS_WORDS, my_questions
 from bot.qa.model import Incoming
 from bot.runtime import Runtime, get_runtime
 from bot.safety.ratelimit import RateLimiter
-from bot.web.access import cadre_refusal, client_address, is_https, peer_address
+from bot.web.access import cadre_refusal, client_address, is_https, peer_address, rate_key
 from bot.web.identity import COOKIE, MAX_AGE_SECONDS, identities
 
 PLATFORM = "web"
@@ -146,7 +146,7 @@ async def chat(
     """Handle one message as a private chat with the bot (or a cadre command)."""
     runtime = get_runtime()
     address = client_address(request, runtime.settings.trusted_proxy_networks)
-    if not _address_limiter(runtime).allow(address):
+    if not _address_limiter(runtime).allow(rate_key(address)):
         log.info("web chat: %s over %d messages a minute", address, _address_limiter(runtime).limit)
         response.status_code = 429
         return ChatResponse(text=TOO_FAST, kind="rate_limited", message_id=None)

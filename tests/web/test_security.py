@@ -120,6 +120,13 @@ async def test_rotating_identities_do_not_escape_the_address_limit(
     assert res.json()["text"] == chat.TOO_FAST
     async with client(peer="192.0.2.11") as other:
         assert (await other.post("/api/chat", json={"text": "几岁可以入团"})).status_code == 200
+    # IPv6: one subscriber's /64 is one address for the limit.
+    v6 = [f"2001:db8:1:2::{i:x}" for i in range(4)] + ["2001:db8:1:3::1"]
+    statuses = []
+    for peer in v6:
+        async with client(peer=peer) as c:
+            statuses.append((await c.post("/api/chat", json={"text": "你好"})).status_code)
+    assert statuses == [200, 200, 200, 429, 200]
 
 
 async def test_proxy_headers_do_not_change_the_rate_limited_address(
