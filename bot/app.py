@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import ipaddress
 
 import nonebot
 
@@ -48,6 +49,8 @@ def setup(settings: Settings | None = None) -> None:
         from bot.web.chat import router
 
         nonebot.get_app().include_router(router)
+        if settings.web_chat_cadres:
+            _announce_cadre_trial(settings)
     from bot.wechat.web import mount as mount_wechat
 
     mount_wechat(nonebot.get_app(), settings)
@@ -59,3 +62,23 @@ def setup(settings: Settings | None = None) -> None:
     nonebot.get_app().include_router(ops_router(settings))
     for plugin in PLUGINS:
         nonebot.load_plugin(plugin)
+
+
+def _announce_cadre_trial(settings: Settings) -> None:
+    """Print the try page's cadre link once the server is up (only this machine can use it)."""
+    import logging
+
+    from bot.web.chat import cadre_trial_link
+
+    config = nonebot.get_driver().config
+
+    @nonebot.get_driver().on_startup
+    async def _link() -> None:
+        log = logging.getLogger("bot.web.chat")
+        if not ipaddress.ip_address(str(config.host)).is_loopback:
+            log.warning(
+                "web chat: WEB_CHAT_CADRES is on but HOST is not loopback: cadre mode stays off"
+            )
+            return
+        link = cadre_trial_link(settings, str(config.host), int(config.port))
+        log.info("团干部试用链接（只能在本机打开）: %s", link)

@@ -10,6 +10,7 @@ whole case loop can be tried without QQ.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import uuid
 from pathlib import Path
@@ -26,6 +27,7 @@ from bot.qa.mine import MY_QUESTIONS_WORDS, my_questions
 from bot.qa.model import Incoming
 from bot.runtime import Runtime, get_runtime
 from bot.safety.ratelimit import RateLimiter
+from bot.settings import Settings
 from bot.web.access import cadre_refusal, client_address, is_https, peer_address, rate_key
 from bot.web.identity import COOKIE, MAX_AGE_SECONDS, identities
 
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 _PAGE = Path(__file__).with_name("chat.html")
 
 CADRES_OFF = "团干部身份试用已关闭（WEB_CHAT_CADRES）"
+CADRES_NEED_LINK = "请用青声启动时打印的“团干部试用链接”打开本页，再切换团干部身份"
+CADRE_COOKIE = "qs_cadre"
 CADRES_LOCAL_ONLY = "团干部身份只能在运行青声的这台电脑上、直接打开 http://127.0.0.1 试用"
 UNKNOWN_PERSON = "没有这个人员，请刷新页面后重新选择身份"
 TOO_FAST = "这里发消息有点快啦，请一分钟后再试。"
@@ -98,21 +102,46 @@ def _address_limiter(runtime: Runtime) -> RateLimiter:
     return _limits[1]
 
 
-def may_act_as_cadre(request: Request) -> str | None:
-    """Why this request may not act as a cadre (a Chinese message), or None when it may.
-
-    The seam for a real login later: every cadre power of the page asks here.
-    """
+def _local_refusal(request: Request) -> str | None:
     runtime = get_runtime()
     config = nonebot.get_driver().config
-    reason = cadre_refusal(
+    return cadre_refusal(
         request,
         enabled=runtime.settings.web_chat_cadres,
         bind_host=str(config.host),
         bind_port=int(config.port),
     )
+
+
+def _cadre_key() -> str:
+    settings = get_runtime().settings
+    return identities(settings.web_secret, settings.data_dir).cadre_key()
+
+
+def cadre_trial_link(settings: Settings, host: str, port: int) -> str:
+    """The link that lets this machine's browser act as a cadre on the try page."""
+    key = identities(settings.web_secret, settings.data_dir).cadre_key()
+    name = f"[{host}]" if ":" in host else host
+    return f"http://{name}:{port}/chat?cadre={key}"
+
+
+def may_act_as_cadre(request: Request) -> str | None:
+    """Why this request may not act as a cadre (a Chinese message), or None when it may.
+
+    The seam for a real login later: every cadre power of the page asks here. Today: a trial on
+    this machine (see `cadre_refusal`) by a browser that opened the link printed at start-up.
+    A same-host proxy with a bare configuration sends no header that gives it away, so the
+    loopback checks alone do not suffice; the key in the cookie does.
+    """
+    runtime = get_runtime()
+    reason = _local_refusal(request)
     if reason is None:
-        return None
+        given = request.cookies.get(CADRE_COOKIE, "")
+        if hmac.compare_digest(given.encode(), _cadre_key().encode()):
+            return None
+        reason = "no cadre trial key in the cookie"
+        log.info("web chat: cadre mode refused to %s: %s", peer_address(request), reason)
+        return CADRES_NEED_LINK
     if runtime.settings.web_chat_cadres:
         log.warning("web chat: cadre mode refused to %s: %s", peer_address(request), reason)
         return CADRES_LOCAL_ONLY
@@ -126,8 +155,20 @@ def _require_cadre_powers(request: Request) -> None:
 
 
 @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
-async def chat_page(_user: str = Depends(web_user)) -> str:
-    """The chat page (and the visitor's identity cookie, if they have none yet)."""
+async def chat_page(
+    request: Request, response: Response, cadre: str = "", _user: str = Depends(web_user)
+) -> str:
+    """The chat page (and the visitor's identity cookie, if they have none yet). Opened with
+    the cadre trial key on this machine, it also keeps that key, so the page may act as cadres."""
+    if cadre:
+        if _local_refusal(request) is None and hmac.compare_digest(
+            cadre.encode(), _cadre_key().encode()
+        ):
+            response.set_cookie(CADRE_COOKIE, cadre, path="/", httponly=True, samesite="strict")
+        else:
+            log.warning(
+                "web chat: a wrong or remote cadre trial key from %s", peer_address(request)
+            )
     return _PAGE.read_text(encoding="utf-8")
 
 

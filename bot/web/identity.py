@@ -48,6 +48,11 @@ class WebIdentities:
             return None
         return user
 
+    def cadre_key(self) -> str:
+        """The try page's cadre trial key: printed at start-up as a link for this machine, kept
+        in a cookie by the browser that opened it (a proxy in front of us never learns it)."""
+        return "c-" + self._mac("cadre trial")[:32]
+
     def _mac(self, user: str) -> str:
         digest = hmac.new(self._key, user.encode("utf-8"), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

@@ -9,7 +9,8 @@ import httpx
 import nonebot
 import pytest
 
-from bot.runtime import Runtime
+from bot.runtime import Runtime, get_runtime
+from bot.web.identity import identities
 
 LOCAL = "http://127.0.0.1:8080"
 """Where the test server listens (NoneBot's default HOST and PORT)."""
@@ -23,13 +24,21 @@ def client() -> Client:
 
     @asynccontextmanager
     async def make(
-        peer: str = "127.0.0.1", base: str = LOCAL, **kwargs: object
+        peer: str = "127.0.0.1", base: str = LOCAL, cadre_link: bool = False, **kwargs: object
     ) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=nonebot.get_asgi(), client=(peer, 50123))
         async with httpx.AsyncClient(transport=transport, base_url=base, **kwargs) as c:
+            if cadre_link:  # open the link printed at start-up, as the local demo user does
+                await c.get(f"/chat?cadre={cadre_key()}")
             yield c
 
     return make
+
+
+def cadre_key() -> str:
+    """The cadre trial key of the running test's settings."""
+    settings = get_runtime().settings
+    return identities(settings.web_secret, settings.data_dir).cadre_key()
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ async def test_whole_case_loop_from_the_page(
     client: Client, runtime: Runtime, cadres_on: Runtime
 ) -> None:
     runtime.qa.settings = runtime.settings.model_copy(update={"faq_suggest_threshold": 1.01})
-    async with client() as youth, client() as cadre:
+    async with client() as youth, client(cadre_link=True) as cadre:
         people = (await cadre.get("/api/chat/cadres")).json()
         assert {"id": "city-a", "name": "市里甲", "role": "cadre"} in people
         asked = await youth.post("/api/chat", json={"text": "食堂几点开门"})

@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.web import chat
 from bot.web.access import client_address
 from bot.web.identity import COOKIE, WebIdentities, identities, load_secret
-from tests.web.conftest import Client
+from tests.web.conftest import Client, cadre_key
 
 PROXY_HEADERS = [
     {"X-Forwarded-For": "127.0.0.1"},
@@ -41,14 +41,34 @@ async def test_cadre_powers_only_on_loopback_with_a_loopback_host(
     client: Client, cadres_on: Runtime
 ) -> None:
     for base in ("http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"):
-        async with client(base=base) as c:
+        async with client(base=base, cadre_link=True) as c:
             assert await cadre_powers(c) == (200, 200), base
-    # DNS rebinding: evil.example resolves to 127.0.0.1, the browser sends its own name.
+    # DNS rebinding: evil.example resolves to 127.0.0.1, the browser sends its own name
+    # (even with the trial key in its cookie).
     for host in ("evil.example:8080", "evil.example", "127.0.0.1:9999", "localhost.evil:8080"):
-        async with client() as c:
+        async with client(cadre_link=True) as c:
             assert await cadre_powers(c, {"Host": host}) == (403, 403), host
-    async with client(peer="203.0.113.7") as c:
+    async with client(peer="203.0.113.7", cadre_link=True) as c:
         assert await cadre_powers(c) == (403, 403), "not from this machine"
+
+
+async def test_a_bare_same_host_proxy_needs_the_trial_key(
+    client: Client, cadres_on: Runtime
+) -> None:
+    """nginx's bare `proxy_pass http://127.0.0.1:8080` sends Host 127.0.0.1:8080 and no proxy
+    header: only the key printed at start-up tells this machine's browser from the internet."""
+    async with client() as internet:
+        assert await cadre_powers(internet) == (403, 403)
+        res = await internet.post("/api/chat", json={"text": "/待办", "cadre": "city-a"})
+        assert res.json()["detail"] == chat.CADRES_NEED_LINK
+        await internet.get("/chat?cadre=c-guessed")
+        assert await cadre_powers(internet) == (403, 403), "a wrong key is no key"
+    async with client(headers={"X-Real-IP": "203.0.113.8"}) as proxied:
+        await proxied.get(f"/chat?cadre={cadre_key()}")
+        assert chat.CADRE_COOKIE not in proxied.cookies, "never handed out through a proxy"
+    async with client(cadre_link=True) as local:
+        assert await cadre_powers(local) == (200, 200)
+        assert "qs_cadre" in str(local.cookies.jar)
 
 
 @pytest.mark.parametrize("header", PROXY_HEADERS, ids=lambda h: next(iter(h)))
@@ -56,20 +76,20 @@ async def test_cadre_powers_never_through_a_proxy(
     client: Client, cadres_on: Runtime, header: dict[str, str]
 ) -> None:
     """A same-host nginx or frp connects from 127.0.0.1 for every internet client."""
-    async with client() as c:
+    async with client(cadre_link=True) as c:
         assert await cadre_powers(c, header) == (403, 403)
 
 
 async def test_cadre_powers_need_a_server_on_loopback_only(
     client: Client, cadres_on: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(nonebot.get_driver().config, "host", "0.0.0.0")
-    async with client() as c:
+    async with client(cadre_link=True) as c:
+        monkeypatch.setattr(nonebot.get_driver().config, "host", "0.0.0.0")
         assert await cadre_powers(c) == (403, 403)
 
 
 async def test_the_cadre_list_names_no_qq_numbers(client: Client, cadres_on: Runtime) -> None:
-    async with client() as c:
+    async with client(cadre_link=True) as c:
         people = (await c.get("/api/chat/cadres")).json()
     assert people and all(set(p) == {"id", "name", "role"} for p in people)
     numbers = {p.qq for p in cadres_on.grid.grid.people.values() if p.qq}
