@@ -24,12 +24,12 @@ from bot.ops import metrics
 from bot.runtime import Runtime, get_runtime
 from bot.settings import Settings
 from bot.storage.models import utcnow
+from bot.web.access import proxy_headers
 
 log = logging.getLogger(__name__)
 
 DATABASE_TIMEOUT = 2.0
 """Seconds the database has to answer a health check."""
-PROXY_HEADERS = ("x-forwarded-for", "x-real-ip", "forwarded", "x-forwarded-host")
 
 
 def _runtime() -> Runtime | None:
@@ -73,7 +73,8 @@ async def health(settings: Settings) -> tuple[bool, dict[str, Any]]:
 
 
 def _local_without_proxy(request: Request) -> bool:
-    if request.client is None or any(h in request.headers for h in PROXY_HEADERS):
+    # The same test as the try page's: every proxy header counts (Via, X-Forwarded-*, ...).
+    if request.client is None or proxy_headers(request):
         return False
     try:
         return ipaddress.ip_address(request.client.host).is_loopback
