@@ -48,7 +48,7 @@ def clean_payload(value: Any) -> Any:
 
 def read_frame(data: str | bytes, source: str) -> str | None:
     """The frame as JSON text the adapter can parse (cleaned if it had to be), or None (logged)
-    when it is not JSON at all."""
+    when it is not a JSON object at all."""
     try:
         # strict=False: a raw control character inside a string is cleaned, not a lost message.
         payload = json.loads(data, strict=False)
@@ -60,6 +60,12 @@ def read_frame(data: str | bytes, source: str) -> str | None:
             type(exc).__name__,
             shown,
             "…" if len(data) > SHOWN_CHARS else "",
+        )
+        return None
+    if not isinstance(payload, dict):
+        # Upstream drops these without a word: neither an event nor an API result.
+        log.warning(
+            "OneBot %s: frame that is not a JSON object skipped: %.*r", source, SHOWN_CHARS, data
         )
         return None
     cleaned = clean_payload(payload)

@@ -9,7 +9,9 @@ import pytest
 from bot.onebot import clean_payload, read_frame
 
 
-@pytest.mark.parametrize("frame", ["{not json", b"\xff\xfe", "[" * 100_000, "", "nul\x00"])
+@pytest.mark.parametrize(
+    "frame", ["{not json", b"\xff\xfe", "[" * 100_000, "", "nul\x00", "null", "42", "[1, 2]"]
+)
 def test_a_frame_that_is_not_json_is_skipped(frame: str | bytes) -> None:
     assert read_frame(frame, "10001") is None
 
