@@ -12,6 +12,8 @@ SMALL_TALK_TAG = "闲聊"
 """Entries with this tag are small talk (你好, 谢谢): a short reply, not a question answered."""
 OUT_OF_SCOPE_TAG = "非团务"
 """Entries with this tag say kindly that a kind of question is outside the League's remit."""
+CRISIS_TAG = "危机"
+"""Entries with this tag answer a cry for help: a question they match is treated as a crisis."""
 
 
 class EntryKind(str, Enum):
@@ -50,6 +52,11 @@ class FaqEntry:
     def pending(self) -> bool:
         """True while the entry waits for review (tagged `REVIEW_TAG`): it is not served."""
         return REVIEW_TAG in self.tags
+
+    @property
+    def crisis(self) -> bool:
+        """True for an entry that answers a cry for help (tagged `CRISIS_TAG`)."""
+        return CRISIS_TAG in self.tags
 
     @property
     def kind(self) -> EntryKind:

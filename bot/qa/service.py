@@ -21,7 +21,7 @@ from bot.ops import metrics
 from bot.qa import texts
 from bot.qa.intents import is_handover, parse_choice, parse_feedback
 from bot.qa.model import Incoming, Outcome, Reply, ReplyKind
-from bot.safety.crisis import Assessment, assess_crisis
+from bot.safety.crisis import Assessment, CrisisKind, RiskLevel, assess_crisis
 from bot.safety.masking import mask_nickname, mask_pii, mask_user
 from bot.safety.ratelimit import RateLimiter, Verdict
 from bot.settings import Settings
@@ -299,7 +299,6 @@ class QaService:
         """Search and decide, before any database work, so write transactions stay short.
         `found`: what the crisis screen made of `text`."""
         now = self.clock()
-        crisis = found if found is not None and found.is_crisis else None
         orgs = self.orgs_of(msg)
         matches = self._search(text, orgs)
         # From the current settings: they may be replaced while the bot runs.
@@ -307,6 +306,17 @@ class QaService:
         offered = offered_choices(matches, self.settings.faq_max_choices)
         if band is Band.SUGGEST and not offered:
             band = Band.ESCALATE
+        crisis_entry = None
+        if (found is None or not found.is_crisis) and band is not Band.ESCALATE:
+            # A second net under the screen: the best match answers a cry for help.
+            crisis_entry = matches[0].entry if matches[0].entry.crisis else None
+            if crisis_entry is not None:
+                found = Assessment(
+                    CrisisKind.SELF_HARM,
+                    RiskLevel.DISTRESS,
+                    f"问题与危机求助条目“{crisis_entry.question}”相符",
+                )
+        crisis = found if found is not None and found.is_crisis else None
         question = Question(
             platform=msg.platform,
             group_id=msg.group_id,
@@ -324,7 +334,10 @@ class QaService:
         )
         entry: FaqEntry | None = None
         choices: tuple[FaqEntry, ...] = ()
-        if crisis is not None:
+        if crisis is not None and crisis_entry is not None:
+            question.outcome, question.entry_id = Outcome.CRISIS.value, crisis_entry.id
+            kind, reply_text = ReplyKind.CRISIS, texts.crisis_answer(crisis_entry)
+        elif crisis is not None:
             question.outcome = Outcome.CRISIS.value
             kind, reply_text = (
                 ReplyKind.CRISIS,

@@ -42,6 +42,15 @@ def crisis(level: int, in_group: bool) -> str:
     return CRISIS_GROUP if in_group else CRISIS
 
 
+CRISIS_TOLD = "我已经把你的话告诉了值班的团干部，他们会尽快联系你。"
+
+
+def crisis_answer(entry: FaqEntry) -> str:
+    """The answer of an entry tagged 危机, served as a crisis reply: its own text (which gives
+    the hotlines), then that a person has been told, which the entry cannot say by itself."""
+    return f"{entry.answer.strip()}\n{CRISIS_TOLD}"
+
+
 NO_QUESTION_TO_HAND_OVER = "请直接说出你的问题，我会转给团干部。"
 THANKS = "收到你的点赞，谢谢！"
 SORRY = "抱歉没帮上忙，已记录下来，我们会改进这条回答。"
