@@ -24,7 +24,7 @@ from bot.ops import metrics
 from bot.runtime import Runtime, get_runtime
 from bot.settings import Settings
 from bot.storage.models import utcnow
-from bot.web.access import proxy_headers
+from bot.web.access import loopback_host, proxy_headers
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ async def health(settings: Settings) -> tuple[bool, dict[str, Any]]:
 
 def _local_without_proxy(request: Request) -> bool:
     # The same test as the try page's: every proxy header counts (Via, X-Forwarded-*, ...).
-    if request.client is None or proxy_headers(request):
+    if request.client is None or proxy_headers(request) or not loopback_host(request):
         return False
     try:
         return ipaddress.ip_address(request.client.host).is_loopback

@@ -143,6 +143,14 @@ def _loopback_host_header(host: str | None, port: int) -> bool:
     return name in LOOPBACK_NAMES or _loopback(name)
 
 
+def loopback_host(request: Request) -> bool:
+    """The Host header names this machine's loopback with the port the request came in on, so
+    no DNS-rebinding page and no proxy that passes the client's Host reached us."""
+    server = request.scope.get("server")
+    port = server[1] if server and server[1] is not None else 80
+    return _loopback_host_header(request.headers.get("host"), port)
+
+
 def cadre_refusal(request: Request, *, enabled: bool, bind_host: str, bind_port: int) -> str | None:
     """Why this request may not act as a cadre on the try page, or None when it may.
 

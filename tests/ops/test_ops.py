@@ -26,7 +26,7 @@ def client(settings: Settings, peer: tuple[str, int] = LOCAL) -> httpx.AsyncClie
     app = FastAPI()
     app.include_router(ops_router(settings))
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app, client=peer), base_url="http://bot"
+        transport=httpx.ASGITransport(app=app, client=peer), base_url="http://127.0.0.1:8080"
     )
 
 
@@ -152,6 +152,9 @@ async def test_metrics_are_for_this_machine_or_a_token(runtime: Runtime) -> None
         for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded", "Via", "X-Forwarded-Proto"):
             res = await http.get("/metrics", headers={header: "203.0.113.9"})
             assert res.status_code == 403, header
+        # A DNS-rebinding page, or a proxy that passes the client's Host on.
+        for host in ("evil.example", "evil.example:8080", "127.0.0.1:9999"):
+            assert (await http.get("/metrics", headers={"Host": host})).status_code == 403, host
 
     gated = runtime.settings.model_copy(update={"metrics_token": "s3cret-metrics"})
     async with client(gated, peer=("203.0.113.9", 5000)) as http:
