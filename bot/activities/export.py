@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import re
@@ -114,11 +115,11 @@ def _remove(folder: Path, token: str) -> int:
     """Delete both files of export `token`; returns how many were there."""
     removed = 0
     for suffix in SUFFIXES:
-        try:
-            (folder / f"{token}.{suffix}").unlink()
+        path = folder / f"{token}.{suffix}"
+        # A file already gone (another process, the link opened meanwhile) is not an error.
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
             removed += 1
-        except FileNotFoundError:
-            pass
     return removed
 
 

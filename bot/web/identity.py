@@ -10,6 +10,7 @@ processes on several machines need one WEB_SECRET).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
@@ -68,9 +69,9 @@ def load_secret(data_dir: Path) -> bytes:
         temporary.write_text(secrets.token_urlsafe(32) + "\n", encoding="ascii")
         temporary.chmod(0o600)
         try:
-            os.link(temporary, path)  # fails if another process made it first: theirs counts
-        except FileExistsError:
-            pass
+            # Fails if another process made it first: theirs counts.
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
         finally:
             temporary.unlink()
     secret = path.read_text(encoding="ascii").strip()
