@@ -17,8 +17,9 @@ That state is a row of `outbox_accounts`, locked by each claim, so it holds acro
 On a platform reached through connecting accounts (`AccountChannel`: QQ), a row queued for any
 account goes out through a connected account that is in its chat (`outbox_routes`, listed when an
 account connects and every OUTBOX_ROUTES_MINUTES); a row for a chat no connected account lists
-waits for one (an account whose chats cannot be listed may try any chat). While no account is
-connected, rows wait without spending attempts.
+waits for one (an account whose chats cannot be listed may try any chat). An account takes no
+such row before its chats were listed, however it connected. While no account is connected,
+rows wait without spending attempts.
 """
 
 from __future__ import annotations
@@ -162,6 +163,9 @@ class Outbox:
         self._accounts_known: set[str] = set()
         self._connected: set[tuple[str, str]] = set()
         """Accounts that connected since the loop last listed chats."""
+        self._tried: set[tuple[str, str]] = set()
+        """Accounts whose chats the outbox tried to list: only they get a lane for any-account
+        rows (an account that just connected waits for its listing)."""
         self._listed: set[tuple[str, str]] = set()
         """Accounts whose chats were listed: they send only to those chats."""
         self._listed_at = 0.0
@@ -286,6 +290,9 @@ class Outbox:
             if chats is not None:
                 await self.set_routes(platform, account, chats)
                 self._listed.add((platform, account))
+            else:
+                self._listed.discard((platform, account))
+            self._tried.add((platform, account))
         if platform in self._waiting:
             log.info("outbox: %s account %s connected; sending what waited", platform, account)
             self._waiting.discard(platform)
@@ -315,6 +322,7 @@ class Outbox:
         Waits out the spacing and the hourly cap (through the injected `sleep`); skips a paused
         account. `limit` bounds the sends of this call. `worker` names the claims in the table.
         """
+        await self._list_chats()
         now = self.clock()
         async with self.db.engine.connect() as conn:
             pairs = (
@@ -337,7 +345,7 @@ class Outbox:
                 continue
             connected = channel.accounts()
             if account == ANY_ACCOUNT:
-                lanes.update(_Lane(a, platform) for a in connected)
+                lanes.update(_Lane(a, platform) for a in connected if (platform, a) in self._tried)
             elif account in connected:
                 lanes.add(_Lane(account, platform))
             if not connected and platform not in self._waiting:
@@ -713,7 +721,6 @@ class Outbox:
         OUTBOX_TICK_SECONDS."""
         while True:
             try:
-                await self._list_chats()
                 await self.send_due()
             except Exception:
                 log.exception("outbox: sending failed; retrying on the next tick")
@@ -721,14 +728,19 @@ class Outbox:
             self._wake.clear()
 
     async def _list_chats(self) -> None:
-        """List the chats of accounts that connected, and of every connected account again
-        every OUTBOX_ROUTES_MINUTES (groups joined since)."""
+        """List the chats of accounts that connected (or were never listed), and of every
+        connected account again every OUTBOX_ROUTES_MINUTES (groups joined since)."""
         now = time.monotonic()
-        if now - self._listed_at >= self.settings.outbox_routes_minutes * 60:
+        refresh = now - self._listed_at >= self.settings.outbox_routes_minutes * 60
+        if refresh:
             self._listed_at = now
-            for platform, channel in self.channels.items():
-                if isinstance(channel, AccountChannel):
-                    self._connected.update((platform, a) for a in channel.accounts())
+        for platform, channel in self.channels.items():
+            if isinstance(channel, AccountChannel):
+                self._connected.update(
+                    (platform, a)
+                    for a in channel.accounts()
+                    if refresh or (platform, a) not in self._tried
+                )
         while self._connected:
             await self.account_connected(*self._connected.pop())
 

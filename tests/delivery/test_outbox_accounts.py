@@ -290,6 +290,23 @@ async def test_each_group_is_sent_by_the_account_in_it(database: Database, clock
     assert channel.by[-1] == ("9001", "40005")
 
 
+async def test_an_account_the_outbox_was_not_told_about_is_listed_before_it_sends(
+    database: Database, clock: Clock
+) -> None:
+    # The account is connected before the chat layer's "connected" hook has reached the
+    # outbox (the two race on a real restart): it must not send to another account's group.
+    channel = AccountsChannel(clock)
+    channel.connected.append("9001")
+    channel.members = {"9001": [("group", "40001")]}
+    outbox = make_outbox(database, clock, channel)  # type: ignore[arg-type]
+    await announce(outbox, 2)
+
+    assert await outbox.send_due() == 1
+    assert channel.by == [("9001", "40001")]
+    rows = {row.chat_id: row for row in await outbox.progress("activity:")}
+    assert (rows["40002"].status, rows["40002"].attempts) == (OutboxStatus.PENDING, 0)
+
+
 async def test_an_account_whose_chats_cannot_be_listed_tries_any_chat(
     database: Database, clock: Clock
 ) -> None:
