@@ -33,7 +33,7 @@ from bot.cases.routing import Route, escalation_target, levels_from, route
 from bot.cases.similarity import Similarity
 from bot.cases.sla import BusinessCalendar
 from bot.common.periodic import Periodic
-from bot.delivery.channel import Channel, SendError
+from bot.delivery.channel import AccountChannel, Channel, SendError
 from bot.faq.service import FaqService
 from bot.grid.model import Grid, Person
 from bot.grid.service import GridService
@@ -121,11 +121,19 @@ class CaseService:
 
     async def hand_over(self, question: Question, *, urgent: bool, new: bool = False) -> HandedOver:
         """Open a case for `question` (or join an open one asking the same): the case the
-        youth's reply names. Giving a new case to a person and telling them follow that reply;
-        should the bot stop in between, the timer routes it (see `tick`). `new`: the question
-        was asked just now, so no case can hold it yet."""
+        youth's reply names, and truthfully: "passed to a cadre" only when the person who has
+        the case, or whom routing picks for it now, can be reached (`reachable`). Giving a new
+        case to that person and telling them follow that reply; should the bot stop in between,
+        the timer routes it (see `tick`). `new`: the question was asked just now, so no case can
+        hold it yet."""
         case_id, merged, opened = await self._open(question, urgent, new)
-        told = (texts.MERGED if merged else texts.OPENED).format(case=case_id)
+        taker = await self._taker(case_id)
+        if taker is not None and self.reachable(taker):
+            told = texts.MERGED if merged else texts.OPENED
+        else:
+            told = texts.MERGED_NOBODY if merged else texts.OPENED_NOBODY
+            log.info("case %s: nobody who can be reached takes it; the youth is told so", case_id)
+        told = told.format(case=case_id)
         if not opened:
             return HandedOver(told)
 
@@ -133,6 +141,30 @@ class CaseService:
             await self._route(case_id, question, opening=True)
 
         return HandedOver(told, route_and_tell)
+
+    async def _taker(self, case_id: int) -> Person | None:
+        """Who has the case, or, while nobody has it, whom routing gives it to now (the same
+        choice `_route` makes right after the reply)."""
+        async with self.db.session() as session:
+            case = await session.get(Case, case_id)
+            if case is None:
+                return None
+            if case.assignee_id is not None:
+                return self.grid.people.get(case.assignee_id)
+            chosen = route(self.grid, case.origin_org_id, case.topic, await self._load(session))
+        return chosen.person if chosen is not None else None
+
+    def reachable(self, person: Person) -> bool:
+        """Whether the bot can message `person` unprompted now: a contact of theirs on a
+        channel that pushes (for QQ: with an account connected). Not whether a send succeeds."""
+        for platform, contact in (("qq", person.qq), ("wecom", person.wecom)):
+            channel = self.channels.get(platform)
+            if not contact or channel is None or not channel.can_push:
+                continue
+            if isinstance(channel, AccountChannel) and not channel.accounts():
+                continue
+            return True
+        return False
 
     async def _open(self, question: Question, urgent: bool, new: bool) -> tuple[int, bool, bool]:
         """The case now holding `question`, whether it joined one, and whether it just opened."""

@@ -10,6 +10,16 @@ from bot.safety.masking import mask_pii
 # To youths
 OPENED = "这个问题我暂时答不上来，已转给团干部（问题编号 #{case}），有回复会第一时间告诉你。"
 MERGED = "已经有同学问过相同的问题，团干部正在处理（问题编号 #{case}），有回复会一起告诉你。"
+OPENED_NOBODY = (
+    "这个问题我暂时答不上来，已经记下了（问题编号 #{case}）。现在暂时联系不上团干部，"
+    "等有团干部值班时会回复你；发送“我的问题”可以查看进展。"
+)
+MERGED_NOBODY = (
+    "已经有同学问过相同的问题，已经记下了（问题编号 #{case}）。现在暂时联系不上团干部，"
+    "等有团干部值班时会一起回复你们；发送“我的问题”可以查看进展。"
+)
+"""OPENED and MERGED when nobody the bot can reach has the case (nobody on duty, no contact,
+no QQ account connected): the question waits, and the youth is told so."""
 NO_QUESTION_TO_ESCALATE = "请直接说出你的问题，我会转给团干部。"
 ANSWER_TO_YOUTH = "关于你问的“{question}”，团干部回复：\n{answer}"
 CLOSED_TO_YOUTH = "你的问题（编号 #{case}）已由团干部关闭：{reason}"

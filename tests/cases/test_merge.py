@@ -26,8 +26,8 @@ async def test_a_paraphrase_joins_the_open_case(runtime: Runtime) -> None:
     first = await runtime.qa.handle(web("我们小区的路灯坏了找谁修", "a"))
     second = await runtime.qa.handle(web("小区路灯坏了找谁修", "b"))
 
-    assert first is not None and first.text == texts.OPENED.format(case=1)
-    assert second is not None and second.text == texts.MERGED.format(case=1)
+    assert first is not None and first.text == texts.OPENED_NOBODY.format(case=1)
+    assert second is not None and second.text == texts.MERGED_NOBODY.format(case=1)
     assert await _counts(runtime) == (1, 2)
 
 
@@ -36,5 +36,5 @@ async def test_related_but_different_questions_open_their_own_cases(runtime: Run
         ("学校团课什么时候开始报名", "学校运动会什么时候开始报名", "我要投诉", "我要投诉")
     ):
         reply = await runtime.qa.handle(web(text, f"u{user}"))
-        assert reply is not None and reply.text == texts.OPENED.format(case=user + 1), text
+        assert reply is not None and reply.text == texts.OPENED_NOBODY.format(case=user + 1), text
     assert await _counts(runtime) == (4, 4)

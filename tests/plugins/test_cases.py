@@ -1058,7 +1058,8 @@ async def test_a_case_left_unrouted_by_a_stop_is_routed_by_the_timer(
         )
     )
     assert reply is not None
-    assert reply.text == texts.OPENED.format(case=1)
+    # No QQ account is connected while the youth is answered: nobody can be told yet.
+    assert reply.text == texts.OPENED_NOBODY.format(case=1)
     # No runtime.qa.sent(...): the bot stopped before the follow-up ran.
     assert await runtime.cases.tick() == (0, 0)
     assert await kinds(runtime, 1) == ["opened"], "too new for the timer"
