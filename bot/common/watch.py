@@ -43,8 +43,11 @@ class FolderWatcher:
         debounce_s: float = 0.5,
         retry_s: float = WATCH_RETRY_S,
     ) -> None:
-        """`name` labels the task and log lines; `debounce_s`: quiet time after the last change."""
-        self._folder = folder
+        """`name` labels the task and log lines; `debounce_s`: quiet time after the last change.
+
+        The folder is resolved: the paths of changes come absolute, the folder may be given
+        relative (FAQ_DIR=faq_data)."""
+        self._folder = folder.resolve()
         self._on_change = on_change
         self._is_relevant = is_relevant
         self._name = name
