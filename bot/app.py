@@ -49,6 +49,7 @@ def setup(settings: Settings | None = None) -> None:
         from bot.web.chat import router
 
         nonebot.get_app().include_router(router)
+        _announce_try_page()
         if settings.web_chat_cadres:
             _announce_cadre_trial(settings)
     from bot.wechat.web import mount as mount_wechat
@@ -62,6 +63,20 @@ def setup(settings: Settings | None = None) -> None:
     nonebot.get_app().include_router(ops_router(settings))
     for plugin in PLUGINS:
         nonebot.load_plugin(plugin)
+
+
+def _announce_try_page() -> None:
+    """Say where the try page is once the server is up."""
+    import logging
+
+    from bot.web.chat import try_page_link
+
+    config = nonebot.get_driver().config
+
+    @nonebot.get_driver().on_startup
+    async def _link() -> None:
+        link = try_page_link(str(config.host), int(config.port))
+        logging.getLogger("bot.web.chat").info("试用页面（浏览器打开即可提问）: %s", link)
 
 
 def _announce_cadre_trial(settings: Settings) -> None:

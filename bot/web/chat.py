@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nonebot
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from bot.cases.commands import CaseCommands
@@ -152,6 +152,20 @@ def _require_cadre_powers(request: Request) -> None:
     refusal = may_act_as_cadre(request)
     if refusal is not None:
         raise HTTPException(status_code=403, detail=refusal)
+
+
+@router.get("/", include_in_schema=False)
+async def home() -> RedirectResponse:
+    """The server's address leads to the try page (later also to the console)."""
+    return RedirectResponse("/chat", status_code=307)
+
+
+def try_page_link(host: str, port: int) -> str:
+    """The try page's address as a person on this machine types it."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    name = f"[{host}]" if ":" in host else host
+    return f"http://{name}:{port}/chat"
 
 
 @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)

@@ -52,7 +52,11 @@ async def site(tmp_path: Path) -> AsyncIterator[str]:
     process.start()
     try:
         await process.wait_listening(STARTUP_TIMEOUT)
-        yield f"http://127.0.0.1:{process.port}"
+        site = f"http://127.0.0.1:{process.port}"
+        assert process.log_count(f"试用页面（浏览器打开即可提问）: {site}/chat") == 1, (
+            "the start-up log says where the try page is"
+        )
+        yield site
     finally:
         process.stop()
 
@@ -66,7 +70,7 @@ async def page(site: str) -> AsyncIterator[object]:
         )
         context = await browser.new_context(viewport={"width": 390, "height": 844})
         tab = await context.new_page()
-        await tab.goto(f"{site}/chat")
+        await tab.goto(site)  # the bare address leads to the page
         yield tab
         await browser.close()
 

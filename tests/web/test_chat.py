@@ -74,3 +74,17 @@ async def test_cadre_mode_is_off_by_default(client: Client, runtime: Runtime) ->
         res = await c.post("/api/chat", json={"text": "/待办", "cadre": "city-a"})
         assert res.status_code == 403
         assert "WEB_CHAT_CADRES" in res.json()["detail"]
+
+
+async def test_the_servers_address_leads_to_the_try_page(client: Client, runtime: Runtime) -> None:
+    async with client() as c:
+        res = await c.get("/")
+    assert res.status_code == 307
+    assert res.headers["location"] == "/chat"
+
+
+def test_the_try_page_link_is_one_a_person_can_open() -> None:
+    from bot.web.chat import try_page_link
+
+    assert try_page_link("0.0.0.0", 8080) == "http://127.0.0.1:8080/chat"
+    assert try_page_link("::1", 8686) == "http://[::1]:8686/chat"
