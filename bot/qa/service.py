@@ -172,6 +172,19 @@ class QaService:
             return None
         return reply
 
+    async def command(self, msg: Incoming, run: Callable[[], Awaitable[str | None]]) -> str | None:
+        """The reply to a youth's command that is not a question (我的数据, 删除我的数据, 确认删除,
+        我的问题, 报名…), counted against the same limits as a question: `run()` within them;
+        over the sender's limit the rate-limit notice once, then None (stay silent), as for a
+        question; None too when the group's reply budget is spent. Every chat surface calls it
+        for these commands: the one place they meet the limiter."""
+        verdict = self._admit(msg)
+        if verdict is Verdict.SILENT:
+            return None
+        if verdict is Verdict.TELL:
+            return texts.RATE_LIMITED
+        return await run()
+
     @metrics.observe_sent
     async def sent(self, platform: str, message_id: str | None, reply: Reply) -> None:
         """The reply went out (`message_id`: its platform id, if known): remember it, so a quote

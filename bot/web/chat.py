@@ -221,14 +221,6 @@ async def chat(
         name, _, args = body.text.strip().lstrip("/").partition(" ")
         text = await CaseCommands(runtime.cases).run(actor, name, args)
         return ChatResponse(text=text, kind="command", message_id=None)
-    if PrivacyCommands.wants(body.text):
-        # 我的数据 / 删除我的数据: the cookie's identity only, like everything else here.
-        text = await PrivacyCommands(runtime.privacy).run(PLATFORM, user, body.text, in_group=False)
-        return ChatResponse(text=text, kind="privacy", message_id=None)
-    if body.text.strip() in MY_QUESTIONS_WORDS:
-        mine = await my_questions(runtime, PLATFORM, user)
-        held = await runtime.cases.release_held(PLATFORM, user, None)
-        return ChatResponse(text=mine, kind="my_questions", message_id=None, later=held)
     incoming = Incoming(
         platform=PLATFORM,
         message_id=uuid.uuid4().hex,
@@ -237,6 +229,20 @@ async def chat(
         reply_to=body.reply_to,
         nickname="网页用户",
     )
+    if PrivacyCommands.wants(body.text):
+        # 我的数据 / 删除我的数据: the cookie's identity only, like everything else here; counted
+        # like a question (an export is costly).
+        privacy = PrivacyCommands(runtime.privacy)
+        text = await runtime.qa.command(
+            incoming, lambda: privacy.run(PLATFORM, user, body.text, in_group=False)
+        )
+        return ChatResponse(text=text, kind="privacy" if text else None, message_id=None)
+    if body.text.strip() in MY_QUESTIONS_WORDS:
+        mine = await runtime.qa.command(incoming, lambda: my_questions(runtime, PLATFORM, user))
+        held = await runtime.cases.release_held(PLATFORM, user, None)
+        return ChatResponse(
+            text=mine, kind="my_questions" if mine else None, message_id=None, later=held
+        )
     reply = await runtime.qa.handle(incoming)
     # The page cannot be pushed to: answers from people wait for the youth's next message.
     held = await runtime.cases.release_held(PLATFORM, user, None)

@@ -250,6 +250,17 @@ class OaCallback:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
+    def _incoming(self, fields: dict[str, str], text: str) -> Incoming:
+        """A message (or a menu click, by its key) of the youth, as the Q&A service reads it."""
+        return Incoming(
+            platform=PLATFORM,
+            message_id=fields.get("MsgId", ""),
+            user_id=fields["FromUserName"],
+            text=text,
+            to_me=True,
+            account=self.settings.wechat_oa_appid,
+        )
+
     async def _texts(self, fields: dict[str, str]) -> list[str]:
         """What the youth should read, in order."""
         runtime = self._runtime()
@@ -262,29 +273,32 @@ class OaCallback:
             if event == "subscribe":
                 out.append(texts.WELCOME)
             elif event == "click" and click == texts.MENU_MY_QUESTIONS:
-                out.append(await my_questions(runtime, PLATFORM, openid))
+                mine = await runtime.qa.command(
+                    self._incoming(fields, texts.MENU_MY_QUESTIONS),
+                    lambda: my_questions(runtime, PLATFORM, openid),
+                )
+                out += [mine] if mine else []
             elif event == "click":
                 out.append(texts.HOW_TO_ASK)
             else:
                 return []
         elif kind == "text":
             text = fields.get("Content", "").strip()
+            incoming = self._incoming(fields, text)
             if text in MY_QUESTIONS_WORDS:
-                out.append(await my_questions(runtime, PLATFORM, openid))
+                # Counted like a question, as is every command of a youth.
+                mine = await runtime.qa.command(
+                    incoming, lambda: my_questions(runtime, PLATFORM, openid)
+                )
+                out += [mine] if mine else []
             elif PrivacyCommands.wants(text):
                 privacy = PrivacyCommands(runtime.privacy)
-                out.append(await privacy.run(PLATFORM, openid, text, in_group=False) or "")
-            else:
-                reply = await runtime.qa.handle(
-                    Incoming(
-                        platform=PLATFORM,
-                        message_id=fields.get("MsgId", ""),
-                        user_id=openid,
-                        text=text,
-                        to_me=True,
-                        account=self.settings.wechat_oa_appid,
-                    )
+                said = await runtime.qa.command(
+                    incoming, lambda: privacy.run(PLATFORM, openid, text, in_group=False)
                 )
+                out += [said] if said else []
+            else:
+                reply = await runtime.qa.handle(incoming)
                 if reply is not None:
                     out.append(reply.text)
                     # Passive replies have no id to remember; cadres are told of a case now.

@@ -36,7 +36,15 @@ from bot.activities.service import (
 from bot.activities.when import parse_local
 from bot.grid.model import Role
 from bot.runtime import get_runtime
-from plugins.qa import PLATFORM, Commands, first_delivery, plain_text, render_text, say
+from plugins.qa import (
+    PLATFORM,
+    Commands,
+    first_delivery,
+    plain_text,
+    render_text,
+    say,
+    to_incoming,
+)
 
 __plugin_meta__ = PluginMetadata(
     name="青声活动",
@@ -148,6 +156,17 @@ async def handle_activities(bot: Bot, event: MessageEvent) -> None:
             await activities.finish(render_text(event, await _manage(bot, event, *managed)))
         await activities.finish(await _field_reply(event))
     word, args = found
+    # Counted like a question: a flood of 报名 or 活动 is told once, then met with silence.
+    text = await get_runtime().qa.command(
+        to_incoming(bot, event), lambda: _youth_reply(bot, event, word, args)
+    )
+    if text is None:
+        await activities.finish()
+    await activities.finish(render_text(event, text))
+
+
+async def _youth_reply(bot: Bot, event: MessageEvent, word: str, args: str) -> str:
+    """The reply to 报名 取消报名 我的报名 签到 活动 本周活动."""
     commands = ActivityCommands(service())
     user = str(event.user_id)
     group_id = _group_of(event)
@@ -163,15 +182,14 @@ async def handle_activities(bot: Bot, event: MessageEvent) -> None:
         text = reply.text
         if reply.private and not await _tell_privately(bot, event.user_id, reply.private):
             text = text.replace(texts.FIELDS_BY_PRIVATE, texts.FIELDS_PRIVATE_FAILED)
-    elif word == "取消报名":
-        text = await commands.cancel_signup(PLATFORM, user, args)
-    elif word == "我的报名":
-        text = await commands.my_signups(PLATFORM, user, private=group_id is None)
-    elif word == "签到":
-        text = await commands.check_in(PLATFORM, user, args)
-    else:
-        text = await commands.upcoming(PLATFORM, group_id, week=word == "本周活动")
-    await activities.finish(render_text(event, text))
+        return text
+    if word == "取消报名":
+        return await commands.cancel_signup(PLATFORM, user, args)
+    if word == "我的报名":
+        return await commands.my_signups(PLATFORM, user, private=group_id is None)
+    if word == "签到":
+        return await commands.check_in(PLATFORM, user, args)
+    return await commands.upcoming(PLATFORM, group_id, week=word == "本周活动")
 
 
 async def _field_reply(event: MessageEvent) -> Message | None:

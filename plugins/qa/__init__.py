@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 import nonebot
 from nonebot import on_message
@@ -136,23 +136,30 @@ async def handle_question(bot: Bot, event: MessageEvent) -> None:
     runtime = get_runtime()
     if str(event.user_id) in (bot.self_id, *runtime.settings.ignored_users):
         return
+    incoming = to_incoming(bot, event)
     command = COMMANDS.parse(event.message)
     if command is not None:
         if await first_delivery(bot, event):
-            await bot.send(event, await run_command(bot, event, *command))
+            if command[0] in MY_QUESTIONS:
+                await _send_command(bot, event, incoming, lambda: my_questions(event))
+            else:
+                await bot.send(event, await run_command(bot, event, *command))
         return
-    incoming = to_incoming(bot, event)
     if event.to_me and PrivacyCommands.wants(incoming.text):
         # 我的数据 / 删除我的数据 / 确认删除: about the youth's data, never a question.
         if await first_delivery(bot, event):
-            text = await PrivacyCommands(runtime.privacy).run(
-                PLATFORM, incoming.user_id, incoming.text, in_group=incoming.group_id is not None
+            privacy = PrivacyCommands(runtime.privacy)
+            in_group = incoming.group_id is not None
+            await _send_command(
+                bot,
+                event,
+                incoming,
+                lambda: privacy.run(PLATFORM, incoming.user_id, incoming.text, in_group=in_group),
             )
-            await bot.send(event, render_text(event, text or ""))
         return
     if incoming.text in MY_QUESTIONS:
         if await first_delivery(bot, event):
-            await bot.send(event, render_text(event, await my_questions(event)))
+            await _send_command(bot, event, incoming, lambda: my_questions(event))
     else:
         reply = await runtime.qa.handle(incoming)
         if reply is not None:
@@ -169,6 +176,14 @@ async def handle_question(bot: Bot, event: MessageEvent) -> None:
         await runtime.cases.release_held(PLATFORM, incoming.user_id, incoming.group_id)
 
 
+async def _send_command(
+    bot: Bot, event: MessageEvent, incoming: Incoming, run: Callable[[], Awaitable[str | None]]
+) -> None:
+    text = await get_runtime().qa.command(incoming, run)
+    if text:
+        await bot.send(event, render_text(event, text))
+
+
 async def my_questions(event: MessageEvent) -> str:
     """The youth's latest questions and their status; in a group, only that group's."""
     group_id = str(event.group_id) if isinstance(event, GroupMessageEvent) else None
@@ -176,9 +191,7 @@ async def my_questions(event: MessageEvent) -> str:
 
 
 async def run_command(bot: Bot, event: MessageEvent, name: str, args: str) -> Message:
-    """/重载 (superusers), /自动答疑 开|关 (group admins), /我的问题."""
-    if name in MY_QUESTIONS:
-        return render_text(event, await my_questions(event))
+    """/重载 (superusers), /自动答疑 开|关 (group admins)."""
     if name == "重载":
         return say(await _reload(bot, event))
     return say(await _auto_ask(bot, event, args))

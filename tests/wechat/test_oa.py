@@ -256,3 +256,18 @@ async def test_a_youth_erases_their_data_through_the_oa(
     async with runtime.db.session() as session:
         (question,) = (await session.scalars(select(Question))).all()
     assert (question.text, question.user_id) == ("", "")
+
+
+async def test_my_questions_through_the_oa_counts_against_the_rate_limit(
+    app: App, runtime: Runtime, oa: OaCallback
+) -> None:
+    said = []
+    async with app.test_server() as ctx:
+        client = ctx.get_client()
+        for n in range(runtime.settings.rate_user_per_minute + 2):
+            query, body = safe_request(text_xml("我的问题", f"71000000000000009{n:02d}"))
+            res = await client.post(PATH, query_string=query, data=body)
+            said.append(decrypt_reply(res.text)["Content"] if "Encrypt" in res.text else None)
+    assert said[runtime.settings.rate_user_per_minute] == qa_texts.RATE_LIMITED
+    assert qa_texts.RATE_LIMITED not in said[: runtime.settings.rate_user_per_minute]
+    assert said[-1] is None
