@@ -8,12 +8,14 @@ TEST_STAMP := $(VENV)/.installed-test
 .PHONY: run test lint format check bench clean
 
 $(STAMP): pyproject.toml
+	@echo "首次运行：正在安装依赖（约 1 分钟，只需一次）… / installing dependencies (once)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
 	touch $@
 
 $(TEST_STAMP): $(STAMP)
+	@echo "正在安装测试依赖… / installing test dependencies"
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 

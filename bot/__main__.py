@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import nonebot
 
 from bot.app import setup
 from bot.logs import setup_logging
+from bot.settings import get_settings
 
 
 def main() -> None:
     """Initialise NoneBot, assemble the bot and serve until stopped."""
     nonebot.init()
-    setup_logging()
-    setup()
+    settings = get_settings()
+    setup_logging(zone=ZoneInfo(settings.timezone))
+    setup(settings)
     # The client's address is decided in bot.web.access, with TRUSTED_PROXIES: uvicorn must not
     # rewrite it from X-Forwarded-For on its own (it trusts any peer at 127.0.0.1 by default).
     nonebot.run(proxy_headers=False)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+from datetime import timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import nonebot
 from nonebot import log as nonebot_log
@@ -16,19 +18,32 @@ from bot.safety.masking import mask_pii
 SERVICE_LOGGERS = ("bot", "plugins", "alembic")
 
 
-def _mask(record: dict[str, Any]) -> None:
-    record["message"] = mask_pii(record["message"])
+def _patcher(zone: ZoneInfo | None):
+    def patch(record: dict[str, Any]) -> None:
+        record["message"] = mask_pii(record["message"])
+        if zone is not None:
+            moment = record["time"].astimezone(zone)
+            # A fixed offset: loguru's formatting asks the zone for an offset without a date.
+            record["time"] = moment.replace(tzinfo=timezone(moment.utcoffset() or ZERO))
+
+    return patch
 
 
-def setup_logging(level: int = logging.INFO) -> None:
+ZERO = timezone.utc.utcoffset(None)
+
+
+def setup_logging(level: int = logging.INFO, zone: ZoneInfo | None = None) -> None:
     """Route service loggers into loguru and mask phone and ID numbers in every log line.
+
+    `zone`: log times in this time zone (TIMEZONE), the one deadlines and messages use, so a
+    log line and the deadline it mentions read alike; default: the machine's.
 
     NoneBot itself logs each received message with its text; the patcher masks those lines too.
     NoneBot's own handler takes every level and filters afterwards, so each of its many debug
     and trace calls per message built a whole record (and ran the patcher) to be thrown away;
     it is replaced by one with the configured LOG_LEVEL as its level, which loguru checks first.
     """
-    logger.configure(patcher=_mask)
+    logger.configure(patcher=_patcher(zone))
     configured = nonebot.get_driver().config.log_level
     with contextlib.suppress(ValueError):  # already replaced (set-up run twice)
         logger.remove(nonebot_log.logger_id)

@@ -34,3 +34,24 @@ def test_lines_below_the_log_level_are_never_built() -> None:
     logger.opt(lazy=True).debug("{}", lambda: built.append("debug") or "")
     logger.opt(lazy=True).warning("{}", lambda: built.append("warning") or "")
     assert built == ["warning"]
+
+
+def test_log_times_are_in_the_configured_time_zone() -> None:
+    """Deadlines in messages are in TIMEZONE; log lines read in the same zone."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    times: list[datetime] = []
+    lines: list[str] = []
+    setup_logging(zone=ZoneInfo("Asia/Shanghai"))
+    sink = logger.add(
+        lambda message: (times.append(message.record["time"]), lines.append(str(message))),
+        format="{time:HH:mm} {message}",
+    )
+    try:
+        logger.info("x")
+    finally:
+        logger.remove(sink)
+        setup_logging()
+    assert times[0].utcoffset() == timedelta(hours=8)
+    assert lines[0].startswith(times[0].strftime("%H:%M"))

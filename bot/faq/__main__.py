@@ -18,6 +18,11 @@ from pathlib import Path
 
 from bot.faq.baselines import BASELINES
 
+ASK_WITH_ERRORS = (
+    "注意：有 {errors} 处错误（见上）。运行中的青声不会换用这一版，继续用上次正确的问答库；"
+    "下面按青声此刻启动时的做法回答：有错误的文件整个不用。"
+)
+
 
 def _check(args: argparse.Namespace) -> int:
     from bot.faq.check import run_check
@@ -33,9 +38,13 @@ def _ask(args: argparse.Namespace) -> int:
 
     loaded = load_faq_dir(args.dir)
     for problem in (*loaded.errors, *loaded.warnings):
-        print(problem, file=sys.stderr)
-    # As the bot serves: entries waiting for review are left out.
-    served = [entry for entry in loaded.entries if not entry.pending]
+        print(problem)
+    if not loaded.ok:
+        print(ASK_WITH_ERRORS.format(errors=len(loaded.errors)))
+    if loaded.errors or loaded.warnings:
+        print()
+    # As a bot starting from these files serves them.
+    served, _pending = loaded.served()
     index = FaqIndex.build(served, loaded.lexicon)
     settings = Settings.from_env()
     matches = index.search(args.question, args.k)

@@ -132,6 +132,13 @@ class LoadResult:
         """Files (relative, as in `FileIssue.file`) with at least one error."""
         return {issue.file for issue in self.errors}
 
+    def served(self) -> tuple[list[FaqEntry], int]:
+        """What a bot starting from these files serves, and how many entries wait for review:
+        every entry, or with errors only those of files without any; never a pending one."""
+        entries = self.entries if self.ok else self.entries_of_clean_files()
+        served = [entry for entry in entries if not entry.pending]
+        return served, len(entries) - len(served)
+
     def entries_of_clean_files(self) -> list[FaqEntry]:
         """The entries of files without any error: what can be served while errors are unfixed."""
         broken = self.error_files

@@ -100,9 +100,7 @@ class FaqService(LiveFiles[ReloadReport]):
         try:
             result = await loop.run_in_executor(None, load_faq_dir, self._faq_dir)
             if result.ok or first:
-                entries = result.entries if result.ok else result.entries_of_clean_files()
-                served = [entry for entry in entries if not entry.pending]
-                pending = len(entries) - len(served)
+                served, pending = result.served()
                 index = await loop.run_in_executor(None, FaqIndex.build, served, result.lexicon)
                 self._index = index
                 applied = True
