@@ -28,7 +28,7 @@ class PrivacyCommands:
         if word in texts.MY_DATA_WORDS:
             return await self._summary(platform, user_id, in_group)
         if word in texts.FORGET_WORDS:
-            self.service.request_forget(platform, user_id)
+            await self.service.request_forget(platform, user_id)
             return texts.CONFIRM.format(minutes=int(CONFIRM_WINDOW.total_seconds() // 60))
         if word in texts.CONFIRM_WORDS:
             erased = await self.service.confirm_forget(platform, user_id)

@@ -41,10 +41,12 @@ from bot.cases.models import (
 )
 from bot.common.periodic import Periodic
 from bot.delivery.models import OutboxMessage
+from bot.privacy.models import EraseRequest
 from bot.safety.masking import mask_user
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.models import BotMessage, Feedback, Question, utcnow
+from bot.storage.upsert import insert_ignore
 from bot.wechat.models import WeChatReply, WeChatWindow
 
 log = logging.getLogger(__name__)
@@ -121,9 +123,6 @@ class PrivacyService:
         self.activities = activities
         self.clock = clock
         self._timer = Periodic("privacy clean-up", self.tick, lambda: settings.privacy_tick_seconds)
-        self._requested: dict[tuple[str, str], datetime] = {}
-        """Requests to erase waiting for confirmation. In this process only: after a restart
-        (or through another process) the youth is asked to request again."""
 
     # ---- 我的数据 -----------------------------------------------------------------------------
 
@@ -189,18 +188,38 @@ class PrivacyService:
 
     # ---- 删除我的数据 ---------------------------------------------------------------------------
 
-    def request_forget(self, platform: str, user_id: str) -> None:
-        """The youth asked to erase their data: `confirm_forget` within CONFIRM_WINDOW does it."""
+    async def request_forget(self, platform: str, user_id: str) -> None:
+        """The youth asked to erase their data: `confirm_forget` within CONFIRM_WINDOW does it,
+        in any process sharing the database (the request is stored there, not in memory)."""
         now = self.clock()
-        self._requested = {
-            key: at for key, at in self._requested.items() if now - at <= CONFIRM_WINDOW
-        }
-        self._requested[(platform, user_id)] = now
+        async with self.db.session() as session:
+            # Asking again restarts the window: one row per youth, replaced.
+            await session.execute(
+                delete(EraseRequest).where(
+                    EraseRequest.platform == platform, EraseRequest.user_id == user_id
+                )
+            )
+            await insert_ignore(
+                session,
+                EraseRequest,
+                platform=platform,
+                user_id=user_id,
+                requested_at=now,
+                expires_at=now + CONFIRM_WINDOW,
+            )
 
     async def confirm_forget(self, platform: str, user_id: str) -> Erased | None:
-        """Erase the youth's data if they asked within CONFIRM_WINDOW; None if they did not."""
-        asked = self._requested.pop((platform, user_id), None)
-        if asked is None or self.clock() - asked > CONFIRM_WINDOW:
+        """Erase the youth's data if they asked within CONFIRM_WINDOW; None if they did not.
+        The request is taken by one DELETE: of two processes confirming at once, one erases."""
+        async with self.db.session() as session:
+            taken = await session.execute(
+                delete(EraseRequest).where(
+                    EraseRequest.platform == platform,
+                    EraseRequest.user_id == user_id,
+                    EraseRequest.expires_at >= self.clock(),
+                )
+            )
+        if not taken.rowcount:
             return None
         return await self.forget(platform, user_id)
 
@@ -401,7 +420,12 @@ class PrivacyService:
         return total
 
     async def tick(self) -> tuple[int, int]:
-        """One clean-up round: (questions erased by retention, expired export files deleted)."""
+        """One clean-up round: (questions erased by retention, expired export files deleted);
+        requests to erase that were never confirmed are dropped."""
+        async with self.db.session() as session:
+            await session.execute(
+                delete(EraseRequest).where(EraseRequest.expires_at < self.clock())
+            )
         erased = await self.expire()
         removed = await asyncio.get_running_loop().run_in_executor(
             None,

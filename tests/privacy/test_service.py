@@ -106,10 +106,10 @@ async def test_erasing_needs_a_confirmation_within_five_minutes(
     no_faq(runtime)
     await asked(runtime, YOUTH, "怎么交团费？")
     assert await privacy.confirm_forget("qq", YOUTH) is None, "nothing was requested"
-    privacy.request_forget("qq", YOUTH)
+    await privacy.request_forget("qq", YOUTH)
     clock.advance(minutes=6)
     assert await privacy.confirm_forget("qq", YOUTH) is None, "too late"
-    privacy.request_forget("qq", YOUTH)
+    await privacy.request_forget("qq", YOUTH)
     assert await privacy.confirm_forget("qq", OTHER) is None, "someone else's request"
     clock.advance(minutes=4)
     erased = await privacy.confirm_forget("qq", YOUTH)
