@@ -140,7 +140,12 @@ class CaseCommands:
             return texts.REVIEW_EMPTY
         lines = [texts.REVIEW_HEADER.format(count=len(entries))]
         lines += [
-            texts.REVIEW_ITEM.format(ref=e.ref, question=e.question, answer=_short(e.answer, 80))
+            texts.REVIEW_ITEM.format(
+                ref=e.ref,
+                question=e.question,
+                answer=_short(e.answer, 80),
+                scope=self.review.scope(e),
+            )
             for e in entries[:10]
         ]
         lines.append(texts.REVIEW_FOOTER)

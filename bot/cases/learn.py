@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ __all__ = [
     "append_learned_entry",
     "change_learned_entries",
     "read_learned_entries",
+    "scope_of_case",
 ]
 
 HEADER = (
@@ -40,6 +41,14 @@ _T = TypeVar("_T")
 class LearnedFileError(Exception):
     """The file cannot be read as a list of entries (e.g. an admin's edit broke it); nothing
     is written until it is fixed. The message says where, for `python -m bot.faq check`."""
+
+
+def scope_of_case(origin_org_id: str | None, org_id: str | None, roots: Sequence[str]) -> list[str]:
+    """The orgs a case's learned entry answers: the org the question came from (so that org
+    and the orgs below it); if it came from no known org, the org that took the case; if none
+    took it, the top of the grid (`roots`: every chat of a known org, never one of none)."""
+    org = origin_org_id or org_id
+    return [org] if org else list(roots)
 
 
 def read_learned_entries(path: Path) -> Entries:
@@ -99,8 +108,10 @@ def append_learned_entry(
     answer: str,
     *,
     pending: bool = True,
+    orgs: Sequence[str] = (),
 ) -> None:
-    """Add one entry to `path` (created if missing); `pending`: tagged 待审核, not served yet."""
+    """Add one entry to `path` (created if missing); `pending`: tagged 待审核, not served yet;
+    `orgs`: where it answers (its case's org: that org and those below it; empty: everywhere)."""
     seen = {question}
     unique_similar = [q for q in similar if not (q in seen or seen.add(q))]
     entry = {
@@ -110,4 +121,6 @@ def append_learned_entry(
         "answer": answer,
         "tags": [REVIEW_TAG] if pending else [],
     }
+    if orgs:
+        entry["orgs"] = list(orgs)
     change_learned_entries(path, lambda entries: entries.append(entry))

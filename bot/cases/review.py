@@ -26,6 +26,7 @@ from bot.cases.learn import (
     LearnedFileError,
     change_learned_entries,
     read_learned_entries,
+    scope_of_case,
 )
 from bot.cases.models import Case, CaseEvent, CaseEventKind
 from bot.cases.service import Actor, CaseError
@@ -51,6 +52,8 @@ class LearnedEntry:
     question: str
     answer: str
     pending: bool
+    orgs: tuple[str, ...] = ()
+    """Where it answers (see `bot.cases.learn.scope_of_case`); empty: everywhere."""
 
     @property
     def ref(self) -> str:
@@ -71,6 +74,7 @@ def _entry(raw: dict[str, Any]) -> LearnedEntry:
         question=str(raw.get("question", "")),
         answer=str(raw.get("answer", "")),
         pending=REVIEW_TAG in tags if isinstance(tags, list) else False,
+        orgs=tuple(str(org) for org in orgs) if isinstance(orgs := raw.get("orgs"), list) else (),
     )
 
 
@@ -129,7 +133,11 @@ class LearnedReview:
         entry = found[0]
         who = actor.person.name if actor.person else actor.account
         text = texts.REVIEW_NEEDED.format(
-            ref=entry.ref, who=who, question=entry.question, answer=entry.answer.strip()
+            ref=entry.ref,
+            who=who,
+            question=entry.question,
+            answer=entry.answer.strip(),
+            scope=self.scope(entry),
         )
         told = 0
         for person in self.grid.grid.people.values():
@@ -148,6 +156,11 @@ class LearnedReview:
                 break
         return told
 
+    def scope(self, entry: LearnedEntry) -> str:
+        """Where `entry` answers, as its reviewers read it."""
+        orgs = self.grid.grid.orgs
+        return texts.scope([orgs[org].name if org in orgs else org for org in entry.orgs])
+
     async def _read(self) -> list[LearnedEntry]:
         try:
             raw = await asyncio.get_running_loop().run_in_executor(
@@ -161,17 +174,30 @@ class LearnedReview:
         """Serve entry `ref` from now on, with `answer` instead of the cadre's if given."""
         self._require(actor)
         entry_id = entry_id_of(ref)
+        scope = await self._case_scope(entry_id)
 
         def change(entries: Entries) -> LearnedEntry:
             raw = _pending_entry(entries, entry_id)
             raw["tags"] = [tag for tag in raw.get("tags") or [] if tag != REVIEW_TAG]
             if answer:
                 raw["answer"] = answer
+            if "orgs" not in raw and scope:
+                # Learned before entries carried their case's org: scoped now, as /入库 does.
+                raw["orgs"] = scope
             return _entry(raw)
 
         entry = await self._change(change)
         await self._decided(entry, actor, CaseEventKind.APPROVED, edited=bool(answer))
         return entry
+
+    async def _case_scope(self, entry_id: str) -> list[str]:
+        """Where the entry learned from a case answers (none if no case made it)."""
+        async with self.db.session() as session:
+            case = await session.scalar(select(Case).where(Case.learned_entry_id == entry_id))
+        if case is None:
+            return []
+        roots = [org.id for org in self.grid.grid.orgs.values() if not org.parent]
+        return scope_of_case(case.origin_org_id, case.org_id, roots)
 
     async def reject(self, actor: Actor, ref: str, reason: str = "") -> LearnedEntry:
         """Delete entry `ref` from the file; its case may be learned again."""

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.cases import texts
-from bot.cases.learn import LearnedFileError, append_learned_entry
+from bot.cases.learn import LearnedFileError, append_learned_entry, scope_of_case
 from bot.cases.models import (
     Case,
     CaseAsker,
@@ -741,6 +741,7 @@ class CaseService:
                 [mask_pii(text) for text in others],
                 case.answer,
                 pending=not self.settings.faq_learned_auto_publish,
+                orgs=self.learned_scope(case),
             )
             try:
                 await asyncio.get_running_loop().run_in_executor(None, write)
@@ -750,6 +751,11 @@ class CaseService:
             self._log(session, case.id, CaseEventKind.LEARNED, actor.id, entry=entry_id)
         await self.faq.reload(reason=f"/入库 #{case_id}")
         return entry_id
+
+    def learned_scope(self, case: Case) -> list[str]:
+        """Where the case's learned entry answers: see `bot.cases.learn.scope_of_case`."""
+        roots = [org.id for org in self.grid.orgs.values() if not org.parent]
+        return scope_of_case(case.origin_org_id, case.org_id, roots)
 
     async def record_feedback(self, question: Question, helpful: bool) -> None:
         """Log a like (or "not helpful") on a person's answer in its case."""

@@ -55,12 +55,14 @@ CLOSED = "已关闭 #{case}。"
 LEARNED = "已把 #{case} 加入问答库（编号 {entry}），等管理员审核通过后才会用来回答同学。"
 LEARNED_LIVE = "已把 #{case} 加入问答库（编号 {entry}），现在起会用来回答同学。"
 REVIEW_NEEDED = (
-    "【待审核问答 {ref}】{who} 用 /入库 提交：\n问：{question}\n答：{answer}\n"
+    "【待审核问答 {ref}】{who} 用 /入库 提交：\n问：{question}\n答：{answer}\n适用：{scope}\n"
     "发送 /通过 {ref} [修改后的答案] 使其生效，或 /驳回 {ref} [原因] 删除。"
 )
 REVIEW_EMPTY = "没有待审核的问答。"
 REVIEW_HEADER = "待审核的问答（{count} 条）："
-REVIEW_ITEM = "{ref} 问：{question}\n答：{answer}"
+REVIEW_ITEM = "{ref} 问：{question}\n答：{answer}\n适用：{scope}"
+SCOPE_ORGS = "{orgs}及下级组织的同学"
+SCOPE_ALL = "所有同学"
 REVIEW_FOOTER = "发送 /通过 编号 [修改后的答案] 使其生效，或 /驳回 编号 [原因] 删除。"
 APPROVED = "已通过 {entry}，现在起会用它回答同学。"
 REJECTED = "已驳回并删除 {entry}。"
@@ -118,6 +120,11 @@ def urgent(level: int, reason: str | None) -> str:
         return URGENT
     text = URGENT_GRADED.format(level=level, name=RISK_NAMES[level], reason=reason or "未注明")
     return f"{text}{URGENT_IMMINENT}" if level >= 3 else text
+
+
+def scope(names: Sequence[str]) -> str:
+    """Where a learned answer answers, for its reviewers: the orgs' names, or everyone."""
+    return SCOPE_ORGS.format(orgs="、".join(names)) if names else SCOPE_ALL
 
 
 def duration(delta: timedelta) -> str:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from types import MappingProxyType
@@ -219,7 +219,9 @@ class FaqIndex:
         "_pinyin",
         "_row_entry",
         "_row_question",
+        "_rows_of_org",
         "_tiebreak",
+        "_unscoped",
         "_views",
         "_weights",
     )
@@ -262,6 +264,16 @@ class FaqIndex:
         # numpy's argpartition slows twentyfold on many equal scores (rows sharing one common
         # character); a tiny per-row offset makes the keys distinct and favours earlier rows.
         self._tiebreak = np.arange(len(rows), dtype=np.float64) * _TIEBREAK_STEP
+        # Org scopes, for `search(orgs=...)`: the rows of unscoped entries, and each org's rows.
+        scoped: dict[str, list[int]] = {}
+        for row, number in enumerate(row_entry):
+            for org in entries[number].orgs:
+                scoped.setdefault(org, []).append(row)
+        self._rows_of_org = MappingProxyType(
+            {org: np.asarray(found, dtype=np.int64) for org, found in scoped.items()}
+        )
+        unscoped = np.asarray([not entries[n].orgs for n in row_entry], dtype=bool)
+        self._unscoped = unscoped if scoped else None
         self._views: tuple[_View, ...] = ()
         if rows:
             self._views = (
@@ -288,8 +300,14 @@ class FaqIndex:
         """Indexed entries by id (read-only)."""
         return self._by_id
 
-    def search(self, query: str, k: int = 5) -> list[Match]:
-        """The `k` best entries for `query`, best first, each with its best-matching question."""
+    def search(self, query: str, k: int = 5, orgs: Collection[str] | None = None) -> list[Match]:
+        """The `k` best entries for `query`, best first, each with its best-matching question.
+
+        `orgs`: the org a question comes from and its ancestors. Given, an entry scoped to orgs
+        (`FaqEntry.orgs`) is found only if one of them is among `orgs` (so it answers its orgs
+        and everything below them), and an empty `orgs` finds unscoped entries only. None:
+        every entry (tools, benchmarks). Rows outside the scope are dropped before the
+        candidates are picked, so they never push a match out of the `k`."""
         analysis = self._analyzer.analyze(query)
         if not analysis.text or not self._views or k <= 0:
             return []
@@ -297,6 +315,13 @@ class FaqIndex:
         total = weights.total
         fused = np.zeros(len(self._content))
         shared = [(view, view.add_scores(analysis, total, fused)) for view in self._views]
+        if orgs is not None and self._unscoped is not None:
+            allowed = self._unscoped.copy()
+            for org in orgs:
+                found = self._rows_of_org.get(org)
+                if found is not None:
+                    allowed[found] = True
+            fused[~allowed] = 0.0  # rows with no score are never candidates (`_top_rows`)
         rows = self._top_rows(fused, max(weights.candidates, 4 * k))
         scores = fused[rows]
         for view, jaccard_input in shared:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,10 +74,11 @@ class FaqService(LiveFiles[ReloadReport]):
             raise RuntimeError("FAQ index not loaded yet: await FaqService.start() first")
         return self._index
 
-    def search(self, query: str, k: int = 5) -> list[Match]:
-        """The `k` best matches for `query` in the current index (none before the first load)."""
+    def search(self, query: str, k: int = 5, orgs: Collection[str] | None = None) -> list[Match]:
+        """The `k` best matches for `query` in the current index (none before the first load);
+        `orgs`: only entries scoped to one of them or unscoped (see `FaqIndex.search`)."""
         index = self._index
-        return index.search(query, k) if index is not None else []
+        return index.search(query, k, orgs) if index is not None else []
 
     def get(self, entry_id: str) -> FaqEntry | None:
         """The served entry with this id, if any."""

@@ -412,11 +412,9 @@ class QaService:
         return replace(asked.reply, question_id=question.id)
 
     def _search(self, text: str, orgs: tuple[str, ...]) -> list[Match]:
-        """FAQ matches; an entry scoped to orgs shows only in chats of those orgs or below."""
-        k = max(5, self.settings.faq_max_choices)
-        scope = set(orgs)
-        matches = self.faq.search(text, k=k * 2)
-        return [m for m in matches if not m.entry.orgs or scope.intersection(m.entry.orgs)][:k]
+        """FAQ matches; an entry scoped to orgs (a learned one: its case's org) shows only in
+        chats of those orgs or below; a chat of no known org sees unscoped entries only."""
+        return self.faq.search(text, k=max(5, self.settings.faq_max_choices), orgs=orgs)
 
     def _hand_over(
         self, question: Question, *, urgent: bool, new: bool = False, after_reply: bool = False

@@ -95,7 +95,12 @@ async def test_learned_answer_is_served_only_after_an_admin_approves_it(
                 "\n".join(
                     [
                         texts.REVIEW_HEADER.format(count=1),
-                        texts.REVIEW_ITEM.format(ref="#1", question=QUESTION, answer=ANSWER),
+                        texts.REVIEW_ITEM.format(
+                            ref="#1",
+                            question=QUESTION,
+                            answer=ANSWER,
+                            scope=texts.scope(["测试街道团工委"]),
+                        ),
                         texts.REVIEW_FOOTER,
                     ]
                 )
