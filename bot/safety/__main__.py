@@ -1,4 +1,4 @@
-"""python -m bot.safety eval FILE [--cues-only] [--misses] | tune: measure the crisis screen."""
+"""python -m bot.safety eval FILE [--cues-only] [--misses] [--part dev|final] | tune: measure the crisis screen."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from importlib import resources
 
 from bot.safety.crisis import CrisisDetector, default_detector
-from bot.safety.evaluate import cross_validate, measure, read
+from bot.safety.evaluate import cross_validate, keep_part, measure, read
 from bot.safety.learned import DATA
 
 
@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("file")
     run.add_argument("--cues-only", action="store_true", help="without the learned screen")
     run.add_argument("--misses", action="store_true", help="list misses and false alarms")
+    run.add_argument("--part", choices=("dev", "final"), help="only one fixed half of the file")
     sub.add_parser("tune", help="cross-validate the learned screen's threshold on its own data")
     args = parser.parse_args(argv)
     if args.command == "tune":
@@ -27,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         return 0
     detector = CrisisDetector() if args.cues_only else default_detector()
-    report = measure(detector.assess, read(args.file))
+    text = read(args.file)
+    if args.part:
+        text = keep_part(text, args.part)
+    report = measure(detector.assess, text)
     if args.misses:
         for line in report.misses:
             print("MISSED", line)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 from functools import lru_cache
 
-from bot.safety.cues import ABSTRACT, CUES, JOKING, Cue, negated
+from bot.safety.cues import ABSTRACT, CUES, HYPOTHETICAL, JOKING, Cue, negated
 from bot.safety.learned import LearnedScreen
-from bot.safety.text import clauses
+from bot.safety.text import clauses, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class CrisisDetector:
         parts = clauses(text)
         whole = "".join(parts)
         abstract = ABSTRACT.search(whole) is not None
-        joking = JOKING.search(whole) is not None
+        joking = JOKING.search(whole) is not None or HYPOTHETICAL.search(whole) is not None
         found: list[Cue] = []
         residual: list[str] = []
         for n, clause in enumerate(parts):
@@ -109,6 +109,8 @@ class CrisisDetector:
                     ):
                         continue
                     if cue.topic and abstract:
+                        continue
+                    if cue.except_in is not None and cue.except_in.search(whole):
                         continue
                     found.append(cue)
                     break
@@ -141,11 +143,17 @@ class CrisisDetector:
         return assessment
 
 
+def residual(text: str) -> str:
+    """What the learned screen is shown of `text`: its clauses without the negated cue words."""
+    return CrisisDetector().read(text).residual
+
+
 @lru_cache(maxsize=1)
 def default_detector() -> CrisisDetector:
     """The process's detector: cues plus the screen trained on the package's data (once)."""
     try:
-        learned = LearnedScreen.from_package()
+        learned = LearnedScreen.from_package(residual=residual)
+        warm_up()
     except Exception:
         log.exception("crisis screen: the learned layer failed to train; cues only")
         learned = None

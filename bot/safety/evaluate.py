@@ -1,20 +1,26 @@
 """Measuring the crisis screen on a labelled file: recall, false alarms, kinds and levels.
 
-    python -m bot.safety eval FILE.yaml [--cues-only] [--misses]
+    python -m bot.safety eval FILE.yaml [--cues-only] [--misses] [--part dev|final]
     python -m bot.safety tune          # cross-validated threshold of the learned screen
 
 FILE has the shape of bot/safety/data/crisis.yaml: {crisis: [{text, kind, level}], none: [text]}.
+`--part` keeps one half of FILE, chosen by a hash of each text (`part_of`), so a set written by
+someone else can be split once: one half to look at and tune on, the other only evaluated.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from bot.safety.crisis import Assessment, CrisisDetector
+import yaml
+
+from bot.safety.crisis import Assessment, CrisisDetector, residual
 from bot.safety.learned import LearnedScreen, load_examples
 
 Assess = Callable[[str], Assessment | None]
@@ -97,6 +103,7 @@ def cross_validate(text: str, thresholds: list[float], folds: int = 5, seed: int
             [labels[i] for i in train],
             [kinds[i] for i in train],
             [levels[i] for i in train],
+            residual=residual,
         )
         detector = CrisisDetector(screen)
         for threshold in thresholds:
@@ -117,6 +124,21 @@ def cross_validate(text: str, thresholds: list[float], folds: int = 5, seed: int
     base = measure(cues_only.assess, text)
     lines.append(f"cues only: {base.line()}")
     return lines
+
+
+def part_of(text: str) -> str:
+    """ "dev" or "final": the fixed half of a labelled set a message belongs to."""
+    return "dev" if hashlib.sha256(text.encode("utf-8")).digest()[0] % 2 == 0 else "final"
+
+
+def keep_part(text: str, part: str) -> str:
+    """The YAML text of a labelled set with only the messages of one half (`part_of`)."""
+    data: dict[str, Any] = yaml.safe_load(text) or {}
+    kept = {
+        "crisis": [item for item in data.get("crisis") or [] if part_of(str(item["text"])) == part],
+        "none": [item for item in data.get("none") or [] if part_of(str(item)) == part],
+    }
+    return yaml.safe_dump(kept, allow_unicode=True)
 
 
 def read(path: str | Path) -> str:

@@ -8,6 +8,7 @@ crisis talk the cues do not name; the cues stay the first layer and give levels 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -76,9 +77,12 @@ class LearnedScreen:
         kinds: list[str],
         levels: list[int],
         threshold: float = THRESHOLD,
+        residual: Callable[[str], str] | None = None,
     ) -> None:
+        """`residual` turns a training message into what the screen will be shown of it (the
+        cue layer cuts negated words out, so "我爸妈从来不打我" is learnt as what it is shown)."""
         self.threshold = threshold
-        prepared = [prepare(t) for t in texts]
+        prepared = [prepare(residual(t) if residual else t) for t in texts]
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
         matrix = self.vectorizer.fit_transform(prepared)
         self.screen = screen = LogisticRegression(
@@ -98,10 +102,12 @@ class LearnedScreen:
         self._intercept = float(screen.intercept_[0])
 
     @classmethod
-    def from_package(cls, threshold: float = THRESHOLD) -> LearnedScreen:
+    def from_package(
+        cls, threshold: float = THRESHOLD, residual: Callable[[str], str] | None = None
+    ) -> LearnedScreen:
         """Trained on the data file shipped in bot/safety/data."""
         text = resources.files("bot.safety").joinpath("data", DATA).read_text(encoding="utf-8")
-        return cls(*load_examples(text), threshold=threshold)
+        return cls(*load_examples(text), threshold=threshold, residual=residual)
 
     def _contributions(self, text: str) -> dict[str, float]:
         """Each known n-gram's share of the decision (sublinear tf-idf, L2-normalised, times

@@ -10,7 +10,13 @@ bxhl) and a few dialect words become the standard ones, so the cues are written 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections import Counter
+from functools import cache, lru_cache
+from importlib import resources
+
+from pypinyin import Style, lazy_pinyin
+from pypinyin.contrib.tone_convert import to_normal
+from pypinyin.pinyin_dict import pinyin_dict
 
 from bot.faq.normalize import normalize
 
@@ -50,6 +56,108 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+# Words a youth may type in pinyin that the training data might not spell (read first).
+_PINYIN_WORDS = (
+    "我 你 他 她 不想活了 想死 自杀 去死 活着 没意思 没有意义 结束 生命 跳楼 跳河 割腕 上吊 "
+    "安眠药 吃药 遗书 再见 永别 拜拜 对不起 爸妈 爸爸 妈妈 我爸 我妈 打我 骂我 欺负 霸凌 同学 "
+    "裸照 照片 视频 威胁 发出去 不许 告诉 网友 见面 给你钱 撑不下去 好累 解脱 消失 伤害 自己 "
+    "今晚 明天 现在 天台 楼顶 刀 绳子 救命 害怕 难受 痛苦 家暴 虐待 打死 弄死 了 的 吗 吧 "
+    "一切 世界 算了 真的 已经 准备 好了 都 就 要 想 不 没 有 是 在 以后 不用 等我 照顾好 东西 送给 "
+    "最后 先走了 不孝 下辈子 要钱 保护费 堵我 叔叔 老师 要我 发给"
+)
+_LATIN_RUN = re.compile(r"[a-z](?:[a-z ]*[a-z])?")
+
+
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable."""
+    marked = {reading for readings in pinyin_dict.values() for reading in readings.split(",")}
+    return frozenset(to_normal(reading) for reading in marked)
+
+
+@lru_cache(maxsize=1)
+def _pinyin_lexicon() -> dict[tuple[str, ...], tuple[str, int]]:
+    """Syllables -> the characters they most often spell in the crisis data (1 to 4 of them),
+    so a message typed in pinyin reads as the words it sounds like."""
+    text = resources.files("bot.safety").joinpath("data", "crisis.yaml").read_text("utf-8")
+    counts: dict[tuple[str, ...], Counter[str]] = {}
+    for boost, source in ((1000, _PINYIN_WORDS), (1, text)):
+        for run in re.findall(r"[\u4e00-\u9fff]+", source):
+            sounds = lazy_pinyin(run, style=Style.NORMAL)
+            for size in range(1, 5):
+                for i in range(len(run) - size + 1):
+                    key = tuple(sounds[i : i + size])
+                    counts.setdefault(key, Counter())[run[i : i + size]] += boost
+    return {key: counter.most_common(1)[0] for key, counter in counts.items()}
+
+
+def _split_syllables(token: str) -> list[str] | None:
+    """`token` as pinyin syllables (longest first, backtracking), or None if it is not pinyin."""
+    known = _syllables()
+
+    @cache
+    def rest(i: int) -> tuple[str, ...] | None:
+        if i == len(token):
+            return ()
+        for size in range(min(6, len(token) - i), 0, -1):
+            if token[i : i + size] in known:
+                tail = rest(i + size)
+                if tail is not None:
+                    return (token[i : i + size], *tail)
+        return None
+
+    found = rest(0)
+    return list(found) if found is not None else None
+
+
+def _hanzi(run: str) -> str:
+    """A run of pinyin spelled in the characters it most likely stands for; unchanged when it
+    is not pinyin or too short to tell (one syllable, "emo")."""
+    syllables: list[str] = []
+    for token in run.split():
+        found = _split_syllables(token)
+        if found is None:
+            return run
+        syllables += found
+    if len(syllables) < 3 and " " not in run:
+        return run
+    # Fewest words, then the most often seen ones: "wo xian zou le" is 我 先走了, not 我现 走了.
+    lexicon = _pinyin_lexicon()
+    n = len(syllables)
+    best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
+    best[0] = (0, 0, [])
+    for i in range(n):
+        here = best[i]
+        if here is None:
+            continue
+        pieces, seen, words = here
+        for size in range(1, min(4, n - i) + 1):
+            entry = lexicon.get(tuple(syllables[i : i + size]))
+            if entry is None and size > 1:
+                continue
+            word, count = entry if entry is not None else (syllables[i], 0)
+            step = (pieces + (1 if entry is not None else 2), seen - count, [*words, word])
+            there = best[i + size]
+            if there is None or step[:2] < there[:2]:
+                best[i + size] = step
+    final = best[n]
+    return "".join(final[2]) if final is not None else run
+
+
+def warm_up() -> None:
+    """Build the pinyin tables now (a few tenths of a second) rather than on the first message
+    typed in pinyin."""
+    _pinyin_lexicon()
+    _syllables()
+
+
+def from_pinyin(clause: str) -> str:
+    """Runs of pinyin in a normalised clause ("wo bu xiang huo le") turned into characters."""
+    if not any("a" <= c <= "z" for c in clause):
+        return clause
+    return _LATIN_RUN.sub(lambda m: _hanzi(m.group(0)), clause)
+
+
 def _spelled_out(text: str) -> str:
     for pattern, word in _SPELLINGS:
         text = pattern.sub(word, text)
@@ -62,4 +170,4 @@ def clauses(message: str) -> tuple[str, ...]:
     for emoji, word in _EMOJI.items():
         message = message.replace(emoji, f"{word} ")
     parts = (normalize(part) for part in _CLAUSE.split(message))
-    return tuple(_spelled_out(part) for part in parts if part)
+    return tuple(_spelled_out(from_pinyin(part)) for part in parts if part)

@@ -4,8 +4,9 @@ from pathlib import Path
 import pytest
 
 from bot.safety.crisis import CrisisDetector, CrisisKind, RiskLevel, assess_crisis, default_detector
-from bot.safety.evaluate import measure
+from bot.safety.evaluate import keep_part, measure
 from bot.safety.learned import LearnedScreen, load_examples, prepare
+from bot.safety.text import clauses
 
 SELF, ABUSE, SEXUAL, BULLYING = (
     CrisisKind.SELF_HARM,
@@ -241,3 +242,126 @@ def test_assess_crisis_uses_the_default_detector() -> None:
 
 def _as_set(texts: list[str]) -> str:
     return "none:\n" + "".join(f"  - {t}\n" for t in texts)
+
+
+# ---- generalisation: new wordings, veiled goodbyes, pinyin, grooming, sextortion ----------
+
+INDEPENDENT = Path(__file__).parents[1] / "data" / "heldout" / "crisis.yaml"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "level"),
+    [
+        ("以后不用等我了", SELF, 3),
+        ("爸妈，照顾好自己，女儿不孝，先走了", SELF, 3),
+        ("我的书都留给你，我以后不需要了，拜拜", SELF, 3),
+        ("这是我最后一条朋友圈了，谢谢大家，永别", SELF, 3),
+        ("绳子已经系好了，凳子也搬好了", SELF, 3),
+        ("割了好多下，现在头好晕", SELF, 3),
+        ("药已经吃下去了，大概二十片", SELF, 3),
+        ("坐在宿舍楼顶边上，腿在外面", SELF, 3),
+        ("我试过上吊，绳子断了", SELF, 2),
+        ("天台的门今天没锁", SELF, 2),
+        ("我用圆规在手臂上划了几道", SELF, 2),
+        ("考不好我妈就罚我跪一整晚", ABUSE, 2),
+        ("我和妹妹三天没人管了，冰箱空了", ABUSE, 2),
+        ("网友说给我五百块，让我开视频脱衣服", SEXUAL, 2),
+        ("同学偷拍了我换衣服的视频，威胁我给他钱", SEXUAL, 2),
+        ("有人说有我的不雅视频，不转钱就发给我通讯录", SEXUAL, 2),
+        ("游戏里认识的哥哥约我见面，不许告诉爸妈", SEXUAL, 1),
+        ("他们每周让我交二十块，不交就打", BULLYING, 2),
+        ("同桌天天用笔扎我", BULLYING, 2),
+        ("他们把我裤子扒了拍照", BULLYING, 2),
+    ],
+)
+def test_new_wordings_of_means_goodbyes_grooming_and_bullying(
+    text: str, kind: CrisisKind, level: int
+) -> None:
+    found = CUES_ONLY.assess(text)
+    assert found is not None and found.is_crisis, text
+    assert (found.kind, int(found.level)) == (kind, level)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wo bu xiang huo le",
+        "woxiangsi",
+        "yi hou bu yong deng wo le",
+        "wo ba tian tian da wo",
+        "ta shuo yao ba wo de luo zhao fa chu qu",
+        "dui bu qi ba ma, wo xian zou le",
+    ],
+)
+def test_whole_sentences_in_pinyin(text: str) -> None:
+    found = default_detector().assess(text)
+    assert found is not None and found.is_crisis, text
+
+
+def test_pinyin_is_read_as_characters_and_english_is_left_alone() -> None:
+    assert clauses("wo bu xiang huo le") == ("我不想活了",)
+    assert clauses("wifi mima") == ("wifi mima",)
+    assert clauses("emo了") == ("emo了",)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("我没有想死，但我爸天天打我", ABUSE),
+        ("我不想自杀，可是网友拿我的裸照威胁我", SEXUAL),
+        ("我没被打，但是他们每天逼我交钱", BULLYING),
+        ("我是不是消失了比较好", SELF),
+    ],
+)
+def test_negation_per_clause(text: str, kind: CrisisKind) -> None:
+    found = default_detector().assess(text)
+    assert found is not None and found.is_crisis, text
+    assert found.kind is kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "以后不用等我吃饭了，我在学校住",
+        "我先走了，明天见",
+        "毕业了，校服送给学弟吧，我用不上了",
+        "我把游戏账号送给表弟了，我要高考了不玩了",
+        "下辈子还想当中国人",
+        "刚才那把我手雷紫砂了，笑死",
+        "狼人杀今晚谁来，还缺两个人",
+        "如果班上有同学被欺负，作为班干部应该怎么做",
+        "一了百了这个成语怎么用",
+        "自杀式袭击是什么意思",
+        "帮我爷爷买安眠药，药店要处方吗",
+        "体检要脱衣服吗",
+        "勒索病毒怎么防",
+        "减肥三天没吃晚饭了",
+        "坐在窗台上看书",
+        "考完试就解脱了",
+        "献血之后有点头晕",
+        "不想活在别人的眼光里",
+        "网友约我线下见面参加漫展，安全吗",
+        "我爸打了我一巴掌，是我小时候的事了，现在关系很好",
+        "ming tian kao shi, yao si le",
+    ],
+)
+def test_look_alikes_are_not_a_crisis(text: str) -> None:
+    found = default_detector().assess(text)
+    assert found is None or not found.is_crisis, text
+
+
+def test_own_held_out_floors() -> None:
+    report = measure(default_detector().assess, HELD_OUT.read_text("utf-8"))
+    assert report.recall >= 0.95, report.misses
+    assert report.false_alarm_rate <= 0.05, report.alarms
+
+
+def test_the_independent_sets_final_half_stays_out_of_training() -> None:
+    data = resources.files("bot.safety").joinpath("data", "crisis.yaml").read_text("utf-8")
+    train = set(load_examples(data)[0])
+    final = set(load_examples(keep_part(INDEPENDENT.read_text("utf-8"), "final"))[0])
+    dev = set(load_examples(keep_part(INDEPENDENT.read_text("utf-8"), "dev"))[0])
+    assert len(final) > 200 and len(dev) > 200
+    # Counts only: a failure must not print the final half's texts.
+    assert len(train & final) == 0, "the final half is only evaluated"
+    assert len(dev - train) == 0
