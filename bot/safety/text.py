@@ -9,11 +9,13 @@ bxhl) and a few dialect words become the standard ones, so the cues are written 
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from functools import cache, lru_cache
 from importlib import resources
 
+import zhconv
 from pypinyin import Style, lazy_pinyin
 from pypinyin.contrib.tone_convert import to_normal
 from pypinyin.pinyin_dict import pinyin_dict
@@ -63,7 +65,7 @@ _PINYIN_WORDS = (
     "裸照 照片 视频 威胁 发出去 不许 告诉 网友 见面 给你钱 撑不下去 好累 解脱 消失 伤害 自己 "
     "今晚 明天 现在 天台 楼顶 刀 绳子 救命 害怕 难受 痛苦 家暴 虐待 打死 弄死 了 的 吗 吧 "
     "一切 世界 算了 真的 已经 准备 好了 都 就 要 想 不 没 有 是 在 以后 不用 等我 照顾好 东西 送给 "
-    "最后 先走了 不孝 下辈子 要钱 保护费 堵我 叔叔 老师 要我 发给"
+    "最后 先走了 不孝 下辈子 要钱 保护费 堵我 叔叔 老师 要我 发给 向我要钱 找我要钱 厕所里"
 )
 _LATIN_RUN = re.compile(r"[a-z](?:[a-z ]*[a-z])?")
 
@@ -80,15 +82,24 @@ def _pinyin_lexicon() -> dict[tuple[str, ...], tuple[str, int]]:
     """Syllables -> the characters they most often spell in the crisis data (1 to 4 of them),
     so a message typed in pinyin reads as the words it sounds like."""
     text = resources.files("bot.safety").joinpath("data", "crisis.yaml").read_text("utf-8")
-    counts: dict[tuple[str, ...], Counter[str]] = {}
+    text = zhconv.convert(text, "zh-cn")
+    counts: Counter[tuple[str, str]] = Counter()
     for boost, source in ((1000, _PINYIN_WORDS), (1, text)):
-        for run in re.findall(r"[\u4e00-\u9fff]+", source):
-            sounds = lazy_pinyin(run, style=Style.NORMAL)
+        runs = re.findall(r"[\u4e00-\u9fff]+", source)
+        sounds = lazy_pinyin(runs, style=Style.NORMAL)  # one call: the runs' syllables in a row
+        start = 0
+        for run in runs:
+            here = sounds[start : start + len(run)]
+            start += len(run)
             for size in range(1, 5):
                 for i in range(len(run) - size + 1):
-                    key = tuple(sounds[i : i + size])
-                    counts.setdefault(key, Counter())[run[i : i + size]] += boost
-    return {key: counter.most_common(1)[0] for key, counter in counts.items()}
+                    counts[(" ".join(here[i : i + size]), run[i : i + size])] += boost
+    lexicon: dict[tuple[str, ...], tuple[str, int]] = {}
+    for (key, word), count in counts.items():
+        syllables = tuple(key.split(" "))
+        if count > lexicon.get(syllables, ("", 0))[1]:
+            lexicon[syllables] = (word, count)
+    return lexicon
 
 
 def _split_syllables(token: str) -> list[str] | None:
@@ -124,8 +135,8 @@ def _hanzi(run: str) -> str:
     # Fewest words, then the most often seen ones: "wo xian zou le" is 我 先走了, not 我现 走了.
     lexicon = _pinyin_lexicon()
     n = len(syllables)
-    best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
-    best[0] = (0, 0, [])
+    best: list[tuple[int, float, list[str]] | None] = [None] * (n + 1)
+    best[0] = (0, 0.0, [])
     for i in range(n):
         here = best[i]
         if here is None:
@@ -136,7 +147,11 @@ def _hanzi(run: str) -> str:
             if entry is None and size > 1:
                 continue
             word, count = entry if entry is not None else (syllables[i], 0)
-            step = (pieces + (1 if entry is not None else 2), seen - count, [*words, word])
+            step = (
+                pieces + (1 if entry is not None else 2),
+                seen - math.log1p(count),
+                [*words, word],
+            )
             there = best[i + size]
             if there is None or step[:2] < there[:2]:
                 best[i + size] = step
