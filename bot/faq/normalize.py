@@ -3,7 +3,7 @@
 Everything a question goes through before it is compared, so index and query see text the same way:
 
 1. `normalize`: NFKC (full width -> half width), traditional -> simplified Chinese, lower case,
-   @mentions removed, politeness fillers (请问, 你好, 谢谢, ...) removed, punctuation, emoji and
+   @mentions removed, ages in Chinese numerals written in digits (十六岁 -> 16岁), politeness fillers (请问, 你好, 谢谢, ...) removed, punctuation, emoji and
    whitespace removed, sentence-final particles (吗, 呢, 啊, ...) trimmed.
 2. `Analyzer.analyze`: jieba segmentation with the admins' user dictionary, synonyms mapped to their
    canonical word, and the pinyin of every character for homophone-tolerant matching.
@@ -46,6 +46,11 @@ _SPACE = re.compile(r"(?<![a-z0-9]) | (?![a-z0-9])")
 # Sentence-final particles: "团费怎么交呢" and "团费怎么交" ask the same thing.
 # Not 吧/呗/么/嘛: they end real words (网吧, 借呗, 什么, 干嘛).
 _TRAILING_PARTICLES = re.compile(r"[啊呢吗呀啦哦]+$")
+# An age in Chinese numerals (十四岁, 二十八周岁, 二十多岁): youths write ages both ways, the FAQ mostly in digits.
+_CHINESE_AGE = re.compile(
+    r"([一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])(?=多?周?岁)"
+)
+_CHINESE_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")} | {"两": 2}
 
 # Fuzzy pinyin: sounds that Chinese speakers (and pinyin input methods) often confuse.
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
@@ -57,12 +62,24 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _MENTION.sub(" ", text)
     text = zhconv.convert(text, "zh-cn").lower()
+    text = _CHINESE_AGE.sub(_age_digits, text)
     text = _NON_WORD.sub(" ", text).strip()
     text = _SPACE.sub("", text)
     stripped = _FILLERS.sub("", text)
     stripped = _TRAILING_PARTICLES.sub("", stripped)
     # A message that is nothing but a filler ("你好") is kept as it is: it is still a message.
     return stripped.strip() or text
+
+
+def _age_digits(match: re.Match[str]) -> str:
+    """十六 -> 16, 二十八 -> 28, 九 -> 9 (a number below 100 in Chinese numerals)."""
+    number = match.group(1)
+    if "十" not in number:
+        return str(_CHINESE_DIGITS[number])
+    tens, _, units = number.partition("十")
+    return str(
+        10 * (_CHINESE_DIGITS[tens] if tens else 1) + (_CHINESE_DIGITS[units] if units else 0)
+    )
 
 
 @lru_cache(maxsize=65536)

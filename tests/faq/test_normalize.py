@@ -26,6 +26,13 @@ from bot.faq.normalize import Analyzer, analyzer_for, char_pinyin, normalize
         ("团费是什么", "团费是什么"),
         ("你好", "你好"),
         ("？？？", ""),
+        ("未满十六岁能打工吗", "未满16岁能打工"),  # ages in Chinese numerals read as digits
+        ("满二十八周岁还是团员吗", "满28周岁还是团员"),
+        ("二十多岁还能入团吗", "20多岁还能入团"),
+        ("九岁", "9岁"),
+        ("十岁的弟弟", "10岁的弟弟"),
+        ("岁月静好", "岁月静好"),
+        ("一下子十个人", "一下子十个人"),  # numbers that are not ages stay as they are
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:
