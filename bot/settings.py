@@ -32,15 +32,20 @@ class Settings(BaseModel):
     faq_watch: bool = Field(True, description="Reload faq_data when a file changes.")
     # ---- FAQ decision (calibrated: python -m bot.faq calibrate, see bot/faq/calibrate.py) ----
     faq_answer_bias: float = Field(
-        -2.289, description="Intercept of the calibrated probability that the top match is right."
+        -2.338, description="Intercept of the calibrated probability that the top match is right."
     )
     faq_answer_top_weight: float = Field(
-        6.644, description="Weight of the top score in that probability (calibrated)."
+        5.852, description="Weight of the top score in that probability (calibrated)."
     )
     faq_answer_lead_weight: float = Field(
-        11.803,
+        11.313,
         description="Weight of the top score's lead over the next entry in that probability "
         "(calibrated).",
+    )
+    faq_answer_coverage_weight: float = Field(
+        5.743,
+        description="Weight in that probability of how much more of the question the top entry "
+        "covers than the next one (calibrated).",
     )
     faq_answer_probability: float = Field(
         0.80,
@@ -48,10 +53,10 @@ class Settings(BaseModel):
         "calibrated probability.",
     )
     faq_answer_threshold: float = Field(
-        0.406, description="Never answer directly below this top score (calibrated)."
+        0.414, description="Never answer directly below this top score (calibrated)."
     )
     faq_suggest_threshold: float = Field(
-        0.406,
+        0.414,
         description="Score at or above which matches are offered as 您是不是想问 choices "
         "(calibrated).",
     )

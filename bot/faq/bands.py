@@ -5,9 +5,14 @@ The top entry is answered directly when the calibrated probability that it is th
 result (fitted on labelled queries by `bot.faq.calibrate`):
 
 - the top score: how well the best entry matches at all;
-- its lead over the runner-up entry: how much better it matches than the next one.
+- its lead over the runner-up entry: how much better it matches than the next one;
+- its coverage lead: how much more of the query the top entry explains than the runner-up does
+  (`Match.unmatched`: the share of the query's word IDF mass that none of an entry's questions
+  has). A near-tie in score is not a tie when only the top entry has the query's words
+  ("团费是按工资算的吗": the fee standard's questions have 工资, why-pay-fees' do not), and a
+  lead in wording is doubtful when the runner-up covers more of the query.
 
-Both count together, so two related entries are not a tie when one matches much better: an exact
+They count together, so two related entries are not a tie when one matches much better: an exact
 question (1.00) with a related entry at 0.80 is answered, while 0.45 against 0.40 is a real
 ambiguity and gets the 您是不是想问 menu.
 """
@@ -38,32 +43,54 @@ class Decision:
     """Offer choices when the top score reaches this (and no direct answer)."""
     answer_threshold: float = 0.0
     """A floor: never answer directly below this top score."""
+    coverage_weight: float = 0.0
+    """Weight of the top entry's coverage lead over the runner-up."""
 
     def probability(self, matches: Sequence[Match]) -> float:
         """The calibrated probability that the first of `matches` is the right entry."""
         if not matches:
             return 0.0
-        top, lead = features(matches)
-        z = self.bias + self.top_weight * top + self.lead_weight * lead
+        return self.probability_of(*features(matches))
+
+    def probability_of(self, top: float, lead: float, coverage_lead: float) -> float:
+        """The calibrated probability for these features (see `features`)."""
+        z = (
+            self.bias
+            + self.top_weight * top
+            + self.lead_weight * lead
+            + self.coverage_weight * coverage_lead
+        )
         return 1.0 / (1.0 + math.exp(-z))
+
+    def answers(self, top: float, lead: float, coverage_lead: float) -> bool:
+        """Whether a result with these features (see `features`) is answered directly."""
+        return (
+            top >= self.answer_threshold
+            and self.probability_of(top, lead, coverage_lead) >= self.answer_probability
+        )
 
     def classify(self, matches: Sequence[Match]) -> Band:
         """The band of `matches` (best first)."""
         if not matches:
             return Band.ESCALATE
         top = matches[0].score
-        if top >= self.answer_threshold and self.probability(matches) >= self.answer_probability:
+        if self.answers(*features(matches)):
             return Band.ANSWER
         if top >= self.suggest_threshold:
             return Band.SUGGEST
         return Band.ESCALATE
 
 
-def features(matches: Sequence[Match]) -> tuple[float, float]:
-    """(top score, lead over the runner-up entry) of `matches` (best first, not empty)."""
+def features(matches: Sequence[Match]) -> tuple[float, float, float]:
+    """(top score, lead over the runner-up entry, coverage lead over it) of `matches` (best
+    first, not empty). The coverage lead is the runner-up's unmatched share of the query less the
+    top entry's, in [-1, 1]; with no runner-up, the top entry's covered share."""
     top = matches[0].score
-    runner_up = matches[1].score if len(matches) > 1 else 0.0
-    return top, top - runner_up
+    if len(matches) > 1:
+        runner_up, runner_up_unmatched = matches[1].score, matches[1].unmatched
+    else:
+        runner_up, runner_up_unmatched = 0.0, 1.0
+    return top, top - runner_up, runner_up_unmatched - matches[0].unmatched
 
 
 def choices(matches: Sequence[Match], count: int) -> tuple[FaqEntry, ...]:
@@ -75,6 +102,7 @@ class _DecisionSettings(Protocol):
     faq_answer_bias: float
     faq_answer_top_weight: float
     faq_answer_lead_weight: float
+    faq_answer_coverage_weight: float
     faq_answer_probability: float
     faq_suggest_threshold: float
     faq_answer_threshold: float
@@ -89,4 +117,5 @@ def decision_from(settings: _DecisionSettings) -> Decision:
         answer_probability=settings.faq_answer_probability,
         suggest_threshold=settings.faq_suggest_threshold,
         answer_threshold=settings.faq_answer_threshold,
+        coverage_weight=settings.faq_answer_coverage_weight,
     )

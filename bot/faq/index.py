@@ -18,6 +18,11 @@ The final score is a weighted mean of similarities that each lie in [0, 1] and b
 many entries the index holds (only through the IDF of each term), so band thresholds calibrated once
 keep their meaning as the FAQ grows. An entry scores as its best-matching question.
 
+Each match also says how much of the query the entry leaves unexplained (`Match.unmatched`): the
+share of the query's word IDF mass that none of the entry's questions contains. It does not change
+the score or the ranking (the benchmarks above stand); the direct-answer decision compares it
+between the top two entries (`bot.faq.bands`).
+
 How the weights in `ScoringWeights` were chosen: a random search (4,000 draws on a 0.05 grid) over
 these weights maximising top-1 on the BQ dev set (narrow domain, the closest to a real service FAQ),
 then confirmed unchanged on lcqmc_dev (full and hard queries), which was not searched. Three later
@@ -201,6 +206,11 @@ class _View:
         out += shared * (weights.coverage / (total * mass))
         return (shared, mass) if weights.jaccard else None
 
+    def idf(self, term: str) -> float:
+        """IDF of `term`; a term no indexed question has counts as the rarest."""
+        column = self._vocabulary.get(term)
+        return self._max_idf if column is None else self._idf[column]
+
     def jaccard(self, shared: np.ndarray, mass: float, rows: np.ndarray) -> np.ndarray:
         """Weighted Jaccard of the query with `rows` (IDF mass shared / of the union), times its
         weight; only for the few rerank candidates, to keep full-length array work down."""
@@ -216,9 +226,11 @@ class FaqIndex:
         "_by_id",
         "_content",
         "_entries",
+        "_entry_rows",
         "_pinyin",
         "_row_entry",
         "_row_question",
+        "_row_words",
         "_rows_of_org",
         "_tiebreak",
         "_unscoped",
@@ -274,6 +286,10 @@ class FaqIndex:
         )
         unscoped = np.asarray([not entries[n].orgs for n in row_entry], dtype=bool)
         self._unscoped = unscoped if scoped else None
+        # The words of each row (shared string objects) and where each entry's rows start: an
+        # entry's words are the union of its rows' (rows are added entry by entry).
+        self._row_words = tuple(row.tokens for row in rows)
+        self._entry_rows = np.searchsorted(self._row_entry, np.arange(len(entries) + 1))
         self._views: tuple[_View, ...] = ()
         if rows:
             self._views = (
@@ -340,10 +356,27 @@ class FaqIndex:
             if entry not in best or score > best[entry][0]:
                 best[entry] = (score, row)
         ranked = sorted(best.items(), key=lambda item: -item[1][0])[:k]
-        return [
-            Match(self._entries[entry], min(1.0, max(0.0, score)), self._row_question[row])
-            for entry, (score, row) in ranked
-        ]
+        words = self._views[0]
+        query_idf = {word: words.idf(word) for word in analysis.tokens}
+        mass = sum(query_idf.values()) or 1.0
+        matches = []
+        for entry, (score, row) in ranked:
+            known = self._words_of(entry)
+            unmatched = sum(idf for word, idf in query_idf.items() if word not in known)
+            matches.append(
+                Match(
+                    self._entries[entry],
+                    min(1.0, max(0.0, score)),
+                    self._row_question[row],
+                    unmatched / mass,
+                )
+            )
+        return matches
+
+    def _words_of(self, entry: int) -> set[str]:
+        """The words of all indexed questions of entry number `entry`."""
+        start, end = self._entry_rows[entry], self._entry_rows[entry + 1]
+        return set().union(*self._row_words[start:end])
 
     def _top_rows(self, scores: np.ndarray, count: int) -> np.ndarray:
         """Rows with the highest scores (unordered), skipping rows that share no term."""

@@ -93,3 +93,6 @@ class Match:
     entry: FaqEntry
     score: float
     matched: str
+    unmatched: float = 0.0
+    """Share of the query's word IDF mass that none of the entry's questions has (0: every word
+    of the query is in some question of the entry; 1: none is). A decision feature."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from bot.faq.bands import Decision, choices, decision_from
+from bot.faq.bands import Decision, choices, decision_from, features
 from bot.faq.index import FaqIndex
 from bot.faq.loader import load_faq_dir
 from bot.faq.model import SMALL_TALK_TAG, Band, FaqEntry, Match
@@ -66,7 +67,8 @@ def test_calibrated_defaults_are_ordered() -> None:
     assert 0.0 < settings.faq_suggest_threshold <= settings.faq_answer_threshold <= 1.0
     assert 0.0 < settings.faq_answer_probability < 1.0
     assert settings.faq_answer_lead_weight > 0.0
-    assert settings.faq_answer_top_weight > 0.0, "a better match never lowers the confidence"
+    assert settings.faq_answer_top_weight >= 0.0, "a better match never lowers the confidence"
+    assert settings.faq_answer_coverage_weight >= 0.0, "covering more never lowers it"
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +91,55 @@ def test_the_exact_question_of_an_entry_is_answered_directly(
     found = bundled.search(question, 5)
     assert found[0].entry.id == entry
     assert decision_from(Settings()).classify(found) is Band.ANSWER
+
+
+def test_features_give_the_coverage_lead_over_the_runner_up() -> None:
+    entry = FaqEntry("e", "问题", "答")
+    found = [Match(entry, 0.7, "问题", 0.1), Match(entry, 0.6, "问题", 0.5)]
+
+    top, lead, coverage = features(found)
+
+    assert (top, lead, coverage) == pytest.approx((0.7, 0.1, 0.4))
+    assert features(found[:1])[2] == pytest.approx(0.9), "alone: the share it covers"
+
+
+CALIBRATED = Decision(
+    bias=-2.343,
+    top_weight=5.899,
+    lead_weight=11.147,
+    answer_probability=0.8,
+    suggest_threshold=0.4,
+    answer_threshold=0.4,
+    coverage_weight=5.741,
+)
+
+
+def test_a_near_tie_is_answered_when_only_the_top_entry_has_the_words_of_the_question() -> None:
+    """团费是按工资算的吗: the fee standard has 工资 in its questions, why-pay-fees does not."""
+    entry = FaqEntry("e", "问题", "答")
+    found = [Match(entry, 0.45, "问题", 0.0), Match(entry, 0.43, "问题", 0.6)]
+
+    assert dataclasses.replace(CALIBRATED, coverage_weight=0.0).classify(found) is Band.SUGGEST
+    assert CALIBRATED.classify(found) is Band.ANSWER
+
+
+def test_a_lead_in_wording_is_doubted_when_the_runner_up_covers_more_of_the_question() -> None:
+    entry = FaqEntry("e", "问题", "答")
+    found = [Match(entry, 0.57, "问题", 0.6), Match(entry, 0.52, "问题", 0.0)]
+
+    assert dataclasses.replace(CALIBRATED, coverage_weight=0.0).classify(found) is Band.ANSWER
+    assert CALIBRATED.classify(found) is Band.SUGGEST
+
+
+def test_unmatched_counts_the_words_of_every_question_of_the_entry() -> None:
+    entries = [
+        FaqEntry("fee-standard", "团费交多少钱", "答", similar=("有工资的团员团费怎么算",)),
+        FaqEntry("fee-why", "为什么要交团费", "答"),
+    ]
+    index = FaqIndex.build(entries)
+
+    found = {match.entry.id: match for match in index.search("团费是按工资算的吗", 2)}
+
+    assert found["fee-standard"].unmatched < found["fee-why"].unmatched
+    assert index.search("团费交多少钱", 1)[0].unmatched == 0.0
+    assert 0.0 < found["fee-why"].unmatched < 1.0

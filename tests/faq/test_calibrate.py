@@ -16,8 +16,10 @@ from bot.faq.calibrate import (
     env_lines,
     fit,
     labelled_sets,
+    read_youth,
     suggest_threshold,
     wrong_share,
+    youth_half,
     youth_queries,
 )
 from bot.faq.model import OUT_OF_SCOPE_TAG, SMALL_TALK_TAG, FaqEntry
@@ -25,6 +27,7 @@ from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CALIBRATION = ROOT / "tests" / "data" / "calibration"
+HELDOUT = ROOT / "tests" / "data" / "heldout"
 FEE_YAML = """entries:
   - id: fee-how-to-pay
     question: 团费怎么交？
@@ -153,6 +156,7 @@ def test_calibrate_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         "FAQ_ANSWER_BIAS",
         "FAQ_ANSWER_TOP_WEIGHT",
         "FAQ_ANSWER_LEAD_WEIGHT",
+        "FAQ_ANSWER_COVERAGE_WEIGHT",
         "FAQ_ANSWER_PROBABILITY",
         "FAQ_ANSWER_THRESHOLD",
         "FAQ_SUGGEST_THRESHOLD",
@@ -160,14 +164,47 @@ def test_calibrate_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert env_lines(decision_from(Settings())).splitlines()[0].startswith("FAQ_ANSWER_BIAS=")
 
 
-def test_calibrated_defaults_on_youth_questions_kept_aside() -> None:
-    """The shipped defaults on youth questions nobody tuned on: most in-scope questions are
-    answered directly with the right entry, and wrong direct answers stay within the budget."""
-    found = labelled_sets([], ROOT / "faq_data", [CALIBRATION / "youth_test.yaml"])
-    outcomes = next(iter(found.values()))
+def in_scope_right_and_wrong_of_all(path: Path) -> tuple[float, float]:
+    """With the shipped defaults on the youth file `path`: the share of its in-scope questions
+    answered directly with the right entry, and the share of all its questions answered directly
+    with a wrong one (small talk answered with a bot-* entry counts as wrong here)."""
+    found = next(iter(labelled_sets([], ROOT / "faq_data", [path]).values()))
+    in_scope = len(read_youth(path).get("in_scope") or ())
     decision = decision_from(Settings())
+    answered = [decision.answers(o.top, o.lead, o.coverage_lead) for o in found]
+    right = sum(a and o.right for a, o in zip(answered[:in_scope], found, strict=False))
+    wrong = sum(a and not o.right for a, o in zip(answered, found, strict=True))
+    return right / in_scope, wrong / len(found)
 
-    shares = band_shares(outcomes, decision)
 
-    assert shares["answered_wrong_of_all"] <= WRONG_BUDGET
-    assert shares["answered"] * shares["answered_right"] >= 0.80
+def test_calibrated_defaults_on_the_held_half_of_the_domain_set() -> None:
+    """The half of tests/data/heldout/domain.yaml that nobody tuned on (`@held`, drawn with a
+    fixed seed before anyone looked): measured 77.2% right direct answers in scope (main had
+    72.8%) and 2.3% wrong direct answers of all (main: 2.3%). Floors against regressions."""
+    right, wrong = in_scope_right_and_wrong_of_all(HELDOUT / "domain.yaml@held")
+
+    assert right >= 0.76
+    assert wrong <= 0.025
+
+
+def test_calibrated_defaults_on_youth_test() -> None:
+    """youth_test.yaml is not fitted on, but its misses were looked at while changing the FAQ
+    data (so it is not held out any more): measured 93.1% right in scope, 2.5% wrong of all."""
+    right, wrong = in_scope_right_and_wrong_of_all(CALIBRATION / "youth_test.yaml")
+
+    assert right >= 0.92
+    assert wrong <= 0.025
+
+
+def test_youth_half_splits_every_list_into_two_fixed_halves() -> None:
+    whole = read_youth(HELDOUT / "domain.yaml")
+    tune, held = youth_half(whole, "tune"), youth_half(whole, "held")
+
+    for key, items in whole.items():
+        assert len(tune[key]) == len(items) // 2
+        assert sorted(map(str, tune[key] + held[key])) == sorted(map(str, items))
+        assert not {str(x) for x in tune[key]} & {str(x) for x in held[key]}
+    assert youth_half(whole, "tune") == tune, "the same halves every time"
+    assert read_youth(HELDOUT / "domain.yaml@held") == held
+    with pytest.raises(ValueError, match="half must be one of"):
+        youth_half(whole, "other")
