@@ -145,12 +145,15 @@ class BotProcess:
                 f"WebSocket; last output:\n{self.log_tail()}"
             )
 
-    async def connect_peer(self, self_id: int = SELF_ID, timeout: float = 60.0) -> OneBotPeer:
-        """Connect a OneBot peer, retrying until the bot accepts the WebSocket or `timeout` passes."""
+    async def connect_peer(
+        self, self_id: int = SELF_ID, timeout: float = 60.0, **options: Any
+    ) -> OneBotPeer:
+        """Connect a OneBot peer, retrying until the bot accepts the WebSocket or `timeout` passes.
+        `options`: more arguments of `OneBotPeer` (its groups, friends…)."""
         deadline = time.monotonic() + timeout
         while True:
             self._check_alive()
-            peer = OneBotPeer(self.ws_url, self_id=self_id, token=self.token)
+            peer = OneBotPeer(self.ws_url, self_id=self_id, token=self.token, **options)
             # Refused or timed out: the bot is still starting, so retry until the deadline.
             with contextlib.suppress(OSError, asyncio.TimeoutError):
                 try:

@@ -40,6 +40,9 @@ SEND_ACTIONS = frozenset({"send_msg", "send_group_msg", "send_private_msg"})
 
 RETCODE_OK = 0
 RETCODE_BAD_PARAMS = 100
+RETCODE_NOT_A_FRIEND = 200
+"""What this peer answers a private message to someone who is not a friend with (implementations
+differ; any failure makes the bot try the next way)."""
 RETCODE_UNKNOWN_ACTION = 1404
 """go-cqhttp / NapCat answer an action they do not implement with 1404."""
 
@@ -209,6 +212,9 @@ class OneBotPeer:
     `fail_actions` maps an action to the retcode to fail it with (e.g. `{"send_group_msg": 1200}`
     to play QQ risk control); `api_delay` seconds are waited before answering each call.
     `groups`: groups the account is in (get_group_list), besides those it saw messages from.
+    `friends`: the account's friends (get_friend_list); when given, a private message to anyone
+    else fails, as QQ refuses it. `first_message_id`: where its message ids start (two accounts
+    number their messages alike).
     """
 
     def __init__(
@@ -222,6 +228,8 @@ class OneBotPeer:
         fail_actions: dict[str, int] | None = None,
         api_delay: float = 0.0,
         groups: Iterable[int] = (),
+        friends: Iterable[int] | None = None,
+        first_message_id: int | None = None,
     ) -> None:
         self.url = url
         self.self_id = int(self_id)
@@ -240,10 +248,13 @@ class OneBotPeer:
         self._tasks: list[asyncio.Task[None]] = []
         self._pending: set[asyncio.Task[None]] = set()
         self._waiters: list[tuple[Callable[[SentMessage], bool], asyncio.Future[SentMessage]]] = []
-        self._ids = itertools.count(random.randint(1 << 20, 1 << 29))
+        self._ids = itertools.count(
+            random.randint(1 << 20, 1 << 29) if first_message_id is None else first_message_id
+        )
         self._messages: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._members: dict[tuple[int, int], dict[str, Any]] = {}
         self.groups = {int(g) for g in groups}
+        self.friends = None if friends is None else {int(f) for f in friends}
         self.closed = asyncio.Event()
 
     # -- connection ---------------------------------------------------------------------------
@@ -580,6 +591,12 @@ class OneBotPeer:
             return self._failed(RETCODE_BAD_PARAMS, "group_id is required")
         if sent.message_type == "private" and sent.user_id is None:
             return self._failed(RETCODE_BAD_PARAMS, "user_id is required")
+        if (
+            sent.message_type == "private"
+            and self.friends is not None
+            and sent.user_id not in self.friends
+        ):
+            return self._failed(RETCODE_NOT_A_FRIEND, f"{sent.user_id} is not a friend")
         self.sent.append(sent)
         self._remember(
             {
@@ -614,7 +631,12 @@ class OneBotPeer:
             "can_send_record": lambda p: self._ok({"yes": False}),
             "get_msg": self._get_msg,
             "delete_msg": lambda p: self._ok(None),
-            "get_friend_list": lambda p: self._ok([]),
+            "get_friend_list": lambda p: self._ok(
+                [
+                    {"user_id": f, "nickname": f"好友{f}", "remark": ""}
+                    for f in sorted(self.friends or ())
+                ]
+            ),
             "get_group_list": lambda p: self._ok(
                 [
                     self._group_info(gid)

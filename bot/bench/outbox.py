@@ -40,13 +40,19 @@ class NullChannel:
         self.count = 0
 
     async def send_group(
-        self, group_id: str, text: str, *, reply_to: str | None = None, at: str | None = None
+        self,
+        group_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        at: str | None = None,
+        account: str | None = None,
     ) -> str:
         """Count the message; its "message id" is the count."""
         self.count += 1
         return str(self.count)
 
-    async def send_private(self, user_id: str, text: str) -> str:
+    async def send_private(self, user_id: str, text: str, *, account: str | None = None) -> str:
         """Count the message; its "message id" is the count."""
         self.count += 1
         return str(self.count)

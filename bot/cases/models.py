@@ -118,11 +118,14 @@ class CaseMessage(Base):
 
     __tablename__ = "case_messages"
     __table_args__ = (
-        UniqueConstraint("platform", "message_id", name="uq_case_message_platform_id"),
+        UniqueConstraint("platform", "account", "message_id", name="uq_case_message_key"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     platform: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(String(64), default="")
+    """The bot account that sent it (OneBot message ids are unique per account only); "" on
+    rows from before accounts were told apart, and on platforms of one account."""
     message_id: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -150,6 +153,9 @@ class Delivery(Base):
     user_id: Mapped[str] = mapped_column(String(64), index=True)
     group_id: Mapped[str | None] = mapped_column(String(64))
     reply_to: Mapped[str | None] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(64), default="")
+    """The bot account that received the question: the answer goes out through it if it is
+    connected ("" on rows from before, or if unknown)."""
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(8), index=True, default=DeliveryStatus.HELD.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -33,7 +33,7 @@ from bot.cases.routing import Route, escalation_target, levels_from, route
 from bot.cases.similarity import Similarity
 from bot.cases.sla import BusinessCalendar
 from bot.common.periodic import Periodic
-from bot.delivery.channel import AccountChannel, Channel, SendError
+from bot.delivery.channel import AccountChannel, Channel, SendError, account_for
 from bot.faq.service import FaqService
 from bot.grid.model import Grid, Person
 from bot.grid.service import GridService
@@ -397,12 +397,15 @@ class CaseService:
         return moment.astimezone(self.calendar.zone).strftime("%m-%d %H:%M")
 
     async def _notify(self, case: Case, person: Person, text: str) -> bool:
-        """A private message to `person`; if that fails, the org's work group with an @ of them."""
+        """A private message to `person` (through an account they are a friend of); if that
+        fails, the org's work group with an @ of them."""
         channel = self.channels.get("qq")
-        via, message_id = "failed", None
+        via, message_id, account = "failed", None, ""
         if channel is not None and person.qq:
             try:
-                message_id, via = await channel.send_private(person.qq, text), "private"
+                account = account_for(channel, "private", person.qq)
+                message_id = await channel.send_private(person.qq, text, account=account)
+                via = "private"
             except SendError as exc:
                 # No QQ account connected (a web-only trial): no failure, nothing to try next.
                 (log.info if exc.offline else log.warning)(
@@ -411,7 +414,10 @@ class CaseService:
                 group = self.grid.work_group_of(case.org_id or case.origin_org_id or "")
                 if group is not None and group.platform == "qq" and not exc.offline:
                     try:
-                        message_id = await channel.send_group(group.id, text, at=person.qq)
+                        account = account_for(channel, "group", group.id)
+                        message_id = await channel.send_group(
+                            group.id, text, at=person.qq, account=account
+                        )
                         via = "work_group"
                     except SendError as group_exc:
                         log.error(
@@ -422,10 +428,11 @@ class CaseService:
         if via == "failed" and wecom is not None and person.wecom:
             # Next account of the person: 企业微信 (an app message; cadres answer with /答).
             try:
-                message_id, via, platform = (
+                message_id, via, platform, account = (
                     await wecom.send_private(person.wecom, text),
                     "wecom",
                     "wecom",
+                    "",
                 )
             except SendError as exc:
                 log.warning("case %s: 企业微信 message to %s failed: %s", case.id, person.id, exc)
@@ -435,6 +442,7 @@ class CaseService:
                     session,
                     CaseMessage,
                     platform=platform,
+                    account=account,
                     message_id=message_id,
                     case_id=case.id,
                     sent_at=self.clock(),
@@ -444,13 +452,24 @@ class CaseService:
 
     # ---- what people do --------------------------------------------------------------------
 
-    async def case_for_message(self, platform: str, message_id: str) -> int | None:
-        """The case a bot notification was about (a cadre quoting it answers that case)."""
+    async def case_for_message(
+        self, platform: str, message_id: str, account: str = ""
+    ) -> int | None:
+        """The case a bot notification was about (a cadre quoting it answers that case).
+
+        `account`: the bot account the quote came through (QQ: the event's self_id); a message
+        id is another account's message there. Rows from before accounts were told apart ("")
+        match any account."""
         async with self.db.session() as session:
             return await session.scalar(
-                select(CaseMessage.case_id).where(
-                    CaseMessage.platform == platform, CaseMessage.message_id == message_id
+                select(CaseMessage.case_id)
+                .where(
+                    CaseMessage.platform == platform,
+                    CaseMessage.message_id == message_id,
+                    CaseMessage.account.in_({account, ""}),
                 )
+                .order_by(CaseMessage.account.desc())
+                .limit(1)
             )
 
     async def _get(self, session: AsyncSession, case_id: int, actor: Actor) -> Case:
@@ -518,7 +537,7 @@ class CaseService:
         """One held delivery per asker; `text_for` turns the asker's question into the message
         (masked for a group: the bot never repeats a phone or ID number there)."""
         rows = await session.execute(
-            select(CaseAsker, Question.text)
+            select(CaseAsker, Question.text, Question.account)
             .join(Question, Question.id == CaseAsker.question_id)
             .where(CaseAsker.case_id == case.id)
         )
@@ -530,36 +549,47 @@ class CaseService:
                 user_id=asker.user_id,
                 group_id=asker.group_id,
                 reply_to=asker.message_id,
+                account=account or "",
                 text=text_for(mask_pii(question_text) if asker.group_id else question_text),
                 created_at=self.clock(),
             )
-            for asker, question_text in rows.all()
+            for asker, question_text, account in rows.all()
         ]
         session.add_all(deliveries)
         await session.flush()
         return deliveries
 
     async def _push(self, delivery: Delivery) -> bool:
-        """Send one delivery now if its platform allows a late push; else leave it held."""
+        """Send one delivery now if its platform allows a late push; else leave it held. It goes
+        through the account that received the question if that one is connected (the quoted
+        question is that account's message), else through one in the chat."""
         channel = self.channels.get(delivery.platform)
-        sent, message_id = False, None
+        sent, message_id, account = False, None, ""
         if channel is not None and channel.can_push:
             try:
                 if delivery.group_id:
+                    account = account_for(channel, "group", delivery.group_id, delivery.account)
+                    # The question is a message of the account that received it: another
+                    # account cannot quote it.
+                    quoted = not delivery.account or account == delivery.account
                     message_id = await channel.send_group(
                         delivery.group_id,
                         delivery.text,
-                        reply_to=delivery.reply_to,
+                        reply_to=delivery.reply_to if quoted else None,
                         at=delivery.user_id,
+                        account=account,
                     )
                 else:
-                    message_id = await channel.send_private(delivery.user_id, delivery.text)
+                    account = account_for(channel, "private", delivery.user_id, delivery.account)
+                    message_id = await channel.send_private(
+                        delivery.user_id, delivery.text, account=account
+                    )
                 sent = True
             except SendError as exc:
                 log.warning("delivery %s held: %s", delivery.id, exc)
         async with self.db.session() as session:
             if sent:
-                await self._mark_sent(session, delivery, message_id)
+                await self._mark_sent(session, delivery, message_id, account)
             else:
                 self._log(
                     session, delivery.case_id, CaseEventKind.HELD, SYSTEM, delivery=delivery.id
@@ -571,7 +601,7 @@ class CaseService:
         return sent
 
     async def _mark_sent(
-        self, session: AsyncSession, delivery: Delivery, message_id: str | None
+        self, session: AsyncSession, delivery: Delivery, message_id: str | None, account: str = ""
     ) -> bool:
         claimed = await session.execute(
             update(Delivery)
@@ -591,6 +621,7 @@ class CaseService:
                 session,
                 BotMessage,
                 platform=delivery.platform,
+                account=account,
                 message_id=message_id,
                 question_id=asker.question_id,
                 sent_at=self.clock(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -37,14 +38,26 @@ class Channel(Protocol):
     """Whether the bot may message someone unprompted, later. If not (the official QQ bot API, a
     WeChat window that closed, the web page), late answers wait for the youth's next message."""
 
-    async def send_private(self, user_id: str, text: str) -> str | None:
-        """Send `text` to one person; returns the platform message id. Raises SendError."""
+    async def send_private(
+        self, user_id: str, text: str, *, account: str | None = None
+    ) -> str | None:
+        """Send `text` to one person; returns the platform message id. Raises SendError.
+
+        `account`: the bot account to send through if it is connected (a platform of several
+        accounts, see `AccountChannel.route`); a platform of one account ignores it."""
         ...
 
     async def send_group(
-        self, group_id: str, text: str, *, reply_to: str | None = None, at: str | None = None
+        self,
+        group_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        at: str | None = None,
+        account: str | None = None,
     ) -> str | None:
-        """Send `text` to a group, quoting `reply_to` and @-ing `at`; returns the message id."""
+        """Send `text` to a group, quoting `reply_to` and @-ing `at`; returns the message id.
+        `account` as for `send_private`."""
         ...
 
 
@@ -64,6 +77,12 @@ class AccountChannel(Protocol):
         """The connected accounts, in the order they connected."""
         ...
 
+    def route(self, chat_type: str, chat_id: str, prefer: str | None = None) -> str | None:
+        """The connected account `send_private`/`send_group` use for a chat: `prefer` if it is
+        connected; else one whose chats (from `chats_of`) include it; else one whose chats could
+        not be listed; else the first. None if no account is connected."""
+        ...
+
     async def chats_of(self, account: str) -> list[tuple[str, str]] | None:
         """(chat_type, chat_id) of every chat `account` can send to; None if it cannot tell."""
         ...
@@ -80,6 +99,45 @@ class AccountChannel(Protocol):
         ...
 
 
+class AccountChats:
+    """Which chats each account of an `AccountChannel` was last listed in, and the account a
+    send to a chat goes through (`AccountChannel.route`)."""
+
+    def __init__(self) -> None:
+        self._chats: dict[str, frozenset[tuple[str, str]]] = {}
+
+    def listed(self, account: str, chats: Iterable[tuple[str, str]] | None) -> None:
+        """Keep what `chats_of` found for `account`; None: its chats could not be listed."""
+        if chats is None:
+            self._chats.pop(account, None)
+        else:
+            self._chats[account] = frozenset(chats)
+
+    def pick(
+        self, connected: Sequence[str], chat_type: str, chat_id: str, prefer: str | None = None
+    ) -> str | None:
+        """Of the `connected` accounts: `prefer`; else the first listed in the chat; else the
+        first whose chats could not be listed; else the first. None if none is connected."""
+        if prefer and prefer in connected:
+            return prefer
+        chat = (chat_type, chat_id)
+        in_chat = [a for a in connected if chat in self._chats.get(a, ())]
+        unknown = [a for a in connected if a not in self._chats]
+        for found in (in_chat, unknown, connected):
+            if found:
+                return found[0]
+        return None
+
+
+def account_for(channel: Channel, chat_type: str, chat_id: str, prefer: str | None = None) -> str:
+    """The bot account a send through `channel` to the chat goes out from (what a record of the
+    sent message keeps, so a quote of it is looked up with the quoting event's account); "" on a
+    platform of one account, or with none connected. Pass it to the send as `account=`."""
+    if isinstance(channel, AccountChannel):
+        return channel.route(chat_type, chat_id, prefer) or ""
+    return ""
+
+
 class PullOnlyChannel:
     """A platform where the bot only speaks when spoken to (e.g. the try-it web page)."""
 
@@ -88,12 +146,20 @@ class PullOnlyChannel:
     def __init__(self, platform: str) -> None:
         self.platform = platform
 
-    async def send_private(self, user_id: str, text: str) -> str | None:
+    async def send_private(
+        self, user_id: str, text: str, *, account: str | None = None
+    ) -> str | None:
         """Always refused: nothing can be pushed here."""
         raise SendError(f"{self.platform} cannot push messages")
 
     async def send_group(
-        self, group_id: str, text: str, *, reply_to: str | None = None, at: str | None = None
+        self,
+        group_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        at: str | None = None,
+        account: str | None = None,
     ) -> str | None:
         """Always refused: nothing can be pushed here."""
         raise SendError(f"{self.platform} cannot push messages")

@@ -9,7 +9,7 @@ from typing import Any
 import nonebot
 from nonebot.adapters.onebot.v11 import ActionFailed, Bot, Message, MessageSegment, NetworkError
 
-from bot.delivery.channel import SendError
+from bot.delivery.channel import AccountChats, SendError
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +22,16 @@ CLOCK_SKEW_SECONDS = 60
 class OneBotChannel:
     """Sends through connected OneBot v11 accounts; user text is always a text segment.
 
-    `send_private`/`send_group` (replies, case notifications) use the first connected account;
-    the outbox picks the account in the chat and calls `send_via`.
+    `send_private`/`send_group` (case notifications, answers, notices) go through the account
+    `route` picks: the one asked for, else one in the chat (friend or group member, as last
+    listed by `chats_of`); the outbox picks the account in the chat and calls `send_via`.
     """
 
     platform = "qq"
     can_push = True
+
+    def __init__(self) -> None:
+        self.chats = AccountChats()
 
     def accounts(self) -> list[str]:
         """Self ids of the connected QQ accounts."""
@@ -45,12 +49,29 @@ class OneBotChannel:
                 return bot
         raise SendError("no QQ account is connected", offline=True)
 
-    async def send_private(self, user_id: str, text: str) -> str | None:
+    def route(self, chat_type: str, chat_id: str, prefer: str | None = None) -> str | None:
+        """The connected account to send to a chat through (see `AccountChats.pick`)."""
+        return self.chats.pick(self.accounts(), chat_type, chat_id, prefer)
+
+    async def send_private(
+        self, user_id: str, text: str, *, account: str | None = None
+    ) -> str | None:
         """Private message; QQ only delivers these between friends."""
-        return await self._send(None, "send_private_msg", user_id=int(user_id), message=_text(text))
+        return await self._send(
+            self.route("private", user_id, account),
+            "send_private_msg",
+            user_id=int(user_id),
+            message=_text(text),
+        )
 
     async def send_group(
-        self, group_id: str, text: str, *, reply_to: str | None = None, at: str | None = None
+        self,
+        group_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        at: str | None = None,
+        account: str | None = None,
     ) -> str | None:
         """Group message, optionally quoting a message and @-ing one member."""
         message = Message()
@@ -60,7 +81,12 @@ class OneBotChannel:
             message.append(MessageSegment.at(int(at)))
             text = " " + text
         message.append(MessageSegment.text(text))
-        return await self._send(None, "send_group_msg", group_id=int(group_id), message=message)
+        return await self._send(
+            self.route("group", group_id, account),
+            "send_group_msg",
+            group_id=int(group_id),
+            message=message,
+        )
 
     async def send_via(self, account: str, chat_type: str, chat_id: str, text: str) -> str | None:
         """Plain `text` to a group or a friend through the account `account`."""
@@ -73,7 +99,13 @@ class OneBotChannel:
         )
 
     async def chats_of(self, account: str) -> list[tuple[str, str]] | None:
-        """The groups (get_group_list) and friends (get_friend_list) of `account`."""
+        """The groups (get_group_list) and friends (get_friend_list) of `account`; `route`
+        keeps the last answer."""
+        found = await self._list_chats(account)
+        self.chats.listed(account, found)
+        return found
+
+    async def _list_chats(self, account: str) -> list[tuple[str, str]] | None:
         found: list[tuple[str, str]] = []
         for api, chat_type, field in (
             ("get_group_list", "group", "group_id"),

@@ -117,9 +117,11 @@ def observe_sent(sent: _H) -> _H:
     """Wrap `QaService.sent`: count the reply handed to the platform by kind."""
 
     @functools.wraps(sent)
-    async def wrapper(self: object, platform: str, message_id: str | None, reply: Reply) -> Any:
+    async def wrapper(
+        self: object, platform: str, message_id: str | None, reply: Reply, **kwargs: Any
+    ) -> Any:
         REPLIES_SENT.labels(platform, _kind(reply)).inc()
-        return await sent(self, platform, message_id, reply)
+        return await sent(self, platform, message_id, reply, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

@@ -26,7 +26,7 @@ from bot.safety.masking import mask_nickname, mask_pii, mask_user
 from bot.safety.ratelimit import RateLimiter, Verdict
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.inbound import first_delivery
+from bot.storage.inbound import DEFAULT_ACCOUNT, first_delivery
 from bot.storage.models import BotMessage, Feedback, GroupSetting, Question, utcnow
 from bot.storage.upsert import insert_ignore
 
@@ -186,15 +186,24 @@ class QaService:
         return await run()
 
     @metrics.observe_sent
-    async def sent(self, platform: str, message_id: str | None, reply: Reply) -> None:
-        """The reply went out (`message_id`: its platform id, if known): remember it, so a quote
-        of it finds its question, then run what waited for it. Call it even if sending failed."""
+    async def sent(
+        self,
+        platform: str,
+        message_id: str | None,
+        reply: Reply,
+        *,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> None:
+        """The reply went out (`message_id`: its platform id, if known) through the bot account
+        `account`: remember it, so a quote of it through that account finds its question, then
+        run what waited for it. Call it even if sending failed."""
         if reply.remember and message_id:
             async with self.db.session() as session:
                 await insert_ignore(
                     session,
                     BotMessage,
                     platform=platform,
+                    account=account,
                     message_id=message_id,
                     question_id=reply.question_id,
                     sent_at=self.clock(),
@@ -335,6 +344,7 @@ class QaService:
             group_id=msg.group_id,
             user_id=msg.user_id,
             message_id=msg.message_id,
+            account=msg.account,
             text=text,
             normalized=normalized,
             matches=[{"id": m.entry.id, "score": round(m.score, 4)} for m in matches],
@@ -472,7 +482,14 @@ class QaService:
             question = await session.scalar(
                 select(Question)
                 .join(BotMessage, BotMessage.question_id == Question.id)
-                .where(BotMessage.platform == msg.platform, BotMessage.message_id == msg.reply_to)
+                .where(
+                    BotMessage.platform == msg.platform,
+                    BotMessage.message_id == msg.reply_to,
+                    # Message ids are unique per account; rows from before ("") match any.
+                    BotMessage.account.in_({msg.account, ""}),
+                )
+                .order_by(BotMessage.account.desc())
+                .limit(1)
             )
             if question is not None and question.outcome in outcomes:
                 return question

@@ -89,6 +89,8 @@ class Question(Base):
     group_id: Mapped[str | None] = mapped_column(String(64), index=True)
     user_id: Mapped[str] = mapped_column(String(64), index=True)
     message_id: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(64), default="")
+    """The bot account that received it (QQ: the bot's self_id); "" on rows from before."""
     text: Mapped[str] = mapped_column(Text)
     normalized: Mapped[str] = mapped_column(Text)
     matches: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -115,11 +117,14 @@ class BotMessage(Base):
 
     __tablename__ = "bot_messages"
     __table_args__ = (
-        UniqueConstraint("platform", "message_id", name="uq_bot_message_platform_id"),
+        UniqueConstraint("platform", "account", "message_id", name="uq_bot_message_key"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     platform: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(String(64), default="")
+    """The bot account that sent it (OneBot message ids are unique per account only); "" on
+    rows from before accounts were told apart."""
     message_id: Mapped[str] = mapped_column(String(64))
     question_id: Mapped[int] = mapped_column(
         ForeignKey("questions.id", ondelete="CASCADE"), index=True

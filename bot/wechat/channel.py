@@ -58,7 +58,9 @@ class WeChatChannel:
                     .values(last_in_at=now, sent=0)
                 )
 
-    async def send_private(self, user_id: str, text: str) -> str | None:
+    async def send_private(
+        self, user_id: str, text: str, *, account: str | None = None
+    ) -> str | None:
         """Send `text` (split at 2048 bytes) if the window is open and the quota lasts."""
         parts = split_utf8(text)
         await self._reserve(user_id, len(parts))
@@ -103,7 +105,13 @@ class WeChatChannel:
             )
 
     async def send_group(
-        self, group_id: str, text: str, *, reply_to: str | None = None, at: str | None = None
+        self,
+        group_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        at: str | None = None,
+        account: str | None = None,
     ) -> str | None:
         """There are no groups on a 服务号."""
         raise SendError("服务号没有群聊")

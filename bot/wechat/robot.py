@@ -50,7 +50,13 @@ class WeComRobotChannel:
         self.pace = pace or PerMemberPace(PER_ROBOT_PER_MINUTE)
 
     async def send_group(
-        self, group_id: str, text: str, *, reply_to: str | None = None, at: str | None = None
+        self,
+        group_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        at: str | None = None,
+        account: str | None = None,
     ) -> str | None:
         """Post `text` (split at 2048 bytes) through the robot named `group_id`."""
         key = self.robots.get(group_id)
@@ -74,6 +80,8 @@ class WeComRobotChannel:
                     )
         return None
 
-    async def send_private(self, user_id: str, text: str) -> str | None:
+    async def send_private(
+        self, user_id: str, text: str, *, account: str | None = None
+    ) -> str | None:
         """Robots only post into their group."""
         raise SendError("企业微信群机器人不能私聊")

@@ -64,7 +64,9 @@ class WeComChannel:
         self.agent_id = agent_id
         self.pace = pace or PerMemberPace()
 
-    async def send_private(self, user_id: str, text: str) -> str | None:
+    async def send_private(
+        self, user_id: str, text: str, *, account: str | None = None
+    ) -> str | None:
         """Send `text` (split at 2048 bytes); returns the msgid of the last part."""
         message_id = None
         for part in split_utf8(text):
@@ -81,7 +83,13 @@ class WeComChannel:
         return message_id or None
 
     async def send_group(
-        self, group_id: str, text: str, *, reply_to: str | None = None, at: str | None = None
+        self,
+        group_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        at: str | None = None,
+        account: str | None = None,
     ) -> str | None:
         """Not supported: cadres are reached one by one."""
         raise SendError("企业微信应用不发群消息")

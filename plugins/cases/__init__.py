@@ -37,7 +37,10 @@ def actor_of(event: MessageEvent) -> Actor:
 async def _quoted_case(event: MessageEvent) -> int | None:
     if event.reply is None:
         return None
-    return await get_runtime().cases.case_for_message(PLATFORM, str(event.reply.message_id))
+    # Message ids are unique per account: the quoted one is a message of this event's account.
+    return await get_runtime().cases.case_for_message(
+        PLATFORM, str(event.reply.message_id), str(event.self_id)
+    )
 
 
 async def _quotes_a_case(event: MessageEvent) -> bool:

@@ -170,7 +170,10 @@ async def handle_question(bot: Bot, event: MessageEvent) -> None:
             finally:
                 # Cadres hear of a new case after the youth has their reply, even if it failed.
                 await runtime.qa.sent(
-                    PLATFORM, str(message_id) if message_id is not None else None, reply
+                    PLATFORM,
+                    str(message_id) if message_id is not None else None,
+                    reply,
+                    account=bot.self_id,
                 )
     if event.to_me:
         await runtime.cases.release_held(PLATFORM, incoming.user_id, incoming.group_id)

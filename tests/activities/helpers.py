@@ -38,12 +38,20 @@ class RecordingChannel:
     sent: list[Sent] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(9000))
 
-    async def send_private(self, user_id: str, text: str) -> str | None:
+    async def send_private(
+        self, user_id: str, text: str, *, account: str | None = None
+    ) -> str | None:
         self.sent.append(Sent("private", user_id, text, self.clock()))
         return str(next(self._ids))
 
     async def send_group(
-        self, group_id: str, text: str, *, reply_to: str | None = None, at: str | None = None
+        self,
+        group_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        at: str | None = None,
+        account: str | None = None,
     ) -> str | None:
         self.sent.append(Sent("group", group_id, text, self.clock()))
         return str(next(self._ids))

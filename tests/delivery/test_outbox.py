@@ -57,11 +57,17 @@ class RecordingChannel:
         return f"m{len(self.sent)}"
 
     async def send_group(
-        self, group_id: str, text: str, *, reply_to: str | None = None, at: str | None = None
+        self,
+        group_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        at: str | None = None,
+        account: str | None = None,
     ) -> str:
         return await self._deliver("group", group_id, text)
 
-    async def send_private(self, user_id: str, text: str) -> str:
+    async def send_private(self, user_id: str, text: str, *, account: str | None = None) -> str:
         return await self._deliver("private", user_id, text)
 
     @property

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
-from bot.delivery.channel import AccountChannel, SendError
+from bot.delivery.channel import AccountChannel, AccountChats, SendError
 from bot.delivery.models import OutboxMessage
 from bot.delivery.onebot import OneBotChannel
 from bot.delivery.outbox import Outbox, OutboxStatus
@@ -152,12 +152,18 @@ class AccountsChannel(RecordingChannel):
         """(account, chat_id) -> (time, text, message id) the account posted there."""
         self.history_fails: SendError | None = None
         self.history_reads = 0
+        self.listed = AccountChats()
 
     def accounts(self) -> list[str]:
         return list(self.connected)
 
+    def route(self, chat_type: str, chat_id: str, prefer: str | None = None) -> str | None:
+        return self.listed.pick(self.connected, chat_type, chat_id, prefer)
+
     async def chats_of(self, account: str) -> list[tuple[str, str]] | None:
-        return self.members.get(account)
+        chats = self.members.get(account)
+        self.listed.listed(account, chats)
+        return chats
 
     async def send_via(self, account: str, chat_type: str, chat_id: str, text: str) -> str | None:
         if account not in self.connected:

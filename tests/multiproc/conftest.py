@@ -27,13 +27,21 @@ class RecordingChannel:
         self.sent = sent
         self._ids = iter(range(1, 1 << 30))
 
-    async def send_private(self, user_id: str, text: str) -> str | None:
+    async def send_private(
+        self, user_id: str, text: str, *, account: str | None = None
+    ) -> str | None:
         """Record a private message."""
         self.sent.append((f"u{user_id}", text))
         return str(next(self._ids))
 
     async def send_group(
-        self, group_id: str, text: str, *, reply_to: str | None = None, at: str | None = None
+        self,
+        group_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        at: str | None = None,
+        account: str | None = None,
     ) -> str | None:
         """Record a group message."""
         self.sent.append((f"g{group_id}", text))
