@@ -3,9 +3,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 
+from bot.cases.models import Case, CaseMessage
+from bot.qa.model import Incoming
+from bot.runtime import Runtime
 from bot.storage.database import Database, alembic_config
 from bot.storage.inbound import InboundKey, first_delivery
-from bot.storage.models import InboundMessage
+from bot.storage.models import BotMessage, Feedback, InboundMessage, Question, utcnow
 from bot.storage.schema import metadata
 
 
@@ -43,3 +46,54 @@ async def test_inbound_rows_from_before_accounts_keep_working(database: Database
         assert not await first_delivery(
             session, InboundKey.of("qq", "42", user_id="7", account="1")
         )
+
+
+async def test_message_rows_from_before_accounts_match_a_quote_through_any_account(
+    runtime: Runtime,
+) -> None:
+    database = runtime.db
+    async with database.session() as session:
+        question = Question(
+            platform="qq",
+            group_id="40001",
+            user_id="7",
+            message_id="6",
+            text="怎么交团费？",
+            normalized="怎么交团费",
+            band="high",
+            outcome="answered",
+        )
+        session.add(question)
+        await session.flush()
+        case = Case(question_id=question.id, text="团课", normalized="团课", opened_at=utcnow())
+        session.add(case)
+        await session.flush()
+        question_id, case_id = question.id, case.id
+
+    def down(connection):
+        command.downgrade(alembic_config(connection), "0010_message_account@-1")
+
+    async with database.engine.begin() as conn:
+        await conn.run_sync(down)
+        for table, key, value in (
+            ("bot_messages", "question_id", question_id),
+            ("case_messages", "case_id", case_id),
+        ):
+            await conn.execute(
+                text(
+                    f"INSERT INTO {table} (platform, message_id, {key}, sent_at) "
+                    "VALUES ('qq', '42', :value, CURRENT_TIMESTAMP)"
+                ),
+                {"value": value},
+            )
+    await database.migrate()
+
+    async with database.session() as session:
+        assert (await session.scalars(select(BotMessage.account))).all() == [""]
+        assert (await session.scalars(select(CaseMessage.account))).all() == [""]
+    # Nobody can tell which account sent them: a quote through any account finds them.
+    assert await runtime.cases.case_for_message("qq", "42", "3001") == case_id
+    quote = Incoming("qq", "43", "8", "没用", group_id="40001", reply_to="42", account="3001")
+    assert await runtime.qa.handle(quote) is not None
+    async with database.session() as session:
+        assert (await session.scalars(select(Feedback.question_id))).all() == [question_id]

@@ -35,15 +35,14 @@ def upgrade() -> None:
             batch.add_column(_account())
             batch.drop_constraint(old, type_="unique")
             batch.create_unique_constraint(new, ["platform", "account", "message_id"])
+    # Not batched: on SQLite a batch would copy these tables, which other tables point at.
     for table in ("questions", "deliveries"):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(_account())
+        op.add_column(table, _account())
 
 
 def downgrade() -> None:
     for table in ("deliveries", "questions"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("account")
+        op.drop_column(table, "account")
     for table, old, new in KEYS:
         # Rows that differ only by account cannot share the old key: keep the first.
         op.execute(
