@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
+
+log = logging.getLogger(__name__)
 
 
 class SendError(Exception):
@@ -136,6 +139,22 @@ def account_for(channel: Channel, chat_type: str, chat_id: str, prefer: str | No
     if isinstance(channel, AccountChannel):
         return channel.route(chat_type, chat_id, prefer) or ""
     return ""
+
+
+async def tell_each(
+    channel: Channel, people: Iterable[str], text: str, *, account: str | None = None
+) -> list[str]:
+    """Send `text` privately to each of `people` (admin notices), each through the account the
+    channel picks for them (`account` if connected); returns who was told, logs who was not."""
+    told = []
+    for person in people:
+        try:
+            await channel.send_private(person, text, account=account)
+        except (SendError, ValueError) as exc:  # ValueError: not an account number
+            log.warning("could not tell %s on %s: %s", person, channel.platform, exc)
+            continue
+        told.append(person)
+    return told
 
 
 class PullOnlyChannel:

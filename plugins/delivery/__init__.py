@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 import nonebot
-from nonebot.adapters.onebot.v11 import Bot, Message, MessageSegment
+from nonebot.adapters.onebot.v11 import Bot
 from nonebot.plugin import PluginMetadata
 
+from bot.delivery.channel import tell_each
 from bot.runtime import get_runtime
 
 log = logging.getLogger(__name__)
@@ -20,22 +20,12 @@ __plugin_meta__ = PluginMetadata(
 )
 
 
-async def tell_admins(account: str, reason: str, bots: Iterable[Bot] | None = None) -> None:
-    """Tell every superuser in private chat, through the first connected QQ account that can."""
-    if bots is None:
-        bots = [bot for bot in nonebot.get_bots().values() if isinstance(bot, Bot)]
-    message = Message(MessageSegment.text(reason))
-    for bot in bots:
-        told = False
-        for admin in nonebot.get_driver().config.superusers:
-            try:
-                await bot.send_private_msg(user_id=int(admin), message=message)
-                told = True
-            except Exception:
-                log.exception("could not tell admin %s that account %s paused", admin, account)
-        if told:
-            return
-    log.warning("no admin could be told that account %s paused: %s", account, reason)
+async def tell_admins(account: str, reason: str) -> None:
+    """Tell every superuser in private chat, each through a QQ account they are a friend of."""
+    channel = get_runtime().cases.channels.get("qq")
+    admins = sorted(nonebot.get_driver().config.superusers)
+    if channel is None or not await tell_each(channel, admins, reason):
+        log.warning("no admin could be told that account %s paused: %s", account, reason)
 
 
 driver = nonebot.get_driver()

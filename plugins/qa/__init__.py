@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 
 import nonebot
 from nonebot import on_message
@@ -19,6 +19,7 @@ from nonebot.adapters.onebot.v11.permission import GROUP_ADMIN, GROUP_OWNER
 from nonebot.permission import SUPERUSER
 from nonebot.plugin import PluginMetadata
 
+from bot.delivery.channel import tell_each
 from bot.faq.service import ReloadReport
 from bot.privacy.commands import PrivacyCommands
 from bot.qa.mine import MY_QUESTIONS_WORDS
@@ -220,19 +221,16 @@ async def _auto_ask(bot: Bot, event: MessageEvent, choice: str) -> str:
     return texts.AUTO_ASK_ON if enabled else texts.AUTO_ASK_OFF
 
 
-async def notify_admins(report: ReloadReport, bots: Iterable[Bot] | None = None) -> None:
-    """Tell superusers in private chat when a (re)load found broken files."""
+async def notify_admins(report: ReloadReport, bot: Bot | None = None) -> None:
+    """Tell superusers in private chat when a (re)load found broken files, each through a QQ
+    account they are a friend of (through `bot`'s if it is connected)."""
     if report.ok:
         return
-    text = texts.reload_report(report)
-    if bots is None:
-        bots = [bot for bot in nonebot.get_bots().values() if isinstance(bot, Bot)]
-    for bot in bots:
-        for admin in nonebot.get_driver().config.superusers:
-            try:
-                await bot.send_private_msg(user_id=int(admin), message=say(text))
-            except Exception:
-                log.exception("could not tell admin %s about the broken FAQ", admin)
+    channel = get_runtime().cases.channels.get(PLATFORM)
+    if channel is not None:
+        admins = sorted(nonebot.get_driver().config.superusers)
+        account = bot.self_id if bot is not None else None
+        await tell_each(channel, admins, texts.reload_report(report), account=account)
 
 
 driver = nonebot.get_driver()
@@ -248,4 +246,4 @@ async def _report_broken_files_at_start(bot: Bot) -> None:
     # The first load ran before any QQ account was connected to hear about it.
     report = get_runtime().faq.last_report
     if report is not None:
-        await notify_admins(report, [bot])
+        await notify_admins(report, bot)

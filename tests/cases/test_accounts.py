@@ -3,7 +3,7 @@ message finds that account's case or question (OneBot message ids are unique per
 
 Through the real `OneBotChannel` with two connected adapter bots whose API calls are answered here:
 account A is in group 40001 and friends with 街道乙 (10002); account B is in no group and friends
-with 街道甲 (10001). Both number their sent messages alike, from 100.
+with 街道甲 (10001) and the superuser. Both number their sent messages alike, from 100.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from bot.delivery.onebot import OneBotChannel
 from bot.qa.model import Incoming, ReplyKind
 from bot.runtime import Runtime
 from bot.storage.models import Feedback
+from tests.conftest import SUPERUSER
 
 A, B = "3001", "3002"
 STREET_A, STREET_B = "10001", "10002"
 LISTS = {
     A: {"get_group_list": [{"group_id": 40001}], "get_friend_list": [{"user_id": 10002}]},
-    B: {"get_group_list": [], "get_friend_list": [{"user_id": 10001}]},
+    B: {"get_group_list": [], "get_friend_list": [{"user_id": 10001}, {"user_id": int(SUPERUSER)}]},
 }
 
 
@@ -186,3 +187,12 @@ async def test_a_quote_of_a_reply_finds_the_question_of_the_account_it_came_thro
 
 def actor_for(runtime: Runtime, qq: str) -> Actor:
     return Actor("qq", qq, runtime.grid.grid.person_by_account("qq", qq))
+
+
+async def test_admins_hear_of_a_paused_account_through_the_account_they_are_friends_with(
+    accounts: Accounts,
+) -> None:
+    from plugins.delivery import tell_admins
+
+    await tell_admins(A, "账号 3001 已暂停群发。")
+    assert accounts.to("user_id", SUPERUSER) == [B]

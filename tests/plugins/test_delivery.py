@@ -16,10 +16,10 @@ async def test_admins_are_told_when_an_account_pauses(app: App) -> None:
     assert tell_admins in get_runtime().outbox.on_circuit_open
     reason = "⚠️ 账号 default 连续 3 次发送超时或被风控（retcode 1200），已暂停群发 30 分钟。"
     async with app.test_api() as ctx:
-        bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
+        ctx.create_bot(base=Bot, self_id=SELF_ID)
         ctx.should_call_api(
             "send_private_msg",
             {"user_id": int(SUPERUSER), "message": Message(MessageSegment.text(reason))},
             result=None,
         )
-        await tell_admins("default", reason, [bot])
+        await tell_admins("default", reason)
