@@ -457,18 +457,17 @@ class CaseService:
     ) -> int | None:
         """The case a bot notification was about (a cadre quoting it answers that case).
 
-        `account`: the bot account the quote came through (QQ: the event's self_id); a message
-        id is another account's message there. Rows from before accounts were told apart ("")
-        match any account."""
+        `account`: the bot account the quote came through (QQ: the event's self_id); the same
+        id is another message on another account. Rows from before accounts were told apart
+        ("") match any account; "" here (cannot tell) matches any row."""
+        where = [CaseMessage.platform == platform, CaseMessage.message_id == message_id]
+        if account:
+            where.append(CaseMessage.account.in_({account, ""}))
         async with self.db.session() as session:
             return await session.scalar(
                 select(CaseMessage.case_id)
-                .where(
-                    CaseMessage.platform == platform,
-                    CaseMessage.message_id == message_id,
-                    CaseMessage.account.in_({account, ""}),
-                )
-                .order_by(CaseMessage.account.desc())
+                .where(*where)
+                .order_by(CaseMessage.account.desc(), CaseMessage.id)
                 .limit(1)
             )
 

@@ -168,21 +168,22 @@ async def test_a_quote_of_a_reply_finds_the_question_of_the_account_it_came_thro
         await runtime.qa.sent("qq", "555", reply, account=account)
         questions.append(reply.question_id)
 
-    # Another youth, in B's copy of the group, quotes B's reply: 没用.
-    quote = Incoming(
-        platform="qq",
-        message_id="fb-1",
-        user_id="30203",
-        text="没用",
-        group_id="40001",
-        reply_to="555",
-        account=B,
-    )
-    feedback = await runtime.qa.handle(quote)
-    assert feedback is not None and feedback.kind is ReplyKind.SORRY
+    # Two other youths quote the reply each sees, through its account: 没用.
+    for account, user in ((B, "30203"), (A, "30204")):
+        quote = Incoming(
+            platform="qq",
+            message_id=f"fb-{user}",
+            user_id=user,
+            text="没用",
+            group_id="40001",
+            reply_to="555",
+            account=account,
+        )
+        feedback = await runtime.qa.handle(quote)
+        assert feedback is not None and feedback.kind is ReplyKind.SORRY
     async with runtime.db.session() as session:
-        rated = (await session.scalars(select(Feedback.question_id))).all()
-    assert rated == [questions[1]]
+        rated = (await session.execute(select(Feedback.user_id, Feedback.question_id))).all()
+    assert sorted(rated) == [("30203", questions[1]), ("30204", questions[0])]
 
 
 def actor_for(runtime: Runtime, qq: str) -> Actor:
