@@ -96,6 +96,9 @@ class CrisisDetector:
         for n, clause in enumerate(parts):
             kept = clause
             for cue in CUES:
+                # Most cues do not occur at all: ask that first, the exceptions only then.
+                if cue.pattern.search(clause) is None:
+                    continue
                 if cue.unless is not None and cue.unless.search(clause):
                     continue
                 for match in cue.pattern.finditer(clause):
