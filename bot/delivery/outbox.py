@@ -18,7 +18,8 @@ On a platform reached through connecting accounts (`AccountChannel`: QQ), a row 
 account goes out through a connected account that is in its chat (`outbox_routes`, listed when an
 account connects and every OUTBOX_ROUTES_MINUTES); a row for a chat no connected account lists
 waits for one (an account whose chats cannot be listed may try any chat). An account takes no
-such row before its chats were listed, however it connected. While no account is connected,
+such row before the outbox tried to list its chats (told by `connected`, or on the periodic
+listing), so one that connected a moment ago can't reach another account's group. While no account is connected,
 rows wait without spending attempts.
 """
 
@@ -322,7 +323,6 @@ class Outbox:
         Waits out the spacing and the hourly cap (through the injected `sleep`); skips a paused
         account. `limit` bounds the sends of this call. `worker` names the claims in the table.
         """
-        await self._list_chats()
         now = self.clock()
         async with self.db.engine.connect() as conn:
             pairs = (
@@ -721,6 +721,7 @@ class Outbox:
         OUTBOX_TICK_SECONDS."""
         while True:
             try:
+                await self._list_chats()
                 await self.send_due()
             except Exception:
                 log.exception("outbox: sending failed; retrying on the next tick")
@@ -728,19 +729,14 @@ class Outbox:
             self._wake.clear()
 
     async def _list_chats(self) -> None:
-        """List the chats of accounts that connected (or were never listed), and of every
-        connected account again every OUTBOX_ROUTES_MINUTES (groups joined since)."""
+        """List the chats of accounts that connected, and of every connected account again
+        every OUTBOX_ROUTES_MINUTES (groups joined since)."""
         now = time.monotonic()
-        refresh = now - self._listed_at >= self.settings.outbox_routes_minutes * 60
-        if refresh:
+        if now - self._listed_at >= self.settings.outbox_routes_minutes * 60:
             self._listed_at = now
-        for platform, channel in self.channels.items():
-            if isinstance(channel, AccountChannel):
-                self._connected.update(
-                    (platform, a)
-                    for a in channel.accounts()
-                    if refresh or (platform, a) not in self._tried
-                )
+            for platform, channel in self.channels.items():
+                if isinstance(channel, AccountChannel):
+                    self._connected.update((platform, a) for a in channel.accounts())
         while self._connected:
             await self.account_connected(*self._connected.pop())
 

@@ -296,7 +296,7 @@ async def test_each_group_is_sent_by_the_account_in_it(database: Database, clock
     assert channel.by[-1] == ("9001", "40005")
 
 
-async def test_an_account_the_outbox_was_not_told_about_is_listed_before_it_sends(
+async def test_an_account_the_outbox_was_not_told_about_waits_for_its_listing(
     database: Database, clock: Clock
 ) -> None:
     # The account is connected before the chat layer's "connected" hook has reached the
@@ -307,6 +307,10 @@ async def test_an_account_the_outbox_was_not_told_about_is_listed_before_it_send
     outbox = make_outbox(database, clock, channel)  # type: ignore[arg-type]
     await announce(outbox, 2)
 
+    assert await outbox.send_due() == 0
+    assert channel.by == []
+
+    await outbox.account_connected("qq", "9001")
     assert await outbox.send_due() == 1
     assert channel.by == [("9001", "40001")]
     rows = {row.chat_id: row for row in await outbox.progress("activity:")}
@@ -444,6 +448,7 @@ async def test_an_ordinary_retry_does_not_read_the_history(
     channel.connected.append("9001")
     channel.fail["40001"] = [SendError("发送失败")]
     outbox = make_outbox(database, clock, channel)  # type: ignore[arg-type]
+    await outbox.account_connected("qq", "9001")
     await announce(outbox, 1)
 
     await outbox.send_due()

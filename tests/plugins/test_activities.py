@@ -108,10 +108,11 @@ async def test_publish_broadcast_signup_and_promotion(
     announcement = TextWith("【活动 #1】冬季志愿服务", "街道活动中心", "报名 1")
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
-        # The account is new to the outbox: its chats are listed before anything goes out.
+        # The account connects: its chats are listed before anything goes out through it.
         groups = [{"group_id": group} for group in (40001, 40002, 40003)]
         ctx.should_call_api("get_group_list", {}, result=groups)
         ctx.should_call_api("get_friend_list", {}, result=[{"user_id": 30002}])
+        await activities.outbox.account_connected("qq", str(SELF_ID))
         for message_id, group in enumerate((40002, 40001, 40003), 7001):
             ctx.should_call_api(
                 "send_group_msg",
