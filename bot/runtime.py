@@ -7,9 +7,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.activities.publish import PublishFlow
 from bot.activities.service import ActivityService
 from bot.activities.sync import ActivityFileSync
 from bot.cases.service import CaseService
+from bot.chat.dialogue import Dialogues
 from bot.delivery.channel import Channel, PullOnlyChannel
 from bot.delivery.outbox import Outbox
 from bot.faq.service import FaqService
@@ -38,6 +40,8 @@ class Runtime:
     activity_files: ActivityFileSync
     outbox: Outbox
     privacy: PrivacyService
+    dialogues: Dialogues
+    """Guided dialogues under way (/发布活动), kept in the database."""
 
     @classmethod
     async def start(
@@ -71,6 +75,8 @@ class Runtime:
         activities = ActivityService(db, grid, settings, outbox=outbox)
         activity_files = ActivityFileSync(activities, settings.faq_dir, watch=settings.faq_watch)
         privacy = PrivacyService(db, settings, activities)
+        publish = PublishFlow(activities)
+        dialogues = Dialogues(db, {publish.kind: publish}, clock=lambda: activities.clock())
         if timers:
             cases.start()
             activities.start()
@@ -93,6 +99,7 @@ class Runtime:
             activity_files=activity_files,
             outbox=outbox,
             privacy=privacy,
+            dialogues=dialogues,
         )
         await activity_files.start()
         return runtime

@@ -2,13 +2,21 @@
 
 from bot.activities import models as activity_models
 from bot.cases import models as case_models
+from bot.chat import models as chat_models
 from bot.delivery import models as delivery_models
 from bot.privacy import models as privacy_models
 from bot.storage.models import Base
 from bot.wechat import models as wechat_models
 
 metadata = Base.metadata
-MODEL_MODULES = (activity_models, case_models, delivery_models, privacy_models, wechat_models)
+MODEL_MODULES = (
+    activity_models,
+    case_models,
+    chat_models,
+    delivery_models,
+    privacy_models,
+    wechat_models,
+)
 """Modules imported only so their tables join the metadata."""
 
 __all__ = ["MODEL_MODULES", "metadata"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import cast
 
 import nonebot
 from nonebot import on_message
@@ -18,22 +17,14 @@ from nonebot.adapters.onebot.v11 import (
     NetworkError,
     PrivateMessageEvent,
 )
-from nonebot.matcher import Matcher, current_bot, current_event
-from nonebot.params import ArgPlainText
 from nonebot.plugin import PluginMetadata
 from nonebot.rule import Rule
-from nonebot.typing import T_State
 
 from bot.activities import texts
 from bot.activities.commands import ActivityCommands, activity_in_quote
-from bot.activities.service import (
-    ActivityDraft,
-    ActivityError,
-    ActivityService,
-    Organiser,
-    parse_quota,
-)
-from bot.activities.when import parse_local
+from bot.activities.publish import KIND as PUBLISH_KIND
+from bot.activities.service import ActivityService, Organiser
+from bot.chat.dialogue import ChatKey
 from bot.grid.model import Role
 from bot.runtime import get_runtime
 from plugins.qa import (
@@ -57,7 +48,6 @@ __plugin_meta__ = PluginMetadata(
 )
 
 log = logging.getLogger(__name__)
-QUIT = ("退出", "算了", "/退出")
 YOUTH = re.compile(r"^/?(取消报名|我的报名|本周活动|近期活动|活动|报名|签到)\s*(.*)$", re.DOTALL)
 ALWAYS = ("取消报名", "我的报名")
 """Words answered in a group even without an @ (they say what they want unambiguously)."""
@@ -115,6 +105,7 @@ async def _for_activities(event: MessageEvent) -> bool:
         or MANAGE.parse(event.message) is not None
         or PUBLISH.parse(event.message) is not None
         or await _answers_a_field(event)
+        or await _in_dialogue(event)
     )
 
 
@@ -126,8 +117,7 @@ async def _answers_a_field(event: MessageEvent) -> bool:
 
 MANAGE = Commands("活动状态", "修改活动", "取消活动", "导出")
 PUBLISH = Commands("发布活动", "新建活动")
-# One matcher with one cheap rule (see `plugins.qa.Commands`). Its first handler answers
-# everything but /发布活动, which goes on to the guided dialogue's handlers further down.
+# One matcher with one cheap rule (see `plugins.qa.Commands`).
 activities = on_message(rule=Rule(_for_activities), priority=4, block=True)
 
 
@@ -148,7 +138,9 @@ async def handle_activities(bot: Bot, event: MessageEvent) -> None:
     if not await first_delivery(bot, event):
         await activities.finish()
     if PUBLISH.parse(event.message) is not None:
-        return  # on to the guided dialogue
+        await _start_publish(bot, event)
+    if await _in_dialogue(event) and await _continue_dialogue(bot, event):
+        return
     found = _youth_command(event)
     if found is None:
         managed = MANAGE.parse(event.message)
@@ -215,173 +207,41 @@ async def _manage(bot: Bot, event: MessageEvent, name: str, args: str) -> str:
     return reply.text
 
 
-# ---- /发布活动: a guided dialogue --------------------------------------------------------------
+# ---- /发布活动: a guided dialogue, its state in the database (bot.activities.publish) ---------
 
 
-async def _step(matcher: Matcher, value: str, limit: int = 500) -> str:
-    """The answer to one step; quits on 退出, re-asks when empty or too long. A re-delivered
-    answer is passed over in silence: the step waits for the next message."""
-    await _once(matcher)
-    value = value.strip()
-    if value in QUIT:
-        await matcher.finish(say(texts.DIALOGUE_QUIT))
-    if not value:
-        await matcher.reject(say(texts.EMPTY))
-    if len(value) > limit:
-        await matcher.reject(say(texts.TOO_LONG.format(limit=limit)))
-    return value
+def _dialogue_key(event: MessageEvent) -> ChatKey:
+    return ChatKey(PLATFORM, _group_of(event) or "", str(event.user_id))
 
 
-async def _once(matcher: Matcher) -> None:
-    bot, event = cast(Bot, current_bot.get()), cast(MessageEvent, current_event.get())
-    if not await first_delivery(bot, event):
-        await matcher.reject()
-
-
-@activities.handle()
-async def start_publish(matcher: Matcher, event: MessageEvent) -> None:
-    """Only cadres and admins publish."""
+async def _in_dialogue(event: MessageEvent) -> bool:
+    """Whether a dialogue waits for this person's next message here. Only grid people and
+    superusers hold dialogues, so a youth's message costs no database look-up."""
     if not organiser_of(event).is_staff:
-        await matcher.finish(render_text(event, texts.NOT_CADRE))
+        return False
+    return await get_runtime().dialogues.active(_dialogue_key(event))
 
 
-@activities.got("title", prompt=say(texts.ASK_TITLE))
-async def got_title(matcher: Matcher, state: T_State, title: str = ArgPlainText()) -> None:
-    state["draft_title"] = await _step(matcher, title, 60)
-
-
-@activities.got("time", prompt=say(texts.ASK_TIME))
-async def got_time(matcher: Matcher, state: T_State, text: str = ArgPlainText("time")) -> None:
-    text = await _step(matcher, text)
-    svc = service()
-    moment = parse_local(text, svc.clock(), svc.zone)
-    if moment is None:
-        await matcher.reject(say(texts.BAD_TIME))
-    if moment <= svc.clock():
-        await matcher.reject(say(texts.TIME_PASSED))
-    state["draft_time"] = moment
-
-
-@activities.got("place", prompt=say(texts.ASK_PLACE))
-async def got_place(matcher: Matcher, state: T_State, place: str = ArgPlainText()) -> None:
-    state["draft_place"] = await _step(matcher, place, 100)
-
-
-@activities.got("details", prompt=say(texts.ASK_DETAILS))
-async def got_details(matcher: Matcher, state: T_State, details: str = ArgPlainText()) -> None:
-    details = await _step(matcher, details, 800)
-    state["draft_details"] = "" if details in ("无", "没有") else details
-
-
-@activities.got("quota", prompt=say(texts.ASK_QUOTA))
-async def got_quota(matcher: Matcher, state: T_State, quota: str = ArgPlainText()) -> None:
-    quota = await _step(matcher, quota)
-    try:
-        state["draft_quota"] = parse_quota(quota)
-    except ActivityError as exc:
-        await matcher.reject(say(str(exc)))
-
-
-@activities.got("deadline", prompt=say(texts.ASK_DEADLINE))
-async def got_deadline(
-    matcher: Matcher, state: T_State, text: str = ArgPlainText("deadline")
-) -> None:
-    text = await _step(matcher, text)
-    if text in ("无", "不限", "没有"):
-        state["draft_deadline"] = None
-        await ask_targets(matcher)
-        return
-    svc = service()
-    moment = parse_local(text, svc.clock(), svc.zone)
-    if moment is None:
-        await matcher.reject(say(texts.BAD_TIME))
-    if moment <= svc.clock():
-        await matcher.reject(say(texts.TIME_PASSED))
-    if moment >= state["draft_time"]:
-        await matcher.reject(say(texts.DEADLINE_AFTER_START))
-    state["draft_deadline"] = moment
-    await ask_targets(matcher)
-
-
-async def ask_targets(matcher: Matcher) -> None:
-    """The targets prompt names this grid's orgs and tags, so it is sent, not a fixed prompt."""
-    svc = service()
-    prompt = texts.ASK_TARGETS.format(tags="、".join(svc.tags()) or "无", orgs=svc.org_choices())
-    await matcher.send(say(prompt))
-
-
-@activities.got("targets")
-async def got_targets(
-    matcher: Matcher, state: T_State, text: str = ArgPlainText("targets")
-) -> None:
-    text = await _step(matcher, text)
-    svc = service()
-    try:
-        targets = svc.parse_targets(text)
-        if not svc.resolve(targets):
-            raise ActivityError(texts.NO_GROUPS)
-    except ActivityError as exc:
-        await matcher.reject(say(str(exc)))
-    state["draft_targets"] = targets
-
-
-@activities.got("fields", prompt=say(texts.ASK_FIELDS))
-async def got_fields(
-    matcher: Matcher, event: MessageEvent, state: T_State, text: str = ArgPlainText("fields")
-) -> None:
-    text = await _step(matcher, text)
-    fields: list[str] = []
-    if text not in ("无", "不需要", "没有"):
-        for word in re.split(r"[\s,，、]+", text):
-            name = texts.FIELD_ALIASES.get(word)
-            if name is None:
-                await matcher.reject(say(texts.BAD_FIELDS.format(word=word)))
-            if name not in fields:
-                fields.append(name)
-    draft = ActivityDraft(
-        title=state["draft_title"],
-        starts_at=state["draft_time"],
-        place=state["draft_place"],
-        details=state["draft_details"],
-        quota=state["draft_quota"],
-        signup_deadline=state["draft_deadline"],
-        targets=state["draft_targets"],
-        fields=fields,
-    )
-    try:
-        activity = await service().create(organiser_of(event), draft)
-    except ActivityError as exc:
-        await matcher.finish(say(str(exc)))
-    state["activity_id"] = activity.id
-    await matcher.send(say(service().preview(activity)))
-
-
-@activities.got("confirm", prompt=say(texts.ASK_CONFIRM))
-async def got_confirm(
-    matcher: Matcher, event: MessageEvent, state: T_State, text: str = ArgPlainText("confirm")
-) -> None:
-    await _once(matcher)
-    svc = service()
+async def _start_publish(bot: Bot, event: MessageEvent) -> None:
     organiser = organiser_of(event)
-    activity_id = state["activity_id"]
-    text = text.strip()
-    if text in ("取消", *QUIT):
-        await svc.cancel(organiser, activity_id)
-        await matcher.finish(say(texts.DIALOGUE_QUIT))
-    when = None
-    if text.startswith("定时"):
-        when = parse_local(text.removeprefix("定时").strip(), svc.clock(), svc.zone)
-        if when is None:
-            await matcher.reject(say(texts.BAD_TIME))
-        if when <= svc.clock():
-            await matcher.reject(say(texts.TIME_PASSED))
-    elif text not in ("确认", "确定", "发布"):
-        await matcher.reject(say(texts.BAD_CONFIRM))
-    activity, queued = await svc.schedule(organiser, activity_id, when)
-    if when is None:
-        reply = texts.ANNOUNCED.format(id=activity.id, count=queued, code=activity.checkin_code)
-    else:
-        reply = texts.SCHEDULED.format(
-            id=activity.id, time=svc.show(when), count=len(activity.target_groups)
-        )
-    await matcher.finish(say(reply))
+    if not organiser.is_staff:
+        await activities.finish(render_text(event, texts.NOT_CADRE))
+    replies = await get_runtime().dialogues.start(_dialogue_key(event), PUBLISH_KIND, organiser)
+    await _say_all(bot, event, replies)
+
+
+async def _continue_dialogue(bot: Bot, event: MessageEvent) -> bool:
+    """Feed the message to the dialogue under way; False if there is none."""
+    replies = await get_runtime().dialogues.answer(
+        _dialogue_key(event), organiser_of(event), plain_text(event.message)
+    )
+    if replies is None:
+        return False
+    await _say_all(bot, event, replies)
+    return True
+
+
+async def _say_all(bot: Bot, event: MessageEvent, replies: list[str]) -> None:
+    for text in replies:
+        await bot.send(event, say(text))
+    await activities.finish()

@@ -1,0 +1,1 @@
+"""The conversation, shared by every chat surface (QQ, WeChat, WeCom, the web page)."""
