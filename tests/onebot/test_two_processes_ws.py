@@ -135,3 +135,37 @@ async def test_one_account_on_two_processes_acts_once_on_each_message(
         "confirmation to the cadre",
         lambda s: s.message_type == "private" and s.user_id == CADRE and "已回复" in s.text,
     )
+
+
+async def test_the_publish_dialogue_goes_on_in_whichever_process_gets_the_answer(
+    two_bots: list[tuple[BotProcess, OneBotPeer]],
+) -> None:
+    """Each message of /发布活动 reaches one process only, the two by turns (as when the one
+    that started it is restarted, or events are spread over processes): the dialogue lives in
+    the database, so each step gets the next question wherever it arrives."""
+    from bot.activities import texts as activity_texts
+
+    steps = [
+        ("/发布活动", activity_texts.ASK_TITLE),
+        ("冬季志愿服务", activity_texts.ASK_TIME),
+        ("2099-12-20 14:00", activity_texts.ASK_PLACE),
+        ("街道活动中心", activity_texts.ASK_DETAILS),
+        ("无", activity_texts.ASK_QUOTA),
+        ("10", activity_texts.ASK_DEADLINE),
+        ("无", "发送对象？"),
+        (f"qq:{GROUP}", activity_texts.ASK_FIELDS),
+        ("无", activity_texts.ASK_CONFIRM),
+        ("取消", activity_texts.DIALOGUE_QUIT),
+    ]
+    for n, (said, expected) in enumerate(steps):
+        _, peer = two_bots[n % 2]
+        await peer.send_private_message(
+            CADRE, [text(said)], peer.next_message_id(), nickname="李明"
+        )
+        await _once(
+            two_bots,
+            f"reply to {said!r}",
+            lambda s, expected=expected: (
+                s.message_type == "private" and s.user_id == CADRE and expected in s.text
+            ),
+        )
