@@ -21,6 +21,7 @@ from bot.ops import metrics
 from bot.qa import texts
 from bot.qa.intents import is_handover, parse_choice, parse_feedback
 from bot.qa.model import Incoming, Outcome, Reply, ReplyKind
+from bot.safety.budget import ReplyBudget
 from bot.safety.crisis import Assessment, CrisisKind, RiskLevel, assess_crisis
 from bot.safety.masking import mask_nickname, mask_pii, mask_user
 from bot.safety.ratelimit import RateLimiter, Verdict
@@ -103,10 +104,9 @@ class QaService:
         self.user_limit = RateLimiter(
             settings.rate_user_per_minute, clock=lambda: self.clock().timestamp()
         )
-        self.group_replies = RateLimiter(
-            settings.rate_group_per_minute, clock=lambda: self.clock().timestamp()
-        )
-        """The bot's own replies per group: a flood of many youths can't make it burst."""
+        self.group_replies = ReplyBudget(db, settings.rate_group_per_minute, lambda: self.clock())
+        """The bot's own replies per group and account, shared by every process: a flood of
+        many youths can't make it burst."""
         self.crisis_limit = RateLimiter(CRISIS_PER_MINUTE, clock=lambda: self.clock().timestamp())
         """Crisis messages of one youth that skip the limits above (see `_crisis_first`)."""
         self.handover: Handover | None = None
@@ -133,7 +133,8 @@ class QaService:
         # Crisis first: a cry for help is answered even past rate limits, the group's reply
         # budget or the length limit.
         found = self.assess(text) if as_question else None
-        if as_question and not self._crisis_first(msg, found):
+        budgeted = as_question and not self._crisis_first(msg, found)
+        if budgeted:
             verdict = self._admit(msg)
             if verdict is Verdict.SILENT:
                 return None
@@ -145,6 +146,10 @@ class QaService:
         after: list[Callable[[], Awaitable[HandedOver | None]]] = []
         async with self.db.session() as session:
             if not await first_delivery(session, msg.inbound_key):
+                return None
+            # Counted once this process has the message, so a second process that got it too
+            # does not spend the group's budget as well.
+            if budgeted and not await self._may_reply(msg, session):
                 return None
             reply = None
             if feedback is not None:
@@ -165,7 +170,7 @@ class QaService:
                     reply = replace(reply, text=handed.told)
                 if handed.then is not None:
                     reply = replace(reply, follow_up=(*reply.follow_up, handed.then))
-        if reply is not None and not as_question and not self._may_reply(msg):
+        if reply is not None and not as_question and not await self._may_reply(msg):
             # A short reply (a like, a number) over the group's budget: its work still runs.
             for follow_up in reply.follow_up:
                 await self._run_after(follow_up)
@@ -179,7 +184,7 @@ class QaService:
         question; None too when the group's reply budget is spent. Every chat surface calls it
         for these commands: the one place they meet the limiter."""
         verdict = self._admit(msg)
-        if verdict is Verdict.SILENT:
+        if verdict is Verdict.SILENT or not await self._may_reply(msg):
             return None
         if verdict is Verdict.TELL:
             return texts.RATE_LIMITED
@@ -271,9 +276,9 @@ class QaService:
         )
 
     def _admit(self, msg: Incoming) -> Verdict:
-        """Count a message to the bot against its sender's limit and its group's reply budget.
-        Over the sender's limit they are told once (TELL), then the bot stays silent until the
-        window lets them in; a group whose budget is spent gets no reply at all (SILENT)."""
+        """Count a message to the bot against its sender's limit: over it they are told once
+        (TELL), then the bot stays silent until the window lets them in (SILENT). The group's
+        reply budget is counted apart (`_may_reply`)."""
         verdict = self.user_limit.check(f"{msg.platform}:{msg.user_id}")
         if verdict is Verdict.SILENT:
             log.info(
@@ -285,13 +290,14 @@ class QaService:
             return verdict
         if verdict is Verdict.TELL:
             log.info("rate limited %s user %s: told once", msg.platform, mask_user(msg.user_id))
-        if not self._may_reply(msg):
-            return Verdict.SILENT
         return verdict
 
-    def _may_reply(self, msg: Incoming) -> bool:
-        """Count one reply against the group's budget; False (logged) when it is spent."""
-        if msg.group_id is None or self.group_replies.allow(f"{msg.platform}:{msg.group_id}"):
+    async def _may_reply(self, msg: Incoming, session: AsyncSession | None = None) -> bool:
+        """Count one reply against the group's budget (in `session`'s transaction if given);
+        False (logged) when it is spent. A group that gets no reply is never told why."""
+        if msg.group_id is None or await self.group_replies.take(
+            msg.platform, msg.account, msg.group_id, session
+        ):
             return True
         log.warning(
             "%s group %s: over %d replies a minute, message %s from %s not answered",

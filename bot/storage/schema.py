@@ -5,6 +5,7 @@ from bot.cases import models as case_models
 from bot.chat import models as chat_models
 from bot.delivery import models as delivery_models
 from bot.privacy import models as privacy_models
+from bot.safety import budget as safety_models
 from bot.storage.models import Base
 from bot.wechat import models as wechat_models
 
@@ -15,6 +16,7 @@ MODEL_MODULES = (
     chat_models,
     delivery_models,
     privacy_models,
+    safety_models,
     wechat_models,
 )
 """Modules imported only so their tables join the metadata."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable
 
+from bot.faq.service import FaqService
 from bot.qa.model import ReplyKind
 from bot.qa.service import QaService
 from bot.qa.stats import question_stats
+from bot.settings import Settings
 from bot.storage.database import Database
 from tests.qa.conftest import ask
 from tests.utils import Clock
@@ -97,3 +100,41 @@ async def test_a_flood_of_crisis_words_cannot_flood_cadres(
     kinds = await _kinds(qa, ["我想死"] * 20)
     # Three past the limits, then the limits: one more went through them, one refusal, silence.
     assert kinds["crisis"] == 5 and kinds["rate_limited"] == 1 and kinds[None] == 14
+
+
+async def test_two_processes_share_one_groups_reply_budget(
+    database: Database, faq: FaqService, settings: Settings, clock: Clock
+) -> None:
+    """Two processes answering one account's group: messages spread over them (webhooks behind
+    a load balancer), or each reaching both (one QQ account on two reverse WebSockets). The
+    group's budget is one for the pair, counted once per message in the database."""
+    from tests.delivery.test_outbox_accounts import twin
+
+    other = await twin(database)
+    try:
+        limited = settings.model_copy(
+            update={"rate_user_per_minute": 100, "rate_group_per_minute": 8}
+        )
+        processes = [
+            QaService(database, faq, limited, clock=clock),
+            QaService(other, faq, limited, clock=clock),
+        ]
+        spread = [
+            await processes[n % 2].handle(ask("怎么交团费？", user=f"u{n}", account="2000"))
+            for n in range(20)
+        ]
+        assert sum(r is not None for r in spread) == 8
+
+        clock.advance(seconds=61)
+        replies = 0
+        for n in range(20):
+            message = ask("怎么交团费？", user=f"v{n}", message_id=f"m{n}", account="2000")
+            both = await asyncio.gather(*(p.handle(message) for p in processes))
+            assert sum(r is not None for r in both) <= 1, "a message is answered once"
+            replies += sum(r is not None for r in both)
+        assert replies == 8, "a message both processes got is counted once"
+
+        another = await processes[0].handle(ask("怎么交团费？", user="u99", account="2001"))
+        assert another is not None, "each account has its own budget in the group"
+    finally:
+        await other.dispose()
