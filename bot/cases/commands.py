@@ -94,7 +94,11 @@ class CaseCommands:
             return texts.TASKS_EMPTY
         lines = [texts.TASKS_HEADER.format(count=len(cases))]
         for case in cases[:20]:
-            due = self.cases.local_time(case.due_at) if case.due_at else "尽快"
+            due = (
+                texts.TASKS_DUE.format(due=self.cases.local_time(case.due_at))
+                if case.due_at
+                else ""
+            )
             lines.append(
                 texts.TASKS_ITEM.format(
                     mark=texts.mark(case.urgent, case.risk_level),
@@ -109,8 +113,8 @@ class CaseCommands:
 
     async def _claim(self, actor: Actor, args: str) -> str:
         case_id, _ = self._case_and_rest("认领", args)
-        await self.cases.claim(case_id, actor)
-        return texts.CLAIMED.format(case=case_id)
+        due = await self.cases.claim(case_id, actor)
+        return texts.CLAIMED.format(case=case_id, due=self.cases.local_time(due))
 
     async def _reassign(self, actor: Actor, args: str) -> str:
         case_id, who = self._case_and_rest("转", args)

@@ -673,16 +673,39 @@ class CaseService:
             )
             self._held_chats = {_chat_key(*row) for row in rows.all()}
 
-    async def claim(self, case_id: int, actor: Actor) -> None:
-        """Take a case (a cadre of its org or above, or an admin)."""
+    async def claim(self, case_id: int, actor: Actor) -> datetime:
+        """Take a case (a cadre of its org or above, or an admin): the time limit starts again
+        at the claimant's level, and whoever had it is told. Returns the new deadline."""
         async with self.db.session() as session:
             case = await self._get(session, case_id, actor)
             if case.status == CaseStatus.CLOSED.value:
                 raise CaseError(texts.CASE_CLOSED.format(case=case_id))
+            previous = case.assignee_id
             case.assignee_id = actor.id
+            if actor.person is not None:
+                self._move_to(case, actor.person)
             if case.status == CaseStatus.OPEN.value:
                 case.status = CaseStatus.ASSIGNED.value
-            self._log(session, case.id, CaseEventKind.CLAIMED, actor.id)
+            self._restart_clock(case)
+            due = case.due_at
+            self._log(session, case.id, CaseEventKind.CLAIMED, actor.id, previous=previous)
+        before = self.grid.people.get(previous or "")
+        if before is not None and previous != actor.id:
+            name = actor.person.name if actor.person else "管理员"
+            await self._notify(case, before, texts.CLAIMED_FROM.format(case=case_id, name=name))
+        assert due is not None
+        return due
+
+    def _move_to(self, case: Case, person: Person) -> None:
+        """The case belongs to the level of `person` on its way up: escalation starts there."""
+        chain = [org.id for org in levels_from(self.grid, case.origin_org_id)]
+        case.org_id = next((org for org in chain if org in person.orgs), case.org_id)
+
+    def _restart_clock(self, case: Case) -> None:
+        """A new owner gets the whole time limit of the case's level from now."""
+        org = self.grid.orgs.get(case.org_id or "")
+        level = org.level.value if org is not None else None
+        case.due_at, case.remind_at = self._deadlines(case, level, self.clock())
 
     async def reassign(self, case_id: int, actor: Actor, who: str) -> Person:
         """Hand a case to another person (by grid id, name or QQ number) and notify them."""
@@ -696,10 +719,10 @@ class CaseService:
             previous = case.assignee_id
             case.assignee_id = target.id
             # Handed up the tree, the case now belongs to that level: escalation starts there.
-            chain = [org.id for org in levels_from(self.grid, case.origin_org_id)]
-            case.org_id = next((org for org in chain if org in target.orgs), case.org_id)
+            self._move_to(case, target)
             if case.status == CaseStatus.OPEN.value:
                 case.status = CaseStatus.ASSIGNED.value
+            self._restart_clock(case)
             self._log(
                 session,
                 case.id,

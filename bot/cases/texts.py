@@ -49,7 +49,8 @@ ESCALATED = (
 )
 ANSWER_SENT = "已回复 #{case}，答案已送达 {sent} 人{held}。"
 ANSWER_HELD = "，{held} 人待送达（对方下次发消息时送达）"
-CLAIMED = "已认领 #{case}。"
+CLAIMED = "已认领 #{case}，请在 {due} 前答复。"
+CLAIMED_FROM = "问题 #{case} 已由 {name} 认领，你不用再处理了。"
 REASSIGNED = "已把 #{case} 转给 {name}。"
 CLOSED = "已关闭 #{case}。"
 LEARNED = "已把 #{case} 加入问答库（编号 {entry}），等管理员审核通过后才会用来回答同学。"
@@ -68,7 +69,9 @@ APPROVED = "已通过 {entry}，现在起会用它回答同学。"
 REJECTED = "已驳回并删除 {entry}。"
 TASKS_EMPTY = "你现在没有待处理的问题。"
 TASKS_HEADER = "你的待办（{count} 个）："
-TASKS_ITEM = "{mark}#{case} {question}（{status}，{due}前）{reason}"
+TASKS_ITEM = "{mark}#{case} {question}（{status}{due}）{reason}"
+TASKS_DUE = "，{due}前"
+"""The deadline part of a to-do line; a case without one (not yet assigned) shows none."""
 
 # Refusals and usage
 NOT_CADRE = "这个命令只有团干部可以使用。"

@@ -194,7 +194,12 @@ async def test_answer_command_todo_and_learn(app: App, runtime: Runtime) -> None
                 texts.TASKS_HEADER.format(count=1)
                 + "\n"
                 + texts.TASKS_ITEM.format(
-                    mark="", case=1, question=QUESTION, status="处理中", due=due, reason=""
+                    mark="",
+                    case=1,
+                    question=QUESTION,
+                    status="处理中",
+                    due=texts.TASKS_DUE.format(due=due),
+                    reason="",
                 )
             ),
             result=None,
@@ -234,14 +239,22 @@ async def test_answer_command_todo_and_learn(app: App, runtime: Runtime) -> None
     assert all(m.entry.id != "learned-1" for m in runtime.faq.search(QUESTION))
 
 
-async def test_claim_reassign_and_close(app: App, runtime: Runtime) -> None:
+async def test_claim_reassign_and_close(app: App, runtime: Runtime, clock: Clock) -> None:
     no_faq(runtime)
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
         youth = ask(ctx, bot, QUESTION, user_id=30121, dm_to=STREET_A, dm_id=5021)
+        clock.advance(hours=3)
         claim = private_message("/认领 1", user_id=STREET_B)
         ctx.receive_event(bot, claim)
-        ctx.should_call_send(claim, say(texts.CLAIMED.format(case=1)), result=None)
+        # Whoever had it hears it is taken; the claimant gets the whole time limit from now.
+        ctx.should_call_api(
+            "send_private_msg",
+            {"user_id": STREET_A, "message": say(texts.CLAIMED_FROM.format(case=1, name="街道乙"))},
+            result={"message_id": 5020},
+        )
+        due = runtime.cases.local_time(clock() + timedelta(hours=24))
+        ctx.should_call_send(claim, say(texts.CLAIMED.format(case=1, due=due)), result=None)
         todo_b = private_message("/待办", user_id=STREET_B)
         ctx.receive_event(bot, todo_b)
         ctx.should_call_send(
@@ -821,7 +834,7 @@ async def test_urgent_case_has_a_short_limit_and_is_marked_everywhere(
                     case=2,
                     question=crisis,
                     status="处理中",
-                    due=due,
+                    due=texts.TASKS_DUE.format(due=due),
                     reason="：家人打人",
                 )
             ),
