@@ -66,7 +66,11 @@ class Runtime:
         await grid.start()
         qa = QaService(db, faq, settings)
         cases = CaseService(
-            db, faq, grid, settings, {"web": PullOnlyChannel("web"), **(channels or {})}
+            db,
+            faq,
+            grid,
+            settings,
+            {"web": PullOnlyChannel("web", polled=True), **(channels or {})},
         )
         qa.handover = cases
         qa.on_feedback.append(cases.record_feedback)

@@ -79,7 +79,9 @@ class CaseCommands:
 
     async def _send_answer(self, actor: Actor, case_id: int, answer: str) -> str:
         result = await self.cases.answer(case_id, actor, answer)
-        held = texts.ANSWER_HELD.format(held=result.held) if result.held else ""
+        waiting = result.held - result.polled
+        held = texts.ANSWER_POLLED.format(polled=result.polled) if result.polled else ""
+        held += texts.ANSWER_HELD.format(held=waiting) if waiting else ""
         return texts.ANSWER_SENT.format(case=case_id, sent=result.sent, held=held)
 
     async def _answer(self, actor: Actor, args: str) -> str:

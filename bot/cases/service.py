@@ -86,6 +86,8 @@ class AnswerResult:
     case_id: int
     sent: int
     held: int
+    polled: int = 0
+    """Of the held, those on a page that asks every few seconds (the try page)."""
 
 
 class CaseService:
@@ -518,9 +520,12 @@ class CaseService:
                 .where(Question.id.in_(askers))
                 .values(outcome=Outcome.HUMAN.value, answered_at=now)
             )
-        sent = 0
+        sent = polled = 0
         for delivery in deliveries:
-            sent += await self._push(delivery)
+            pushed = await self._push(delivery)
+            sent += pushed
+            channel = self.channels.get(delivery.platform)
+            polled += not pushed and bool(getattr(channel, "polled", False))
         log.info(
             "case %s answered by %s: %d sent, %d held",
             case_id,
@@ -528,7 +533,7 @@ class CaseService:
             sent,
             len(deliveries) - sent,
         )
-        return AnswerResult(case_id, sent, len(deliveries) - sent)
+        return AnswerResult(case_id, sent, len(deliveries) - sent, polled)
 
     async def _queue(
         self, session: AsyncSession, case: Case, text_for: Callable[[str], str]

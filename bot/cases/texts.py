@@ -49,6 +49,7 @@ ESCALATED = (
 )
 ANSWER_SENT = "已回复 #{case}，答案已送达 {sent} 人{held}。"
 ANSWER_HELD = "，{held} 人待送达（对方下次发消息时送达）"
+ANSWER_POLLED = "，{polled} 人在网页上，开着页面几秒内就会收到"
 CLAIMED = "已认领 #{case}，请在 {due} 前答复。"
 CLAIMED_FROM = "问题 #{case} 已由 {name} 认领，你不用再处理了。"
 REASSIGNED = "已把 #{case} 转给 {name}。"

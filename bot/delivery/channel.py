@@ -162,8 +162,11 @@ class PullOnlyChannel:
 
     can_push = False
 
-    def __init__(self, platform: str) -> None:
+    def __init__(self, platform: str, *, polled: bool = False) -> None:
         self.platform = platform
+        self.polled = polled
+        """Its page asks for held messages every few seconds (the try page does): a held
+        answer reaches an open page within seconds."""
 
     async def send_private(
         self, user_id: str, text: str, *, account: str | None = None

@@ -58,7 +58,7 @@ async def test_whole_case_loop_from_the_page(
         )
         assert (
             answered.json()["text"]
-            == "已回复 #1，答案已送达 0 人，1 人待送达（对方下次发消息时送达）。"
+            == "已回复 #1，答案已送达 0 人，1 人在网页上，开着页面几秒内就会收到。"
         )
         later = (await youth.post("/api/chat/poll", json={})).json()
         assert later == ["关于你问的“食堂几点开门”，团干部回复：\n早上七点开门。"]
