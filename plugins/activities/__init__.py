@@ -139,7 +139,7 @@ async def handle_activities(bot: Bot, event: MessageEvent) -> None:
         await activities.finish()
     if PUBLISH.parse(event.message) is not None:
         await _start_publish(bot, event)
-    if await _in_dialogue(event) and await _continue_dialogue(bot, event):
+    if await _continue_dialogue(bot, event):
         return
     found = _youth_command(event)
     if found is None:
@@ -231,9 +231,13 @@ async def _start_publish(bot: Bot, event: MessageEvent) -> None:
 
 
 async def _continue_dialogue(bot: Bot, event: MessageEvent) -> bool:
-    """Feed the message to the dialogue under way; False if there is none."""
+    """Feed the message to the dialogue under way; False if there is none (a youth's
+    message, which can have none, costs no look-up)."""
+    organiser = organiser_of(event)
+    if not organiser.is_staff:
+        return False
     replies = await get_runtime().dialogues.answer(
-        _dialogue_key(event), organiser_of(event), plain_text(event.message)
+        _dialogue_key(event), organiser, plain_text(event.message)
     )
     if replies is None:
         return False
