@@ -156,6 +156,17 @@ class CaseService:
             chosen = route(self.grid, case.origin_org_id, case.topic, await self._load(session))
         return chosen.person if chosen is not None else None
 
+    def alerts_at_once(self, question: Question) -> bool:
+        """Whether an urgent case of `question` reaches a person now: someone it alerts on
+        opening (`_alert_list`), or every on-duty expert routing may give it to, can be messaged
+        unprompted. Read from the grid alone, before the case opens."""
+        level = question.risk_level or 0
+        if any(self.reachable(p) for p in self._alert_list_for(question.org_id, level)):
+            return True
+        topic = self.grid.topic_of(question.text)
+        experts = self.grid.experts(topic) if topic else []
+        return bool(experts) and all(self.reachable(p) for p in experts)
+
     def reachable(self, person: Person) -> bool:
         """Whether the bot can message `person` unprompted now: a contact of theirs on a
         channel that pushes (for QQ: with an account connected). Not whether a send succeeds."""
@@ -301,15 +312,19 @@ class CaseService:
         )
 
     def _alert_list(self, case: Case) -> list[Person]:
-        """Who hears of an urgent case at once: the on-duty cadres of the nearest level of its
-        org that has any; for imminent danger (or an ungraded case) also the city level (the
-        roots)."""
+        """Who hears of an urgent case at once (see `_alert_list_for`)."""
+        return self._alert_list_for(case.origin_org_id, case.risk_level)
+
+    def _alert_list_for(self, org_id: str | None, risk_level: int) -> list[Person]:
+        """Who hears of an urgent case from `org_id` at once: the on-duty cadres of the nearest
+        level of its org that has any; for imminent danger (or an ungraded case) also the city
+        level (the roots)."""
         orgs: list[str] = []
-        for org in levels_from(self.grid, case.origin_org_id):
+        for org in levels_from(self.grid, org_id):
             if self.grid.cadres(org.id):
                 orgs.append(org.id)
                 break
-        if case.risk_level >= RiskLevel.IMMINENT or not case.risk_level:
+        if risk_level >= RiskLevel.IMMINENT or not risk_level:
             orgs += [org.id for org in self.grid.orgs.values() if not org.parent]
         seen: dict[str, Person] = {}
         for org_id in orgs:

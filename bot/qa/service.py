@@ -53,6 +53,11 @@ class Handover(Protocol):
         people are told in `HandedOver.then`."""
         ...
 
+    def alerts_at_once(self, question: Question) -> bool:
+        """Whether handing `question` over as urgent would reach a person now (someone on duty
+        whom the bot can message unprompted), so a crisis reply may say a person was told."""
+        ...
+
 
 FeedbackHook = Callable[[Question, bool], Awaitable[None]]
 """Called after commit with the question a youth liked (True) or found unhelpful (False)."""
@@ -363,14 +368,15 @@ class QaService:
         )
         entry: FaqEntry | None = None
         choices: tuple[FaqEntry, ...] = ()
+        told = crisis is not None and self._alerts_at_once(question)
         if crisis is not None and crisis_entry is not None:
             question.outcome, question.entry_id = Outcome.CRISIS.value, crisis_entry.id
-            kind, reply_text = ReplyKind.CRISIS, texts.crisis_answer(crisis_entry)
+            kind, reply_text = ReplyKind.CRISIS, texts.crisis_answer(crisis_entry, told)
         elif crisis is not None:
             question.outcome = Outcome.CRISIS.value
             kind, reply_text = (
                 ReplyKind.CRISIS,
-                texts.crisis(crisis.level, msg.group_id is not None),
+                texts.crisis(crisis.level, msg.group_id is not None, told),
             )
         elif band is Band.ANSWER and matches[0].entry.kind is not EntryKind.FAQ:
             # Small talk or a question outside the League's remit: a kind reply, no case.
@@ -426,6 +432,17 @@ class QaService:
         elif question.outcome == Outcome.UNANSWERED.value:
             after.append(self._hand_over(question, urgent=False, new=True))
         return replace(asked.reply, question_id=question.id)
+
+    def _alerts_at_once(self, question: Question) -> bool:
+        """Whether a crisis reply may say a person has been told (see `Handover.alerts_at_once`);
+        a failing check says no rather than lose the reply."""
+        if self.handover is None:
+            return False
+        try:
+            return self.handover.alerts_at_once(question)
+        except Exception:
+            log.exception("could not tell whether anyone is reachable")
+            return False
 
     def _search(self, text: str, orgs: tuple[str, ...]) -> list[Match]:
         """FAQ matches; an entry scoped to orgs (a learned one: its case's org) shows only in

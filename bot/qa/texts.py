@@ -13,42 +13,59 @@ SUGGEST_HEADER = "您是不是想问："
 SUGGEST_FOOTER = "请回复序号查看答案，例如回复“1”。"
 UNANSWERED = "这个问题我暂时答不上来，已经记录下来，会请团干部尽快解答，请留意回复。"
 # The crisis reply, by risk level (bot.safety.crisis.RiskLevel) and chat: 12355 always comes first
-# in it; it says plainly that this is a bot and that a person has been told. In a group everyone
-# reads it, so it says less there and names nothing of what the youth wrote.
-CRISIS = (
+# in it; it says plainly that this is a bot, and that a person has been told only when one could
+# be (`told`): otherwise that the message is kept and the lines above answer now. In a group
+# everyone reads it, so it says less there and names nothing of what the youth wrote.
+_LINES = (
     "你说的情况很重要，你不是一个人。请马上拨打 12355 青少年服务台（各地服务时间不同），"
     "或全国心理援助热线 12356，那里有专业的老师倾听和帮助你。"
-    "我是青声答疑机器人，已经把你的话告诉了值班的团干部，他们会尽快联系你。"
 )
-CRISIS_IMMINENT = (
+_LINES_IMMINENT = (
     "如果你现在有危险，请立即拨打 110 或 120！也可以马上拨打 12355 青少年服务台（各地服务时间不同）"
     "或全国心理援助热线 12356。请不要一个人待着，去找身边信任的人，离开可能伤害你的东西。"
-    "我是青声答疑机器人，已经马上通知了值班的团干部。"
 )
-CRISIS_GROUP = (
-    "收到。需要帮助请拨打 12355 青少年服务台或全国心理援助热线 12356。"
-    "我是青声答疑机器人，已请团干部私下联系你。"
+_LINES_GROUP = "收到。需要帮助请拨打 12355 青少年服务台或全国心理援助热线 12356。"
+_LINES_GROUP_IMMINENT = "收到。如有紧急危险请立即拨打 110 或 120，也可以拨打 12355 青少年服务台。"
+CRISIS_TOLD = "我是青声答疑机器人，已经把你的话告诉了值班的团干部，他们会尽快联系你。"
+CRISIS_NOT_TOLD = (
+    "我是青声答疑机器人，现在暂时联系不上团干部，已经记下了你的话，有团干部值班时会马上联系你。"
+    "在那之前请先拨打上面的电话，不要一个人扛着。"
 )
+CRISIS = _LINES + CRISIS_TOLD
+CRISIS_ALONE = _LINES + CRISIS_NOT_TOLD
+CRISIS_IMMINENT = _LINES_IMMINENT + "我是青声答疑机器人，已经马上通知了值班的团干部。"
+CRISIS_IMMINENT_ALONE = _LINES_IMMINENT + CRISIS_NOT_TOLD
+CRISIS_GROUP = _LINES_GROUP + "我是青声答疑机器人，已请团干部私下联系你。"
+CRISIS_GROUP_ALONE = _LINES_GROUP + "我是青声答疑机器人，已记下，团干部值班时会私下联系你。"
 CRISIS_GROUP_IMMINENT = (
-    "收到。如有紧急危险请立即拨打 110 或 120，也可以拨打 12355 青少年服务台。"
-    "我是青声答疑机器人，已马上请团干部联系你，请不要一个人待着。"
+    _LINES_GROUP_IMMINENT + "我是青声答疑机器人，已马上请团干部联系你，请不要一个人待着。"
 )
+CRISIS_GROUP_IMMINENT_ALONE = (
+    _LINES_GROUP_IMMINENT + "我是青声答疑机器人，已记下，团干部值班时会联系你，请不要一个人待着。"
+)
+_CRISIS = {
+    # (imminent, in a group, a person told)
+    (False, False, True): CRISIS,
+    (False, False, False): CRISIS_ALONE,
+    (True, False, True): CRISIS_IMMINENT,
+    (True, False, False): CRISIS_IMMINENT_ALONE,
+    (False, True, True): CRISIS_GROUP,
+    (False, True, False): CRISIS_GROUP_ALONE,
+    (True, True, True): CRISIS_GROUP_IMMINENT,
+    (True, True, False): CRISIS_GROUP_IMMINENT_ALONE,
+}
 
 
-def crisis(level: int, in_group: bool) -> str:
-    """The crisis reply for risk `level` (1-3), in a group or in private."""
-    if level >= 3:
-        return CRISIS_GROUP_IMMINENT if in_group else CRISIS_IMMINENT
-    return CRISIS_GROUP if in_group else CRISIS
+def crisis(level: int, in_group: bool, told: bool = True) -> str:
+    """The crisis reply for risk `level` (1-3), in a group or in private; `told`: a person who
+    can be reached now has been alerted."""
+    return _CRISIS[(level >= 3, in_group, told)]
 
 
-CRISIS_TOLD = "我已经把你的话告诉了值班的团干部，他们会尽快联系你。"
-
-
-def crisis_answer(entry: FaqEntry) -> str:
+def crisis_answer(entry: FaqEntry, told: bool = True) -> str:
     """The answer of an entry tagged 危机, served as a crisis reply: its own text (which gives
-    the hotlines), then that a person has been told, which the entry cannot say by itself."""
-    return f"{entry.answer.strip()}\n{CRISIS_TOLD}"
+    the hotlines), then whether a person has been told (`told`), which the entry cannot know."""
+    return f"{entry.answer.strip()}\n{CRISIS_TOLD if told else CRISIS_NOT_TOLD}"
 
 
 NO_QUESTION_TO_HAND_OVER = "请直接说出你的问题，我会转给团干部。"

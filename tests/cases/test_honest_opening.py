@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from bot.cases import texts
 from bot.cases.models import Case
+from bot.qa import texts as qa_texts
 from bot.qa.model import Incoming, ReplyKind
 from bot.runtime import Runtime
 from tests.multiproc.conftest import RecordingChannel
@@ -98,7 +99,30 @@ async def test_a_crisis_keeps_the_hotline_first_even_with_nobody_reachable(
 
     assert reply is not None and reply.kind is ReplyKind.CRISIS
     assert "12355" in reply.text and "#" not in reply.text
+    assert reply.text == qa_texts.CRISIS_GROUP_ALONE, "no claim that a cadre has been told"
     await runtime.qa.sent("qq", "r1", reply)
     async with runtime.db.session() as session:
         case = await session.scalar(select(Case))
     assert case is not None and case.urgent
+
+
+async def test_a_crisis_with_no_qq_account_connected_does_not_claim_a_cadre_was_told(
+    runtime: Runtime,
+) -> None:
+    # The no-QQ demo (the try page): cadres are on duty but nobody can message them.
+    private = Incoming(platform="qq", message_id="m1", user_id="20001", text="我不想活了")
+    reply = await runtime.qa.handle(private)
+
+    assert reply is not None and reply.kind is ReplyKind.CRISIS
+    assert reply.text == qa_texts.CRISIS_ALONE
+    assert reply.text.index("12355") < reply.text.index("联系不上")
+    assert "告诉了" not in reply.text and "通知了" not in reply.text
+
+
+async def test_a_crisis_with_a_reachable_cadre_says_a_person_was_told(runtime: Runtime) -> None:
+    sent = with_push(runtime)
+    imminent = await runtime.qa.handle(group("遗书我都写好了，今晚就去跳楼", "20001"))
+
+    assert imminent is not None and imminent.text == qa_texts.CRISIS_GROUP_IMMINENT
+    await runtime.qa.sent("qq", "r1", imminent)
+    assert sent, "the cadres the reply speaks of were alerted"

@@ -84,9 +84,10 @@ async def test_choice_out_of_range_and_expired(
 class RecordingHandover:
     """Stands in for the case service at the seam: records what it was handed."""
 
-    def __init__(self, told: str | None = None, fail: bool = False) -> None:
+    def __init__(self, told: str | None = None, fail: bool = False, reach: bool = True) -> None:
         self.told = told
         self.fail = fail
+        self.reach = reach
         self.calls: list[tuple[str, bool]] = []
         self.people_told: list[str] = []
 
@@ -99,6 +100,11 @@ class RecordingHandover:
             self.people_told.append(question.text)
 
         return HandedOver(self.told, tell_people)
+
+    def alerts_at_once(self, question: Question) -> bool:
+        if self.fail:
+            raise RuntimeError("cases down")
+        return self.reach
 
 
 async def test_nothing_fits_is_recorded_unanswered_and_handed_over(
@@ -178,6 +184,7 @@ async def test_the_crisis_reply_follows_the_risk_level_and_the_chat(
     make_qa: Callable[..., QaService], text: str, group: str | None, expected: str
 ) -> None:
     qa = make_qa()
+    qa.handover = RecordingHandover()
     reply = await qa.handle(ask(text, group=group))
     assert reply is not None and reply.kind is ReplyKind.CRISIS
     assert reply.text == expected
@@ -185,6 +192,30 @@ async def test_the_crisis_reply_follows_the_risk_level_and_the_chat(
     assert ("110" in reply.text) is (
         expected in (texts.CRISIS_IMMINENT, texts.CRISIS_GROUP_IMMINENT)
     )
+
+
+@pytest.mark.parametrize(
+    ("handover", "group", "expected"),
+    [
+        (RecordingHandover(reach=False), None, texts.CRISIS_ALONE),
+        (RecordingHandover(reach=False), "g1", texts.CRISIS_GROUP_ALONE),
+        (RecordingHandover(fail=True), None, texts.CRISIS_ALONE),
+        (None, None, texts.CRISIS_ALONE),
+    ],
+)
+async def test_the_crisis_reply_says_a_person_was_told_only_when_one_could_be(
+    make_qa: Callable[..., QaService],
+    handover: RecordingHandover | None,
+    group: str | None,
+    expected: str,
+) -> None:
+    qa = make_qa()
+    qa.handover = handover
+    reply = await qa.handle(ask("我爸喝醉了就拿皮带抽我", group=group))
+    assert reply is not None and reply.kind is ReplyKind.CRISIS
+    assert reply.text == expected
+    assert reply.text.startswith(("你说的情况很重要", "收到")) and "12355" in reply.text
+    assert "告诉了" not in reply.text and "已请团干部" not in reply.text
 
 
 @pytest.mark.parametrize(
