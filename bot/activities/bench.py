@@ -15,13 +15,14 @@ import tracemalloc
 from datetime import timedelta
 from pathlib import Path
 
-from bot.activities.service import ActivityDraft, ActivityService, Organiser
+from bot.activities.service import ActivityDraft, ActivityService
+from bot.chat.speaker import Speaker
 from bot.delivery.outbox import Outbox
 from bot.grid.service import GridService
 from bot.settings import Settings
 from bot.storage.database import Database
 
-ADMIN = Organiser("qq", "10000", None, (), is_admin=True)
+ADMIN = Speaker("qq", "10000", None, is_admin=True)
 
 
 class NullChannel:

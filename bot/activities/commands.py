@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from bot.activities import texts
 from bot.activities.models import SignupStatus
-from bot.activities.service import ActivityError, ActivityService, Organiser
+from bot.activities.service import ActivityError, ActivityService
 from bot.activities.when import week_end
+from bot.chat.speaker import Speaker
 
 _NUMBER_AND_REST = re.compile(r"#?(\d+)(?:\s+(.*))?$", re.DOTALL)
 _QUOTED_ACTIVITY = re.compile(r"【活动 #(\d+)】")
@@ -145,7 +146,7 @@ class ActivityCommands:
         lines.append(texts.UPCOMING_FOOTER)
         return "\n".join(lines)
 
-    async def status(self, organiser: Organiser, args: str) -> str:
+    async def status(self, organiser: Speaker, args: str) -> str:
         """`/活动状态 <编号>`."""
         try:
             activity_id, _ = _number(args, texts.STATUS_USAGE)
@@ -153,7 +154,7 @@ class ActivityCommands:
         except ActivityError as exc:
             return str(exc)
 
-    async def edit(self, organiser: Organiser, args: str) -> str:
+    async def edit(self, organiser: Speaker, args: str) -> str:
         """`/修改活动 <编号> <字段> <新内容>`."""
         try:
             activity_id, rest = _number(args, texts.EDIT_USAGE)
@@ -164,7 +165,7 @@ class ActivityCommands:
         except ActivityError as exc:
             return str(exc)
 
-    async def cancel(self, organiser: Organiser, args: str) -> str:
+    async def cancel(self, organiser: Speaker, args: str) -> str:
         """`/取消活动 <编号> [原因]`."""
         try:
             activity_id, reason = _number(args, texts.CANCEL_USAGE)
@@ -173,7 +174,7 @@ class ActivityCommands:
             return str(exc)
         return texts.CANCELLED.format(id=activity_id, count=count)
 
-    async def export(self, organiser: Organiser, args: str, in_group: bool) -> Reply:
+    async def export(self, organiser: Speaker, args: str, in_group: bool) -> Reply:
         """`/导出 <编号>`: the links go privately (a group only hears that they were sent)."""
         try:
             activity_id, _ = _number(args, texts.EXPORT_USAGE)

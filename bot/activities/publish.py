@@ -16,11 +16,11 @@ from bot.activities.service import (
     ActivityDraft,
     ActivityError,
     ActivityService,
-    Organiser,
     parse_quota,
 )
 from bot.activities.when import parse_local
 from bot.chat.dialogue import Turn
+from bot.chat.speaker import Speaker
 
 KIND = "publish"
 NONE_WORDS = ("无", "没有")
@@ -44,17 +44,17 @@ class PublishFlow:
     def __init__(self, service: ActivityService) -> None:
         self.service = service
 
-    async def begin(self, speaker: Organiser) -> Turn:
+    async def begin(self, speaker: Speaker) -> Turn:
         if not speaker.is_staff:
             return Turn([texts.NOT_CADRE], None)
         return Turn([texts.ASK_TITLE], "title")
 
-    async def quit(self, speaker: Organiser, state: dict[str, Any]) -> str:
+    async def quit(self, speaker: Speaker, state: dict[str, Any]) -> str:
         if "activity_id" in state:  # drafted and previewed: the draft goes
             await self.service.cancel(speaker, int(state["activity_id"]))
         return texts.DIALOGUE_QUIT
 
-    async def answer(self, speaker: Organiser, step: str, text: str, state: dict[str, Any]) -> Turn:
+    async def answer(self, speaker: Speaker, step: str, text: str, state: dict[str, Any]) -> Turn:
         try:
             if step == "confirm":
                 return await self._confirm(speaker, text, state)
@@ -71,28 +71,28 @@ class PublishFlow:
 
     # ---- the steps, in order ------------------------------------------------------------------
 
-    async def _title(self, _speaker: Organiser, text: str, state: dict[str, Any]) -> Turn:
+    async def _title(self, _speaker: Speaker, text: str, state: dict[str, Any]) -> Turn:
         return Turn([texts.ASK_TIME], "time", {**state, "title": text})
 
-    async def _time(self, _speaker: Organiser, text: str, state: dict[str, Any]) -> Turn:
+    async def _time(self, _speaker: Speaker, text: str, state: dict[str, Any]) -> Turn:
         moment = self._future(text)
         return Turn([texts.ASK_PLACE], "place", {**state, "time": moment.isoformat()})
 
-    async def _place(self, _speaker: Organiser, text: str, state: dict[str, Any]) -> Turn:
+    async def _place(self, _speaker: Speaker, text: str, state: dict[str, Any]) -> Turn:
         return Turn([texts.ASK_DETAILS], "details", {**state, "place": text})
 
-    async def _details(self, _speaker: Organiser, text: str, state: dict[str, Any]) -> Turn:
+    async def _details(self, _speaker: Speaker, text: str, state: dict[str, Any]) -> Turn:
         details = "" if text in NONE_WORDS else text
         return Turn([texts.ASK_QUOTA], "quota", {**state, "details": details})
 
-    async def _quota(self, _speaker: Organiser, text: str, state: dict[str, Any]) -> Turn:
+    async def _quota(self, _speaker: Speaker, text: str, state: dict[str, Any]) -> Turn:
         try:
             quota = parse_quota(text)
         except ActivityError as exc:
             raise Retry(str(exc)) from exc
         return Turn([texts.ASK_DEADLINE], "deadline", {**state, "quota": quota})
 
-    async def _deadline(self, _speaker: Organiser, text: str, state: dict[str, Any]) -> Turn:
+    async def _deadline(self, _speaker: Speaker, text: str, state: dict[str, Any]) -> Turn:
         deadline = None
         if text not in UNLIMITED_WORDS:
             moment = self._future(text)
@@ -105,7 +105,7 @@ class PublishFlow:
         )
         return Turn([prompt], "targets", {**state, "deadline": deadline})
 
-    async def _targets(self, _speaker: Organiser, text: str, state: dict[str, Any]) -> Turn:
+    async def _targets(self, _speaker: Speaker, text: str, state: dict[str, Any]) -> Turn:
         try:
             targets = self.service.parse_targets(text)
             if not self.service.resolve(targets):
@@ -114,7 +114,7 @@ class PublishFlow:
             raise Retry(str(exc)) from exc
         return Turn([texts.ASK_FIELDS], "fields", {**state, "targets": targets})
 
-    async def _fields(self, speaker: Organiser, text: str, state: dict[str, Any]) -> Turn:
+    async def _fields(self, speaker: Speaker, text: str, state: dict[str, Any]) -> Turn:
         fields: list[str] = []
         if text not in FIELDS_NONE:
             for word in re.split(r"[\s,，、]+", text):
@@ -141,7 +141,7 @@ class PublishFlow:
         preview = self.service.preview(activity)
         return Turn([preview, texts.ASK_CONFIRM], "confirm", {**state, "activity_id": activity.id})
 
-    async def _confirm(self, speaker: Organiser, text: str, state: dict[str, Any]) -> Turn:
+    async def _confirm(self, speaker: Speaker, text: str, state: dict[str, Any]) -> Turn:
         svc = self.service
         activity_id = int(state["activity_id"])
         if text == "取消":

@@ -30,6 +30,7 @@ from bot.activities.models import (
     SignupStatus,
 )
 from bot.activities.when import parse_local, show
+from bot.chat.speaker import Speaker
 from bot.common.periodic import Periodic
 from bot.grid.model import ChatRef, Grid
 from bot.grid.service import GridService
@@ -68,27 +69,6 @@ class OutboxLike(Protocol):
 
 class ActivityError(Exception):
     """A refusal or a mistake the person can act on; the message is Chinese and safe to show."""
-
-
-@dataclass(frozen=True, slots=True)
-class Organiser:
-    """Who is acting as an organiser, as the chat layer identified them (see `bot.cases.service.Actor`)."""
-
-    platform: str
-    account: str
-    person_id: str | None
-    orgs: tuple[str, ...] = ()
-    is_admin: bool = False
-
-    @property
-    def id(self) -> str:
-        """The grid person id, or platform:account for an admin outside the grid."""
-        return self.person_id or f"{self.platform}:{self.account}"
-
-    @property
-    def is_staff(self) -> bool:
-        """A grid person (cadre, expert, admin) or a superuser."""
-        return self.person_id is not None or self.is_admin
 
 
 @dataclass(slots=True)
@@ -199,7 +179,7 @@ class ActivityService:
             groups.append(ChatRef(platform, chat_id) if chat_id else ChatRef("qq", platform))
         return list(dict.fromkeys(groups))
 
-    def _check_targets(self, organiser: Organiser, groups: Sequence[ChatRef]) -> None:
+    def _check_targets(self, organiser: Speaker, groups: Sequence[ChatRef]) -> None:
         """A cadre reaches only the groups of their own orgs and below; admins reach any."""
         if organiser.is_admin:
             return
@@ -216,7 +196,7 @@ class ActivityService:
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
-    async def create(self, organiser: Organiser, draft: ActivityDraft) -> Activity:
+    async def create(self, organiser: Speaker, draft: ActivityDraft) -> Activity:
         """A draft activity (not announced yet). Raises ActivityError for targets out of reach."""
         if not organiser.is_staff:
             raise ActivityError(texts.NOT_CADRE)
@@ -303,7 +283,7 @@ class ActivityService:
             raise ActivityError(texts.NO_SUCH_ACTIVITY.format(id=activity_id))
         return activity
 
-    async def _managed(self, organiser: Organiser, activity_id: int) -> Activity:
+    async def _managed(self, organiser: Speaker, activity_id: int) -> Activity:
         """The activity, if `organiser` may manage it: its creator, an admin, or a cadre at or
         above its org. Raises ActivityError (youths hear they are not cadres, before anything)."""
         if not organiser.is_staff:
@@ -321,7 +301,7 @@ class ActivityService:
         raise ActivityError(texts.NOT_YOURS.format(id=activity.id))
 
     async def schedule(
-        self, organiser: Organiser, activity_id: int, announce_at: datetime | None = None
+        self, organiser: Speaker, activity_id: int, announce_at: datetime | None = None
     ) -> tuple[Activity, int]:
         """Confirm a draft: announce now (`announce_at` None or past) or at `announce_at`.
 
@@ -408,7 +388,7 @@ class ActivityService:
     async def _tell(self, key: str, platform: str, user_id: str, text: str) -> None:
         await self._outbox().enqueue(key, platform, user_id, text, chat_type="private")
 
-    async def cancel(self, organiser: Organiser, activity_id: int, reason: str = "") -> int:
+    async def cancel(self, organiser: Speaker, activity_id: int, reason: str = "") -> int:
         """Cancel the activity; everyone signed up or waitlisted is told. Returns how many."""
         activity = await self._managed(organiser, activity_id)
         async with self.db.session() as session:
@@ -445,7 +425,7 @@ class ActivityService:
         log.info("activity %s cancelled by %s; %d told", activity_id, organiser.id, len(people))
         return len(people)
 
-    async def edit(self, organiser: Organiser, activity_id: int, name: str, value: str) -> str:
+    async def edit(self, organiser: Speaker, activity_id: int, name: str, value: str) -> str:
         """Change one field (标题 时间 地点 详情 名额 报名截止); participants are told of changes
         after the announcement. Returns the organiser's reply."""
         activity = await self._managed(organiser, activity_id)
@@ -819,7 +799,7 @@ class ActivityService:
             found |= {str(c) for c in org.groups}
         return found
 
-    async def status_text(self, organiser: Organiser, activity_id: int) -> str:
+    async def status_text(self, organiser: Speaker, activity_id: int) -> str:
         """Sign-up figures and per-group announcement progress, for the organiser."""
         activity = await self._managed(organiser, activity_id)
         async with self.db.session() as session:
@@ -881,7 +861,7 @@ class ActivityService:
 
     # ---- export ------------------------------------------------------------------------------
 
-    async def export(self, organiser: Organiser, activity_id: int) -> tuple[str, int]:
+    async def export(self, organiser: Speaker, activity_id: int) -> tuple[str, int]:
         """Write the sign-up sheet as XLSX and CSV under DATA_DIR/exports with an unguessable
         token; returns (token, rows). Served at /exports/{token}.xlsx|csv."""
         from bot.activities.export import write_export

@@ -18,7 +18,8 @@ from bot.activities.files import (
     load_activity_files,
 )
 from bot.activities.models import Activity, ActivityStatus
-from bot.activities.service import ActivityError, ActivityService, Organiser
+from bot.activities.service import ActivityError, ActivityService
+from bot.chat.speaker import Speaker
 from bot.common.issues import FileIssue
 from bot.common.watch import FolderWatcher
 from bot.grid.model import Role
@@ -78,16 +79,12 @@ class ActivityFileSync:
         self.last = result
         return result
 
-    def _organiser(self, spec: ActivitySpec) -> Organiser:
+    def _organiser(self, spec: ActivitySpec) -> Speaker:
         person = self.service.grid.people.get(spec.organiser or "")
         if person is None:
-            return Organiser("file", spec.file, None, (), is_admin=True)
-        return Organiser(
-            "qq",
-            person.qq or person.wecom or "",
-            person.id,
-            person.orgs,
-            is_admin=person.role is Role.ADMIN,
+            return Speaker("file", spec.file, None, is_admin=True)
+        return Speaker(
+            "qq", person.qq or person.wecom or "", person, is_admin=person.role is Role.ADMIN
         )
 
     async def _existing(self, spec: ActivitySpec) -> Activity | None:

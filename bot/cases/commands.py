@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 from bot.cases import texts
 from bot.cases.review import LearnedReview
-from bot.cases.service import Actor, CaseError, CaseService
+from bot.cases.service import CaseError, CaseService
 from bot.cases.stats import report
+from bot.chat.speaker import Speaker
 from bot.common.text import clean_text
 from bot.safety.masking import mask_pii
 
@@ -33,7 +34,7 @@ class CaseCommands:
         self.review = review or LearnedReview(
             cases.db, cases.faq, cases.grid_service, cases.settings, cases.clock, cases.channels
         )
-        self._handlers: dict[str, Callable[[Actor, str], Awaitable[str]]] = {
+        self._handlers: dict[str, Callable[[Speaker, str], Awaitable[str]]] = {
             "答": self._answer,
             "待办": self._todo,
             "认领": self._claim,
@@ -46,7 +47,7 @@ class CaseCommands:
             "驳回": self._reject,
         }
 
-    async def run(self, actor: Actor, command: str, args: str) -> str:
+    async def run(self, actor: Speaker, command: str, args: str) -> str:
         """The reply to `/command args` from `actor`."""
         command = ALIASES.get(command, command)
         try:
@@ -59,7 +60,7 @@ class CaseCommands:
         except CaseError as exc:
             return str(exc)
 
-    async def answer_quoted(self, actor: Actor, case_id: int, answer: str) -> str:
+    async def answer_quoted(self, actor: Speaker, case_id: int, answer: str) -> str:
         """The reply to a cadre who quoted the notification of `case_id` with `answer`."""
         answer = clean_text(answer)
         try:
@@ -77,20 +78,20 @@ class CaseCommands:
             raise CaseError(texts.USAGE[command])
         return int(match.group(1)), (match.group(2) or "").strip()
 
-    async def _send_answer(self, actor: Actor, case_id: int, answer: str) -> str:
+    async def _send_answer(self, actor: Speaker, case_id: int, answer: str) -> str:
         result = await self.cases.answer(case_id, actor, answer)
         waiting = result.held - result.polled
         held = texts.ANSWER_POLLED.format(polled=result.polled) if result.polled else ""
         held += texts.ANSWER_HELD.format(held=waiting) if waiting else ""
         return texts.ANSWER_SENT.format(case=case_id, sent=result.sent, held=held)
 
-    async def _answer(self, actor: Actor, args: str) -> str:
+    async def _answer(self, actor: Speaker, args: str) -> str:
         case_id, answer = self._case_and_rest("答", args)
         if not answer:
             raise CaseError(texts.USAGE["答"])
         return await self._send_answer(actor, case_id, answer)
 
-    async def _todo(self, actor: Actor, _args: str) -> str:
+    async def _todo(self, actor: Speaker, _args: str) -> str:
         cases = await self.cases.todo(actor)
         if not cases:
             return texts.TASKS_EMPTY
@@ -113,26 +114,26 @@ class CaseCommands:
             )
         return "\n".join(lines)
 
-    async def _claim(self, actor: Actor, args: str) -> str:
+    async def _claim(self, actor: Speaker, args: str) -> str:
         case_id, _ = self._case_and_rest("认领", args)
         due = await self.cases.claim(case_id, actor)
         return texts.CLAIMED.format(case=case_id, due=self.cases.local_time(due))
 
-    async def _reassign(self, actor: Actor, args: str) -> str:
+    async def _reassign(self, actor: Speaker, args: str) -> str:
         case_id, who = self._case_and_rest("转", args)
         if not who:
             raise CaseError(texts.USAGE["转"])
         person = await self.cases.reassign(case_id, actor, who)
         return texts.REASSIGNED.format(case=case_id, name=person.name)
 
-    async def _close(self, actor: Actor, args: str) -> str:
+    async def _close(self, actor: Speaker, args: str) -> str:
         case_id, reason = self._case_and_rest("关闭", args)
         if not reason:
             raise CaseError(texts.USAGE["关闭"])
         await self.cases.close(case_id, actor, reason)
         return texts.CLOSED.format(case=case_id)
 
-    async def _learn(self, actor: Actor, args: str) -> str:
+    async def _learn(self, actor: Speaker, args: str) -> str:
         case_id, _ = self._case_and_rest("入库", args)
         entry = await self.cases.learn(case_id, actor)
         if self.cases.settings.faq_learned_auto_publish:
@@ -140,7 +141,7 @@ class CaseCommands:
         await self.review.tell_reviewers(entry, actor)
         return texts.LEARNED.format(case=case_id, entry=entry)
 
-    async def _pending(self, actor: Actor, _args: str) -> str:
+    async def _pending(self, actor: Speaker, _args: str) -> str:
         entries = await self.review.pending(actor)
         if not entries:
             return texts.REVIEW_EMPTY
@@ -165,12 +166,12 @@ class CaseCommands:
             raise CaseError(texts.USAGE[command])
         return match.group(1), match.group(2).strip()
 
-    async def _approve(self, actor: Actor, args: str) -> str:
+    async def _approve(self, actor: Speaker, args: str) -> str:
         ref, answer = self._ref_and_rest("通过", args)
         entry = await self.review.approve(actor, ref, answer)
         return texts.APPROVED.format(entry=entry.id)
 
-    async def _reject(self, actor: Actor, args: str) -> str:
+    async def _reject(self, actor: Speaker, args: str) -> str:
         ref, reason = self._ref_and_rest("驳回", args)
         entry = await self.review.reject(actor, ref, reason)
         return texts.REJECTED.format(entry=entry.id)
@@ -181,7 +182,7 @@ class CaseCommands:
         except ValueError as exc:
             raise CaseError(texts.USAGE["统计"]) from exc
 
-    async def _stats(self, actor: Actor, args: str) -> str:
+    async def _stats(self, actor: Speaker, args: str) -> str:
         """/统计 [组织编号] [开始日期 [结束日期]]; a cadre sees their own orgs' figures."""
         grid = self.cases.grid
         words = args.split()

@@ -29,7 +29,8 @@ from bot.cases.learn import (
     scope_of_case,
 )
 from bot.cases.models import Case, CaseEvent, CaseEventKind
-from bot.cases.service import Actor, CaseError
+from bot.cases.service import CaseError
+from bot.chat.speaker import Speaker
 from bot.delivery.channel import Channel, SendError
 from bot.faq.service import FaqService
 from bot.grid.service import GridService
@@ -109,22 +110,22 @@ class LearnedReview:
         """The file under review."""
         return learned_path(self.settings)
 
-    def may_review(self, actor: Actor) -> bool:
+    def may_review(self, actor: Speaker) -> bool:
         """SUPERUSERS and the grid's admins review learned entries."""
         return actor.is_admin or (
             actor.person is not None and self.grid.grid.is_admin(actor.person)
         )
 
-    def _require(self, actor: Actor) -> None:
+    def _require(self, actor: Speaker) -> None:
         if not self.may_review(actor):
             raise CaseError(texts.NOT_REVIEWER)
 
-    async def pending(self, actor: Actor) -> list[LearnedEntry]:
+    async def pending(self, actor: Speaker) -> list[LearnedEntry]:
         """Entries waiting for review, in the order they were learned."""
         self._require(actor)
         return [entry for entry in await self._read() if entry.pending]
 
-    async def tell_reviewers(self, entry_id: str, actor: Actor) -> int:
+    async def tell_reviewers(self, entry_id: str, actor: Speaker) -> int:
         """Tell the grid's admins privately that `entry_id` waits for them; returns how many
         were reached. (SUPERUSERS outside the grid see it with /待审核.)"""
         found = [e for e in await self._read() if e.id == entry_id and e.pending]
@@ -170,7 +171,7 @@ class LearnedReview:
             raise CaseError(texts.LEARNED_FILE_BROKEN.format(error=exc)) from exc
         return [_entry(item) for item in raw]
 
-    async def approve(self, actor: Actor, ref: str, answer: str = "") -> LearnedEntry:
+    async def approve(self, actor: Speaker, ref: str, answer: str = "") -> LearnedEntry:
         """Serve entry `ref` from now on, with `answer` instead of the cadre's if given."""
         self._require(actor)
         entry_id = entry_id_of(ref)
@@ -199,7 +200,7 @@ class LearnedReview:
         roots = [org.id for org in self.grid.grid.orgs.values() if not org.parent]
         return scope_of_case(case.origin_org_id, case.org_id, roots)
 
-    async def reject(self, actor: Actor, ref: str, reason: str = "") -> LearnedEntry:
+    async def reject(self, actor: Speaker, ref: str, reason: str = "") -> LearnedEntry:
         """Delete entry `ref` from the file; its case may be learned again."""
         self._require(actor)
         entry_id = entry_id_of(ref)
@@ -222,7 +223,7 @@ class LearnedReview:
             raise CaseError(texts.LEARNED_FILE_BROKEN.format(error=exc)) from exc
 
     async def _decided(
-        self, entry: LearnedEntry, actor: Actor, kind: CaseEventKind, **detail: object
+        self, entry: LearnedEntry, actor: Speaker, kind: CaseEventKind, **detail: object
     ) -> None:
         """Log the decision in the entry's case (who, when), then serve the new file."""
         async with self.db.session() as session:

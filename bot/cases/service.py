@@ -32,6 +32,7 @@ from bot.cases.models import (
 from bot.cases.routing import Route, escalation_target, levels_from, route
 from bot.cases.similarity import Similarity
 from bot.cases.sla import BusinessCalendar
+from bot.chat.speaker import Speaker
 from bot.common.periodic import Periodic
 from bot.delivery.channel import AccountChannel, Channel, SendError, account_for
 from bot.faq.service import FaqService
@@ -57,26 +58,6 @@ SYSTEM = "system"
 
 class CaseError(Exception):
     """A refusal or a mistake the person can act on; the message is Chinese and safe to show."""
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is acting on a case, as the chat layer identified them."""
-
-    platform: str
-    account: str
-    person: Person | None
-    is_admin: bool = False
-
-    @property
-    def id(self) -> str:
-        """The grid person id, or platform:account for an admin outside the grid."""
-        return self.person.id if self.person else f"{self.platform}:{self.account}"
-
-    @property
-    def is_staff(self) -> bool:
-        """A cadre, expert or admin: may use the cadre commands at all."""
-        return self.person is not None or self.is_admin
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,7 +469,7 @@ class CaseService:
                 .limit(1)
             )
 
-    async def _get(self, session: AsyncSession, case_id: int, actor: Actor) -> Case:
+    async def _get(self, session: AsyncSession, case_id: int, actor: Speaker) -> Case:
         case = await session.get(Case, case_id, with_for_update=self.db.dialect == "postgresql")
         if case is None:
             raise CaseError(texts.UNKNOWN_CASE.format(case=case_id))
@@ -496,7 +477,7 @@ class CaseService:
             raise CaseError(texts.NOT_ALLOWED.format(case=case_id))
         return case
 
-    def _may_act(self, actor: Actor, case: Case) -> bool:
+    def _may_act(self, actor: Speaker, case: Case) -> bool:
         if actor.is_admin or (actor.person is not None and self.grid.is_admin(actor.person)):
             return True
         person = actor.person
@@ -507,7 +488,7 @@ class CaseService:
         org = case.org_id or case.origin_org_id
         return org is not None and self.grid.is_above_or_at(person, org)
 
-    async def answer(self, case_id: int, actor: Actor, answer: str) -> AnswerResult:
+    async def answer(self, case_id: int, actor: Speaker, answer: str) -> AnswerResult:
         """Record a person's answer and send it to every asker (or hold it where it can't go now)."""
         now = self.clock()
         async with self.db.session() as session:
@@ -693,7 +674,7 @@ class CaseService:
             )
             self._held_chats = {_chat_key(*row) for row in rows.all()}
 
-    async def claim(self, case_id: int, actor: Actor) -> datetime:
+    async def claim(self, case_id: int, actor: Speaker) -> datetime:
         """Take a case (a cadre of its org or above, or an admin): the time limit starts again
         at the claimant's level, and whoever had it is told. Returns the new deadline."""
         async with self.db.session() as session:
@@ -727,7 +708,7 @@ class CaseService:
         level = org.level.value if org is not None else None
         case.due_at, case.remind_at = self._deadlines(case, level, self.clock())
 
-    async def reassign(self, case_id: int, actor: Actor, who: str) -> Person:
+    async def reassign(self, case_id: int, actor: Speaker, who: str) -> Person:
         """Hand a case to another person (by grid id, name or QQ number) and notify them."""
         target = self.find_person(who)
         if target is None:
@@ -768,7 +749,7 @@ class CaseService:
         named = [p for p in people.values() if p.name == who]
         return named[0] if len(named) == 1 else None
 
-    async def close(self, case_id: int, actor: Actor, reason: str) -> None:
+    async def close(self, case_id: int, actor: Speaker, reason: str) -> None:
         """Close a case with a reason; askers still waiting are told why."""
         async with self.db.session() as session:
             case = await self._get(session, case_id, actor)
@@ -785,7 +766,7 @@ class CaseService:
         for delivery in deliveries:
             await self._push(delivery)
 
-    async def learn(self, case_id: int, actor: Actor) -> str:
+    async def learn(self, case_id: int, actor: Speaker) -> str:
         """Turn a case's question and answer into an FAQ entry; it waits for an admin's review
         (see `bot.cases.review`) unless FAQ_LEARNED_AUTO_PUBLISH is on."""
         async with self.db.session() as session:
@@ -841,7 +822,7 @@ class CaseService:
             if case_id is not None:
                 self._log(session, case_id, CaseEventKind.LIKED, None, helpful=helpful)
 
-    async def todo(self, actor: Actor) -> list[Case]:
+    async def todo(self, actor: Speaker) -> list[Case]:
         """The actor's active cases, plus unassigned ones in their orgs: urgent ones first (the
         highest risk first), then oldest first."""
         async with self.db.session() as session:

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from bot.cases.commands import CaseCommands
-from bot.cases.service import Actor
+from bot.chat.speaker import speaker_of
 from bot.privacy.commands import PrivacyCommands
 from bot.qa.mine import MY_QUESTIONS_WORDS, my_questions
 from bot.qa.model import Incoming
@@ -210,14 +210,7 @@ async def chat(
         person = runtime.grid.grid.people.get(body.cadre)
         if person is None:
             raise HTTPException(status_code=400, detail=UNKNOWN_PERSON)
-        platform, account = (
-            ("qq", person.qq)
-            if person.qq
-            else ("wecom", person.wecom)
-            if person.wecom
-            else (PLATFORM, person.id)
-        )
-        actor = Actor(platform, account, person)
+        actor = speaker_of(person)
         name, _, args = body.text.strip().lstrip("/").partition(" ")
         text = await CaseCommands(runtime.cases).run(actor, name, args)
         return ChatResponse(text=text, kind="command", message_id=None)

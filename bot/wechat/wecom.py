@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 
 from bot.cases.commands import ALIASES, COMMANDS, CaseCommands
-from bot.cases.service import Actor
+from bot.chat.speaker import identify
 from bot.delivery.channel import SendError
 from bot.runtime import Runtime, get_runtime
 from bot.settings import Settings
@@ -183,9 +183,8 @@ class WeComCallback:
     async def command(self, userid: str, content: str) -> str:
         """The reply to one cadre message (a cadre command, or help)."""
         runtime = self._runtime()
-        person = runtime.grid.grid.person_by_account(PLATFORM, userid)
-        actor = Actor(PLATFORM, userid, person)
-        if person is None:
+        actor = identify(runtime.grid.grid, PLATFORM, userid)
+        if actor.person is None:
             return texts.WECOM_NOT_CADRE
         text = content.strip()
         if not text.startswith("/"):

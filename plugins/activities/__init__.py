@@ -23,9 +23,9 @@ from nonebot.rule import Rule
 from bot.activities import texts
 from bot.activities.commands import ActivityCommands, activity_in_quote
 from bot.activities.publish import KIND as PUBLISH_KIND
-from bot.activities.service import ActivityService, Organiser
+from bot.activities.service import ActivityService
 from bot.chat.dialogue import ChatKey
-from bot.grid.model import Role
+from bot.chat.speaker import Speaker, identify
 from bot.runtime import get_runtime
 from plugins.qa import (
     PLATFORM,
@@ -61,16 +61,10 @@ def service() -> ActivityService:
     return get_runtime().activities
 
 
-def organiser_of(event: MessageEvent) -> Organiser:
+def organiser_of(event: MessageEvent) -> Speaker:
     """Who is speaking, as an organiser: a grid person (by QQ number) and/or a superuser."""
-    account = str(event.user_id)
-    person = get_runtime().grid.grid.person_by_account(PLATFORM, account)
-    is_admin = account in nonebot.get_driver().config.superusers or (
-        person is not None and person.role is Role.ADMIN
-    )
-    return Organiser(
-        PLATFORM, account, person.id if person else None, person.orgs if person else (), is_admin
-    )
+    superusers = nonebot.get_driver().config.superusers
+    return identify(get_runtime().grid.grid, PLATFORM, str(event.user_id), superusers)
 
 
 def _group_of(event: MessageEvent) -> str | None:

@@ -11,7 +11,7 @@ from nonebot.plugin import PluginMetadata
 from nonebot.rule import Rule
 
 from bot.cases.commands import ALIASES, COMMANDS, CaseCommands
-from bot.cases.service import Actor
+from bot.chat.speaker import Speaker, identify
 from bot.runtime import get_runtime
 from plugins.qa import PLATFORM, Commands, first_delivery, plain_text, render_text
 
@@ -26,12 +26,10 @@ __plugin_meta__ = PluginMetadata(
 )
 
 
-def actor_of(event: MessageEvent) -> Actor:
+def actor_of(event: MessageEvent) -> Speaker:
     """Who is speaking: a grid person (by QQ number) and/or a superuser."""
-    account = str(event.user_id)
-    person = get_runtime().grid.grid.person_by_account(PLATFORM, account)
-    is_admin = account in nonebot.get_driver().config.superusers
-    return Actor(PLATFORM, account, person, is_admin)
+    superusers = nonebot.get_driver().config.superusers
+    return identify(get_runtime().grid.grid, PLATFORM, str(event.user_id), superusers)
 
 
 async def _quoted_case(event: MessageEvent) -> int | None:

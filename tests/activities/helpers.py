@@ -6,16 +6,20 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from bot.activities.service import ActivityDraft, ActivityService, Organiser
+from bot.activities.service import ActivityDraft, ActivityService
+from bot.chat.speaker import Speaker
 from bot.delivery.outbox import Outbox
+from bot.grid.model import Person, Role
 from bot.settings import Settings
 from bot.storage.database import Database
 from tests.utils import Clock
 
-ADMIN = Organiser("qq", "10000", None, (), is_admin=True)
-STREET_A = Organiser("qq", "10001", "street-a", ("street",))
-DISTRICT_A = Organiser("qq", "10004", "district-a", ("district",))
-YOUTH = Organiser("qq", "30001", None, ())
+ADMIN = Speaker("qq", "10000", None, is_admin=True)
+STREET_A = Speaker("qq", "10001", Person("street-a", "街道甲", Role.CADRE, ("street",), qq="10001"))
+DISTRICT_A = Speaker(
+    "qq", "10004", Person("district-a", "区里甲", Role.CADRE, ("district",), qq="10004")
+)
+YOUTH = Speaker("qq", "30001", None)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from nonebug import App
 from sqlalchemy import select
 
 from bot.cases.models import Case
-from bot.cases.service import Actor
+from bot.chat.speaker import Speaker
 from bot.delivery.channel import AccountChats, account_for
 from bot.delivery.onebot import OneBotChannel
 from bot.qa.model import Incoming, ReplyKind
@@ -186,8 +186,8 @@ async def test_a_quote_of_a_reply_finds_the_question_of_the_account_it_came_thro
     assert sorted(rated) == [("30203", questions[1]), ("30204", questions[0])]
 
 
-def actor_for(runtime: Runtime, qq: str) -> Actor:
-    return Actor("qq", qq, runtime.grid.grid.person_by_account("qq", qq))
+def actor_for(runtime: Runtime, qq: str) -> Speaker:
+    return Speaker("qq", qq, runtime.grid.grid.person_by_account("qq", qq))
 
 
 async def test_admins_hear_of_a_paused_account_through_the_account_they_are_friends_with(

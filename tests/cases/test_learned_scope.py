@@ -11,14 +11,14 @@ from itertools import count
 from bot.cases import texts
 from bot.cases.learn import change_learned_entries
 from bot.cases.review import LearnedReview
-from bot.cases.service import Actor
+from bot.chat.speaker import Speaker
 from bot.faq.index import FaqIndex
 from bot.faq.model import FaqEntry
 from bot.qa.model import Incoming, ReplyKind
 from bot.runtime import Runtime
 from tests.conftest import SUPERUSER
 
-ADMIN = Actor("qq", SUPERUSER, None, is_admin=True)
+ADMIN = Speaker("qq", SUPERUSER, None, is_admin=True)
 _ids = count(1)
 
 

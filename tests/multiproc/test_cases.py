@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from bot.cases.commands import CaseCommands
 from bot.cases.models import CaseEvent, CaseEventKind
-from bot.cases.service import ROUTING_GRACE, Actor
+from bot.cases.service import ROUTING_GRACE
+from bot.chat.speaker import Speaker
 from bot.qa.model import Incoming
 from bot.runtime import Runtime
 from bot.storage.inbound import InboundKey, claim
@@ -73,5 +74,5 @@ async def test_an_answer_command_delivered_to_two_processes_answers_once(
     assert kinds.count(CaseEventKind.ANSWERED.value) == 1
 
 
-def _street_a(rt: Runtime) -> Actor:
-    return Actor("qq", "10001", rt.grid.grid.person_by_account("qq", "10001"))
+def _street_a(rt: Runtime) -> Speaker:
+    return Speaker("qq", "10001", rt.grid.grid.person_by_account("qq", "10001"))

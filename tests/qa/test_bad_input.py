@@ -7,13 +7,13 @@ from sqlalchemy import select
 
 from bot.cases.commands import CaseCommands
 from bot.cases.models import Case
-from bot.cases.service import Actor
+from bot.chat.speaker import Speaker
 from bot.qa.model import Incoming, ReplyKind
 from bot.runtime import Runtime
 from bot.storage.models import Question
 from tests.qa.conftest import ask
 
-ADMIN = Actor("qq", "10000", None, is_admin=True)
+ADMIN = Speaker("qq", "10000", None, is_admin=True)
 
 
 async def _questions(runtime: Runtime) -> list[Question]:

@@ -11,7 +11,7 @@ import pytest
 from starlette.requests import Request
 
 from bot.cases.commands import CaseCommands
-from bot.cases.service import Actor
+from bot.chat.speaker import Speaker
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.web import chat
@@ -105,7 +105,9 @@ async def test_client_chosen_ids_and_forged_cookies_reach_nobody_else(
     async with client() as victim:
         asked = await victim.post("/api/chat", json={"user": victim_id, "text": "食堂几点开门"})
         assert "#1" in asked.json()["text"]
-        await CaseCommands(runtime.cases).run(Actor("qq", city.qq, city), "答", "1 早上七点开门。")
+        await CaseCommands(runtime.cases).run(
+            Speaker("qq", city.qq, city), "答", "1 早上七点开门。"
+        )
         async with client(peer="198.51.100.9") as attacker:  # names the victim's id
             poll = await attacker.post("/api/chat/poll", json={"user": victim_id})
         assert poll.json() == [], "held answers go to the cookie's identity only"

@@ -8,7 +8,7 @@ from nonebug import App
 from sqlalchemy import select
 
 from bot.cases.models import Delivery
-from bot.cases.service import Actor
+from bot.chat.speaker import Speaker
 from bot.delivery.channel import SendError
 from bot.runtime import Runtime
 from bot.wechat.channel import WeChatChannel
@@ -72,7 +72,7 @@ async def test_long_text_is_split(oa_channel: WeChatChannel, fake: FakeWeChat) -
 async def test_late_answer_by_cs_or_held_until_next_message(
     app: App, runtime: Runtime, oa: OaCallback, fake: FakeWeChat, clock: Clock
 ) -> None:
-    admin = Actor("qq", "10009", runtime.grid.grid.people["admin"])
+    admin = Speaker("qq", "10009", runtime.grid.grid.people["admin"])
     async with app.test_server() as ctx:
         client = ctx.get_client()
         query, body = safe_request(text_xml(QUESTION, "7100000000000000001"))
