@@ -13,7 +13,7 @@ from bot.ops import metrics
 from bot.runtime import Runtime, get_runtime, set_runtime
 from bot.settings import Settings, get_settings
 
-PLUGINS = ("plugins.qa", "plugins.cases", "plugins.activities", "plugins.delivery")
+PLUGINS = ("plugins.qa", "plugins.delivery")
 
 
 def setup(settings: Settings | None = None) -> None:

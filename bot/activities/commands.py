@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.activities import texts
 from bot.activities.models import SignupStatus
 from bot.activities.service import ActivityError, ActivityService
 from bot.activities.when import week_end
+from bot.chat.registry import Args, Command, InGroup, Who
 from bot.chat.speaker import Speaker
+
+if TYPE_CHECKING:
+    from bot.chat.conversation import Bubble, Message, Turn
 
 _NUMBER_AND_REST = re.compile(r"#?(\d+)(?:\s+(.*))?$", re.DOTALL)
 _QUOTED_ACTIVITY = re.compile(r"【活动 #(\d+)】")
@@ -192,3 +197,177 @@ class ActivityCommands:
         if in_group:
             return Reply(texts.EXPORT_SENT_PRIVATELY, private=links)
         return Reply(links)
+
+
+# ---- in the command registry: every surface runs these through bot.chat ----------------------
+
+YOUTH_HELP = {
+    "活动": "活动：近期可以报名的活动",
+    "本周活动": "本周活动：本周的活动",
+    "报名": "报名 编号：报名参加活动",
+    "取消报名": "取消报名 编号：取消报名",
+    "我的报名": "我的报名：查看报名和候补",
+    "签到": "签到 签到码：活动现场签到",
+}
+MANAGE_HELP = {
+    "发布活动": "发布活动：按提示发布一个活动",
+    "活动状态": "活动状态 编号：报名和通知进度",
+    "修改活动": "修改活动 编号 字段 新内容：修改活动",
+    "取消活动": "取消活动 编号 [原因]：取消活动并通知报名者",
+    "导出": "导出 编号：导出报名表（私聊发送）",
+}
+
+
+def quotes_an_activity(message: Message) -> bool:
+    """Whether the message quotes one of the bot's activity announcements."""
+    return _quoted(message) is not None
+
+
+def _quoted(message: Message) -> int | None:
+    quote = message.quote
+    if quote is None or not quote.from_bot:
+        return None
+    return activity_in_quote(quote.text)
+
+
+def commands() -> list[Command]:
+    """The activity commands, for the command registry."""
+    staff, refusal = Who.STAFF, texts.NOT_CADRE
+    return [
+        Command(
+            "活动",
+            _upcoming,
+            YOUTH_HELP["活动"],
+            aliases=("近期活动",),
+            word=True,
+            args=Args.NONE,
+            in_group=InGroup.TO_ME,
+            counted=True,
+        ),
+        Command(
+            "本周活动",
+            _upcoming,
+            YOUTH_HELP["本周活动"],
+            word=True,
+            args=Args.NONE,
+            in_group=InGroup.TO_ME,
+            counted=True,
+        ),
+        Command(
+            "报名",
+            _sign_up,
+            YOUTH_HELP["报名"],
+            word=True,
+            args=Args.NUMBER,
+            in_group=InGroup.WITH_ARGS,
+            quoted=quotes_an_activity,
+            counted=True,
+        ),
+        Command(
+            "取消报名",
+            _cancel_signup,
+            YOUTH_HELP["取消报名"],
+            word=True,
+            args=Args.NUMBER,
+            in_group=InGroup.ALWAYS,
+            counted=True,
+        ),
+        Command(
+            "我的报名",
+            _my_signups,
+            YOUTH_HELP["我的报名"],
+            word=True,
+            args=Args.NONE,
+            in_group=InGroup.ALWAYS,
+            counted=True,
+        ),
+        Command(
+            "签到",
+            _check_in,
+            YOUTH_HELP["签到"],
+            word=True,
+            args=Args.NUMBER,
+            in_group=InGroup.WITH_ARGS,
+            counted=True,
+        ),
+        Command(
+            "发布活动",
+            _publish,
+            MANAGE_HELP["发布活动"],
+            aliases=("新建活动",),
+            who=staff,
+            refusal=refusal,
+            restarts_dialogue=True,
+        ),
+        *(
+            Command(name, _manage, MANAGE_HELP[name], who=staff, refusal=refusal)
+            for name in ("活动状态", "修改活动", "取消活动", "导出")
+        ),
+    ]
+
+
+async def _upcoming(turn: Turn) -> str:
+    message = turn.message
+    return await ActivityCommands(turn.runtime.activities).upcoming(
+        message.platform, message.chat, week=turn.name == "本周活动"
+    )
+
+
+async def _sign_up(turn: Turn) -> str:
+    message = turn.message
+    reply = await ActivityCommands(turn.runtime.activities).sign_up(
+        message.platform,
+        message.sender,
+        turn.args,
+        message.chat,
+        message.nickname,
+        _quoted(message),
+    )
+    text = reply.text
+    if reply.private and not await turn.tell_privately(reply.private):
+        text = text.replace(texts.FIELDS_BY_PRIVATE, texts.FIELDS_PRIVATE_FAILED)
+    return text
+
+
+async def _cancel_signup(turn: Turn) -> str:
+    message = turn.message
+    return await ActivityCommands(turn.runtime.activities).cancel_signup(
+        message.platform, message.sender, turn.args
+    )
+
+
+async def _my_signups(turn: Turn) -> str:
+    message = turn.message
+    return await ActivityCommands(turn.runtime.activities).my_signups(
+        message.platform, message.sender, private=message.chat is None
+    )
+
+
+async def _check_in(turn: Turn) -> str:
+    message = turn.message
+    return await ActivityCommands(turn.runtime.activities).check_in(
+        message.platform, message.sender, turn.args
+    )
+
+
+async def _publish(turn: Turn) -> list[Bubble]:
+    from bot.activities.publish import KIND
+    from bot.chat.conversation import Bubble
+
+    replies = await turn.runtime.dialogues.start(turn.message.dialogue_key, KIND, turn.speaker)
+    return [Bubble(text) for text in replies]
+
+
+async def _manage(turn: Turn) -> str:
+    commands = ActivityCommands(turn.runtime.activities)
+    speaker, args = turn.speaker, turn.args
+    if turn.name == "活动状态":
+        return await commands.status(speaker, args)
+    if turn.name == "修改活动":
+        return await commands.edit(speaker, args)
+    if turn.name == "取消活动":
+        return await commands.cancel(speaker, args)
+    reply = await commands.export(speaker, args, in_group=turn.in_group)
+    if reply.private:
+        await turn.tell_privately(reply.private)
+    return reply.text

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.cases import texts
 from bot.cases.review import LearnedReview
 from bot.cases.service import CaseError, CaseService
 from bot.cases.stats import report
+from bot.chat.registry import Command, Who
 from bot.chat.speaker import Speaker
 from bot.common.text import clean_text
 from bot.safety.masking import mask_pii
@@ -20,6 +22,43 @@ COMMANDS = ("答", "待办", "认领", "转", "关闭", "入库", "统计", "待
 ALIASES = {"回答": "答", "转交": "转", "审核": "待审核"}
 REVIEW_COMMANDS = frozenset({"待审核", "通过", "驳回"})
 """Admins only: the review of learned FAQ entries."""
+HELP = {
+    "答": "答 编号 答案：回复一个问题",
+    "待办": "待办：查看待处理的问题",
+    "认领": "认领 编号：认领一个问题",
+    "转": "转 编号 人员：转给别人处理",
+    "关闭": "关闭 编号 原因：关闭一个问题",
+    "入库": "入库 编号：把答案加入问答库（待审核）",
+    "统计": "统计 [组织编号] [开始日期 [结束日期]]：答疑数据",
+    "待审核": "待审核：查看待审核的问答",
+    "通过": "通过 编号 [修改后的答案]：审核通过",
+    "驳回": "驳回 编号 [原因]：审核驳回",
+}
+
+if TYPE_CHECKING:
+    from bot.chat.conversation import Turn
+
+
+def commands() -> list[Command]:
+    """The cadre commands (and the admins' review), for the command registry."""
+    aliases: dict[str, list[str]] = {}
+    for alias, name in ALIASES.items():
+        aliases.setdefault(name, []).append(alias)
+    return [
+        Command(
+            name,
+            _run,
+            HELP[name],
+            aliases=tuple(aliases.get(name, ())),
+            who=Who.ADMIN if name in REVIEW_COMMANDS else Who.STAFF,
+            refusal=texts.NOT_REVIEWER if name in REVIEW_COMMANDS else texts.NOT_CADRE,
+        )
+        for name in COMMANDS
+    ]
+
+
+async def _run(turn: Turn) -> str:
+    return await CaseCommands(turn.runtime.cases).run(turn.speaker, turn.name, turn.args)
 
 
 class CaseCommands:

@@ -469,6 +469,25 @@ class CaseService:
                 .limit(1)
             )
 
+    async def latest_notified(self, person_id: str, via: str, look_back: int = 200) -> int | None:
+        """The latest case not yet closed that `person_id` was notified of through `via`
+        (a platform without quotes: a cadre's plain text there answers it)."""
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(CaseEvent.case_id, CaseEvent.detail)
+                .join(Case, Case.id == CaseEvent.case_id)
+                .where(
+                    CaseEvent.kind == CaseEventKind.NOTIFIED.value,
+                    Case.status != CaseStatus.CLOSED.value,
+                )
+                .order_by(CaseEvent.id.desc())
+                .limit(look_back)
+            )
+            for case_id, detail in rows.all():
+                if (detail or {}).get("to") == person_id and (detail or {}).get("via") == via:
+                    return int(case_id)
+        return None
+
     async def _get(self, session: AsyncSession, case_id: int, actor: Speaker) -> Case:
         case = await session.get(Case, case_id, with_for_update=self.db.dialect == "postgresql")
         if case is None:

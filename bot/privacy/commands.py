@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.activities.texts import FIELD_NAMES
+from bot.chat.registry import Args, Command, InGroup
 from bot.privacy import texts
 from bot.privacy.service import CONFIRM_WINDOW, PrivacyService
+
+if TYPE_CHECKING:
+    from bot.chat.conversation import Turn
 
 
 class PrivacyCommands:
@@ -64,3 +70,40 @@ class PrivacyCommands:
         kept = texts.KEPT_DAYS.format(days=days) if days > 0 else texts.KEPT_FOREVER
         head = texts.HEADER + (texts.IN_GROUP if in_group and data.questions else "")
         return "\n".join([head, *(f"· {line}" for line in lines), kept, texts.HOW_TO_FORGET])
+
+
+def commands() -> list[Command]:
+    """我的数据, 删除我的数据, 确认删除, for the command registry (addressed to the bot only)."""
+    first, *others = texts.MY_DATA_WORDS
+    forget, *forget_others = texts.FORGET_WORDS
+    return [
+        Command(
+            first,
+            _run,
+            "我的数据：查看青声记下的你的数据",
+            aliases=tuple(others),
+            word=True,
+            args=Args.NONE,
+            in_group=InGroup.TO_ME,
+            counted=True,
+            kind="privacy",
+        ),
+        Command(
+            forget,
+            _run,
+            "删除我的数据：删除你的提问和报名记录",
+            aliases=(*forget_others, *texts.CONFIRM_WORDS),
+            word=True,
+            args=Args.NONE,
+            in_group=InGroup.TO_ME,
+            counted=True,
+            kind="privacy",
+        ),
+    ]
+
+
+async def _run(turn: Turn) -> str | None:
+    message = turn.message
+    return await PrivacyCommands(turn.runtime.privacy).run(
+        message.platform, message.sender, turn.name, in_group=message.chat is not None
+    )

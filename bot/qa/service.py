@@ -161,7 +161,10 @@ class QaService:
                 reply = await self._feedback(session, msg, feedback, after)
             if reply is None and choice is not None:
                 reply = await self._choose(session, msg, choice)
-            if reply is None and handover:
+            if reply is None and (
+                handover or (feedback is False and await self._menu_open(session, msg))
+            ):
+                # 没用 after a “您是不是想问” menu: none of the choices fits, a person answers.
                 reply = await self._handover_request(session, msg, after)
             if reply is None:
                 if asked is not None:
@@ -497,6 +500,10 @@ class QaService:
         after.append(self._hand_over(question, urgent=False))
         return Reply(ReplyKind.HANDOVER, texts.UNANSWERED, question.id)
 
+    async def _menu_open(self, session: AsyncSession, msg: Incoming) -> bool:
+        """Whether the asker's latest question got choices none of which was picked yet."""
+        return await self._target(session, msg, (Outcome.SUGGESTED.value,)) is not None
+
     async def _target(
         self, session: AsyncSession, msg: Incoming, outcomes: tuple[str, ...]
     ) -> Question | None:
@@ -518,18 +525,20 @@ class QaService:
                 return question
         since = self.clock() - timedelta(minutes=self.settings.choice_ttl_minutes)
         chat = Question.group_id == msg.group_id if msg.group_id else Question.group_id.is_(None)
-        return await session.scalar(
+        # The asker's latest question only: 没用 after a “您是不是想问” menu is about the menu,
+        # not about an answer from before it.
+        latest = await session.scalar(
             select(Question)
             .where(
                 Question.platform == msg.platform,
                 chat,
                 Question.user_id == msg.user_id,
-                Question.outcome.in_(outcomes),
                 Question.created_at >= since,
             )
             .order_by(Question.created_at.desc(), Question.id.desc())
             .limit(1)
         )
+        return latest if latest is not None and latest.outcome in outcomes else None
 
     async def _feedback(
         self,

@@ -20,11 +20,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from bot.cases.commands import CaseCommands
+from bot.chat.conversation import Bubble, Message, Quote
+from bot.chat.features import conversation
 from bot.chat.speaker import speaker_of
-from bot.privacy.commands import PrivacyCommands
-from bot.qa.mine import MY_QUESTIONS_WORDS, my_questions
-from bot.qa.model import Incoming
 from bot.runtime import Runtime, get_runtime
 from bot.safety.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -53,6 +51,13 @@ class ChatRequest(BaseModel):
     """Act as the grid person with this id (only where `cadre_refusal` allows it)."""
 
 
+class WebLink(BaseModel):
+    """Something tappable in a reply (a hotline as tel:)."""
+
+    label: str
+    url: str
+
+
 class ChatResponse(BaseModel):
     """The bot's reply; `message_id` can be quoted back as `reply_to`."""
 
@@ -61,6 +66,9 @@ class ChatResponse(BaseModel):
     message_id: str | None
     later: list[str] = Field(default_factory=list)
     """Answers from people to earlier questions, delivered now."""
+    choices: list[str] = Field(default_factory=list)
+    """The offered questions of a “您是不是想问” reply: send its number (1, 2…) to pick one."""
+    links: list[WebLink] = Field(default_factory=list)
 
 
 class Cadre(BaseModel):
@@ -205,45 +213,54 @@ async def chat(
         log.info("web chat: %s over %d messages a minute", address, _address_limiter(runtime).limit)
         response.status_code = 429
         return ChatResponse(text=TOO_FAST, kind="rate_limited", message_id=None)
+    speaker, sender = None, user
     if body.cadre:
         _require_cadre_powers(request)
         person = runtime.grid.grid.people.get(body.cadre)
         if person is None:
             raise HTTPException(status_code=400, detail=UNKNOWN_PERSON)
-        actor = speaker_of(person)
-        name, _, args = body.text.strip().lstrip("/").partition(" ")
-        text = await CaseCommands(runtime.cases).run(actor, name, args)
-        return ChatResponse(text=text, kind="command", message_id=None)
-    incoming = Incoming(
+        speaker, sender = speaker_of(person), f"{user}:{person.id}"
+    message = Message(
         platform=PLATFORM,
-        message_id=uuid.uuid4().hex,
-        user_id=user,
+        sender=sender,
         text=body.text,
-        reply_to=body.reply_to,
+        message_id=uuid.uuid4().hex,
+        quote=Quote(body.reply_to) if body.reply_to else None,
         nickname="网页用户",
+        deduped=True,  # a fresh id: the page sends each message once
     )
-    if PrivacyCommands.wants(body.text):
-        # 我的数据 / 删除我的数据: the cookie's identity only, like everything else here; counted
-        # like a question (an export is costly).
-        privacy = PrivacyCommands(runtime.privacy)
-        text = await runtime.qa.command(
-            incoming, lambda: privacy.run(PLATFORM, user, body.text, in_group=False)
-        )
-        return ChatResponse(text=text, kind="privacy" if text else None, message_id=None)
-    if body.text.strip() in MY_QUESTIONS_WORDS:
-        mine = await runtime.qa.command(incoming, lambda: my_questions(runtime, PLATFORM, user))
-        held = await runtime.cases.release_held(PLATFORM, user, None)
-        return ChatResponse(
-            text=mine, kind="my_questions" if mine else None, message_id=None, later=held
-        )
-    reply = await runtime.qa.handle(incoming)
+    said: list[tuple[Bubble, str | None]] = []
+
+    async def send(bubble: Bubble) -> str | None:
+        # Only a Q&A reply gets an id: quoting it (赞, 没用, a choice) finds its question.
+        message_id = uuid.uuid4().hex if bubble.qa is not None else None
+        said.append((bubble, message_id))
+        return message_id
+
     # The page cannot be pushed to: answers from people wait for the youth's next message.
-    held = await runtime.cases.release_held(PLATFORM, user, None)
-    if reply is None:
-        return ChatResponse(text=None, kind=None, message_id=None, later=held)
-    message_id = uuid.uuid4().hex
-    await runtime.qa.sent(PLATFORM, message_id, reply)
-    return ChatResponse(text=reply.text, kind=reply.kind.value, message_id=message_id, later=held)
+    chat = conversation(runtime)
+    if not await chat.handle(message, send, qa=speaker is None, speaker=speaker):
+        # Acting as a cadre, plain text is no question: say what the cadre can do.
+        await send(Bubble(chat.help(message, speaker)))
+    return _response(said)
+
+
+def _response(said: list[tuple[Bubble, str | None]]) -> ChatResponse:
+    """The bubbles of one message as the page shows them: the replies (joined), and the
+    answers from people that waited."""
+    later = [b.text for b, _ in said if b.kind == "later"]
+    now = [(b, message_id) for b, message_id in said if b.kind != "later"]
+    if not now:
+        return ChatResponse(text=None, kind=None, message_id=None, later=later)
+    first, message_id = now[0]
+    return ChatResponse(
+        text="\n\n".join(b.text for b, _ in now),
+        kind=first.kind,
+        message_id=message_id,
+        later=later,
+        choices=[c for b, _ in now for c in b.choices],
+        links=[WebLink(label=x.label, url=x.url) for b, _ in now for x in b.links],
+    )
 
 
 @router.post("/api/chat/poll")

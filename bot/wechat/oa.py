@@ -20,8 +20,9 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import select, update
 from wechatpy import create_reply, parse_message
 
-from bot.privacy.commands import PrivacyCommands
-from bot.qa.mine import MY_QUESTIONS_WORDS, my_questions
+from bot.chat.conversation import Bubble, Message
+from bot.chat.features import conversation
+from bot.qa.mine import my_questions
 from bot.qa.model import Incoming
 from bot.runtime import Runtime, get_runtime
 from bot.safety.masking import mask_user
@@ -283,26 +284,23 @@ class OaCallback:
             else:
                 return []
         elif kind == "text":
-            text = fields.get("Content", "").strip()
-            incoming = self._incoming(fields, text)
-            if text in MY_QUESTIONS_WORDS:
-                # Counted like a question, as is every command of a youth.
-                mine = await runtime.qa.command(
-                    incoming, lambda: my_questions(runtime, PLATFORM, openid)
-                )
-                out += [mine] if mine else []
-            elif PrivacyCommands.wants(text):
-                privacy = PrivacyCommands(runtime.privacy)
-                said = await runtime.qa.command(
-                    incoming, lambda: privacy.run(PLATFORM, openid, text, in_group=False)
-                )
-                out += [said] if said else []
-            else:
-                reply = await runtime.qa.handle(incoming)
-                if reply is not None:
-                    out.append(reply.text)
-                    # Passive replies have no id to remember; cadres are told of a case now.
-                    await runtime.qa.sent(PLATFORM, None, reply)
+            message = Message(
+                platform=PLATFORM,
+                sender=openid,
+                text=fields.get("Content", "").strip(),
+                message_id=fields.get("MsgId", ""),
+                account=self.settings.wechat_oa_appid,
+                deduped=True,  # `handle` answers each message key once
+            )
+
+            async def send(bubble: Bubble) -> str | None:
+                # Passive replies have no id to remember; cadres are told of a case now.
+                out.append(bubble.text)
+                return None
+
+            # Answers from people that waited: by CS now the window is open, or here.
+            await conversation(runtime).handle(message, send)
+            return out
         else:
             out.append(texts.TEXT_ONLY)
         # Answers from people that waited for this youth: by CS now the window is open, or here.

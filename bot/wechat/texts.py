@@ -12,5 +12,4 @@ HOW_TO_ASK = (
 TEXT_ONLY = "目前只能回答文字问题，请用文字描述一下你的问题吧。"
 MENU_ASK = "ASK_HELP"
 MENU_MY_QUESTIONS = "MY_QUESTIONS"
-WECOM_HELP = "团干部指令：/答 编号 答案、/待办、/认领 编号、/转 编号 人员、/关闭 编号 原因、/入库 编号、/统计。"
 WECOM_NOT_CADRE = "你的企业微信账号还没有登记在青情地图中，请联系管理员在人员表里填写 wecom。"

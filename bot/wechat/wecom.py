@@ -6,14 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 
-from bot.cases.commands import ALIASES, COMMANDS, CaseCommands
-from bot.chat.speaker import identify
+from bot.chat.conversation import Bubble, Message
+from bot.chat.features import conversation
 from bot.delivery.channel import SendError
 from bot.runtime import Runtime, get_runtime
 from bot.settings import Settings
@@ -167,30 +168,46 @@ class WeComCallback:
             account=self.settings.wecom_corp_id,
         )
         if await claim(self._runtime().db, key):
-            task = asyncio.ensure_future(self._run(fields["FromUserName"], fields["Content"]))
+            task = asyncio.ensure_future(
+                self._run(fields["FromUserName"], fields.get("Content", ""), fields["MsgId"])
+            )
             self.background.add(task)
             task.add_done_callback(self.background.discard)
         return PlainTextResponse("")
 
-    async def _run(self, userid: str, content: str) -> None:
+    async def _run(self, userid: str, content: str, msg_id: str = "") -> None:
         try:
-            reply = await self.command(userid, content)
-            if self.channel is not None:
-                await self.channel.send_private(userid, reply)
+            for reply in await self.replies(userid, content, msg_id):
+                if self.channel is not None:
+                    await self.channel.send_private(userid, reply)
         except Exception:
             log.exception("wecom: handling a message of %s failed", userid)
 
+    async def replies(self, userid: str, content: str, msg_id: str = "") -> list[str]:
+        """What to say to one cadre message: a command's reply; plain text answers the latest
+        case notification sent to them here (WeCom has no quote); else the help text."""
+        chat = conversation(self._runtime())
+        message = Message(
+            platform=PLATFORM,
+            sender=userid,
+            text=content.strip(),
+            message_id=msg_id or uuid.uuid4().hex,
+            account=self.settings.wecom_corp_id,
+            deduped=True,  # `receive` claimed it
+            can_quote=False,
+        )
+        if not chat.speaker(message).is_staff:
+            return [texts.WECOM_NOT_CADRE]
+        said: list[str] = []
+
+        async def send(bubble: Bubble) -> str | None:
+            said.append(bubble.text)
+            return None
+
+        if not await chat.handle(message, send, qa=False):
+            said.append(chat.help(message))
+        return said
+
     async def command(self, userid: str, content: str) -> str:
-        """The reply to one cadre message (a cadre command, or help)."""
-        runtime = self._runtime()
-        actor = identify(runtime.grid.grid, PLATFORM, userid)
-        if actor.person is None:
-            return texts.WECOM_NOT_CADRE
-        text = content.strip()
-        if not text.startswith("/"):
-            return texts.WECOM_HELP
-        name, _, args = text[1:].partition(" ")
-        name = name.strip()
-        if name not in COMMANDS and name not in ALIASES:
-            return texts.WECOM_HELP
-        return await CaseCommands(runtime.cases).run(actor, name, args)
+        """The reply to one cadre message, as one text."""
+        return "\n\n".join(await self.replies(userid, content))

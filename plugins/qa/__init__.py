@@ -1,79 +1,54 @@
-"""Q&A in QQ groups and private chat: questions, numbered choices, likes, FAQ reload."""
+"""QQ (OneBot v11) as a surface of the one conversation (bot.chat): a group or private message
+becomes a `Message`, the conversation's bubbles become OneBot segments. Questions, choices,
+likes, 我的问题, the privacy, activity and cadre commands and /发布活动 are all in bot.chat and the
+features' registered commands; nothing here decides what to say."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 import nonebot
 from nonebot import on_message
 from nonebot.adapters import Message as BaseMessage
 from nonebot.adapters.onebot.v11 import (
+    ActionFailed,
     Bot,
     GroupMessageEvent,
     Message,
     MessageEvent,
     MessageSegment,
+    NetworkError,
 )
-from nonebot.adapters.onebot.v11.permission import GROUP_ADMIN, GROUP_OWNER
-from nonebot.permission import SUPERUSER
 from nonebot.plugin import PluginMetadata
 
-from bot.delivery.channel import tell_each
+from bot.chat.conversation import Bubble, Quote
+from bot.chat.conversation import Message as ChatMessage
+from bot.chat.features import conversation
+from bot.delivery.channel import SendError, tell_each
 from bot.faq.service import ReloadReport
-from bot.privacy.commands import PrivacyCommands
-from bot.qa.mine import MY_QUESTIONS_WORDS
-from bot.qa.mine import my_questions as shared_my_questions
-from bot.qa.model import Incoming, Reply
+from bot.qa import admin_texts as texts
+from bot.qa.model import Reply
 from bot.runtime import get_runtime
-from bot.storage.inbound import claim
-from plugins.qa import texts
 
 __plugin_meta__ = PluginMetadata(
-    name="青声答疑",
-    description="在群里 @ 我或私聊我提问；回复序号选择“您是不是想问”；回复“赞”点赞。",
-    usage=(
-        "@青声 怎么交团费\n我的问题\n我的数据 / 删除我的数据\n/重载（管理员）\n"
-        "/自动答疑 开|关（群管理员）"
+    name="青声",
+    description=(
+        "在群里 @ 我或私聊我提问；回复序号选择“您是不是想问”；回复“赞”点赞；报名活动；"
+        "团干部引用问题通知即可作答。发送“帮助”查看你能用的命令。"
     ),
+    usage=(
+        "@青声 怎么交团费\n我的问题\n活动 / 报名 编号 / 我的报名 / 取消报名 编号 / 签到 签到码\n"
+        "我的数据 / 删除我的数据\n团干部：/待办 /答 编号 答案 /发布活动 …（发送“帮助”查看全部）"
+    ),
+    supported_adapters={"~onebot.v11"},
 )
 
 log = logging.getLogger(__name__)
 PLATFORM = "qq"
+MANAGER_ROLES = frozenset({"admin", "owner"})
 
-MY_QUESTIONS = MY_QUESTIONS_WORDS
-GROUP_MANAGER = SUPERUSER | GROUP_ADMIN | GROUP_OWNER
-
-
-class Commands:
-    """Slash commands read from a message's text: a COMMAND_START, then the longest name.
-
-    Plugins use this in one cheap rule each instead of NoneBot's `on_command`: NoneBot checks
-    every matcher for every message, and each `on_command` check costs more than answering from
-    the FAQ (about 1.5 ms against 0.3 ms for a rule on the event alone).
-    """
-
-    def __init__(self, *names: str) -> None:
-        self.names = tuple(sorted(names, key=len, reverse=True))
-
-    def parse(self, message: BaseMessage) -> tuple[str, str] | None:
-        """`(name, arguments)` when the message is one of these commands, else None."""
-        text = plain_text(message)
-        starts = sorted(nonebot.get_driver().config.command_start, key=len, reverse=True)
-        for start in starts:
-            if not text.startswith(start):
-                continue
-            rest = text[len(start) :]
-            for name in self.names:
-                if rest.startswith(name):
-                    return name, rest[len(name) :].strip()
-        return None
-
-
-COMMANDS = Commands("重载", "自动答疑", *MY_QUESTIONS)
-# One matcher, no rule: the cheapest NoneBot can dispatch. It is last (priority 50), so the
-# other plugins' commands and quotes have been taken before a message reads as a question.
-question = on_message(priority=50, block=False)
+# One matcher, no rule: the cheapest NoneBot can dispatch; the conversation reads the message.
+chat = on_message(priority=50, block=False)
 
 
 def say(text: str) -> Message:
@@ -86,139 +61,69 @@ def plain_text(message: BaseMessage) -> str:
     return "".join(seg.data.get("text", "") for seg in message if seg.type == "text").strip()
 
 
-def to_incoming(bot: Bot, event: MessageEvent) -> Incoming:
+def to_message(bot: Bot, event: MessageEvent) -> ChatMessage:
     """The platform-neutral form of a OneBot message event received by `bot`'s account."""
     group_id = str(event.group_id) if isinstance(event, GroupMessageEvent) else None
-    return Incoming(
+    quote = None
+    if event.reply is not None:
+        quote = Quote(
+            str(event.reply.message_id),
+            event.reply.message.extract_plain_text(),
+            from_bot=str(event.reply.sender.user_id) == str(event.self_id),
+        )
+    return ChatMessage(
         platform=PLATFORM,
-        message_id=str(event.message_id),
-        user_id=str(event.user_id),
+        sender=str(event.user_id),
         text=plain_text(event.message),
-        group_id=group_id,
-        to_me=event.to_me,
-        reply_to=str(event.reply.message_id) if event.reply else None,
-        nickname=event.sender.card or event.sender.nickname or "",
+        message_id=str(event.message_id),
         account=bot.self_id,
+        chat=group_id,
+        to_me=event.to_me,
+        quote=quote,
+        nickname=event.sender.card or event.sender.nickname or "",
+        group_manager=group_id is not None and event.sender.role in MANAGER_ROLES,
     )
 
 
-async def first_delivery(bot: Bot, event: MessageEvent) -> bool:
-    """Whether this is the first delivery of `event` to any process: every command the bot acts
-    on asks first, so a re-delivered or twice-delivered event acts once (questions are claimed
-    by the Q&A service, with the question they record)."""
-    return await claim(get_runtime().db, to_incoming(bot, event).inbound_key)
-
-
-def render_text(event: MessageEvent, text: str) -> Message:
-    """A reply as OneBot segments: in a group it quotes the message and @s the sender.
-
-    The text is one text segment, so nothing in it can ever become a CQ code or an @.
-    """
-    if isinstance(event, GroupMessageEvent):
-        return Message(
-            [
-                MessageSegment.reply(event.message_id),
-                MessageSegment.at(event.user_id),
-                MessageSegment.text(" " + text),
-            ]
-        )
-    return say(text)
+def render_bubble(bubble: Bubble) -> Message:
+    """A bubble as OneBot segments: the quote and the @ first, then the text as one text
+    segment, so nothing in it can ever become a CQ code or an @."""
+    segments = []
+    if bubble.quote is not None:
+        segments.append(MessageSegment.reply(int(bubble.quote)))
+    if bubble.at is not None:
+        segments.append(MessageSegment.at(bubble.at))
+    text = " " + bubble.text if segments else bubble.text
+    return Message([*segments, MessageSegment.text(text)])
 
 
 def render(event: MessageEvent, reply: Reply) -> Message:
-    """The Q&A reply as OneBot segments (see `render_text`)."""
-    return render_text(event, reply.text)
+    """A Q&A reply to `event` as OneBot segments (quoted with an @ in a group)."""
+    if isinstance(event, GroupMessageEvent):
+        bubble = Bubble(reply.text, quote=str(event.message_id), at=str(event.user_id))
+        return render_bubble(bubble)
+    return say(reply.text)
 
 
-@question.handle()
-async def handle_question(bot: Bot, event: MessageEvent) -> None:
-    """Run a Q&A command; or answer, offer choices, take feedback, or record the question for a
-    person; then hand over answers from people that waited for this chat."""
+@chat.handle()
+async def handle_message(bot: Bot, event: MessageEvent) -> None:
+    """Hand the message to the conversation and send what it says."""
     runtime = get_runtime()
     if str(event.user_id) in (bot.self_id, *runtime.settings.ignored_users):
         return
-    incoming = to_incoming(bot, event)
-    command = COMMANDS.parse(event.message)
-    if command is not None:
-        if await first_delivery(bot, event):
-            if command[0] in MY_QUESTIONS:
-                await _send_command(bot, event, incoming, lambda: my_questions(event))
-            else:
-                await bot.send(event, await run_command(bot, event, *command))
-        return
-    if event.to_me and PrivacyCommands.wants(incoming.text):
-        # 我的数据 / 删除我的数据 / 确认删除: about the youth's data, never a question.
-        if await first_delivery(bot, event):
-            privacy = PrivacyCommands(runtime.privacy)
-            in_group = incoming.group_id is not None
-            await _send_command(
-                bot,
-                event,
-                incoming,
-                lambda: privacy.run(PLATFORM, incoming.user_id, incoming.text, in_group=in_group),
-            )
-        return
-    if incoming.text in MY_QUESTIONS:
-        if await first_delivery(bot, event):
-            await _send_command(bot, event, incoming, lambda: my_questions(event))
-    else:
-        reply = await runtime.qa.handle(incoming)
-        if reply is not None:
-            message_id = None
+
+    async def send(bubble: Bubble) -> str | None:
+        if bubble.private:
             try:
-                result = await bot.send(event, render(event, reply))
-                message_id = result.get("message_id") if isinstance(result, dict) else None
-            finally:
-                # Cadres hear of a new case after the youth has their reply, even if it failed.
-                await runtime.qa.sent(
-                    PLATFORM,
-                    str(message_id) if message_id is not None else None,
-                    reply,
-                    account=bot.self_id,
-                )
-    if event.to_me:
-        await runtime.cases.release_held(PLATFORM, incoming.user_id, incoming.group_id)
+                await bot.send_private_msg(user_id=event.user_id, message=say(bubble.text))
+            except (ActionFailed, NetworkError) as exc:
+                raise SendError(str(exc)) from exc
+            return None
+        result = await bot.send(event, render_bubble(bubble))
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        return str(message_id) if message_id is not None else None
 
-
-async def _send_command(
-    bot: Bot, event: MessageEvent, incoming: Incoming, run: Callable[[], Awaitable[str | None]]
-) -> None:
-    text = await get_runtime().qa.command(incoming, run)
-    if text:
-        await bot.send(event, render_text(event, text))
-
-
-async def my_questions(event: MessageEvent) -> str:
-    """The youth's latest questions and their status; in a group, only that group's."""
-    group_id = str(event.group_id) if isinstance(event, GroupMessageEvent) else None
-    return await shared_my_questions(get_runtime(), PLATFORM, str(event.user_id), group_id)
-
-
-async def run_command(bot: Bot, event: MessageEvent, name: str, args: str) -> Message:
-    """/重载 (superusers), /自动答疑 开|关 (group admins)."""
-    if name == "重载":
-        return say(await _reload(bot, event))
-    return say(await _auto_ask(bot, event, args))
-
-
-async def _reload(bot: Bot, event: MessageEvent) -> str:
-    """Reload faq_data now and say how it went."""
-    if not await SUPERUSER(bot, event):
-        return texts.NOT_ADMIN
-    return texts.reload_report(await get_runtime().faq.reload(reason="/重载"))
-
-
-async def _auto_ask(bot: Bot, event: MessageEvent, choice: str) -> str:
-    """Switch auto-ask (every message is a question) for this group."""
-    if not isinstance(event, GroupMessageEvent):
-        return texts.GROUP_ONLY
-    if not await GROUP_MANAGER(bot, event):
-        return texts.NOT_GROUP_ADMIN
-    if choice not in ("开", "关", "on", "off"):
-        return texts.AUTO_ASK_USAGE
-    enabled = choice in ("开", "on")
-    await get_runtime().qa.set_auto_ask(PLATFORM, str(event.group_id), enabled)
-    return texts.AUTO_ASK_ON if enabled else texts.AUTO_ASK_OFF
+    await conversation(runtime).handle(to_message(bot, event), send)
 
 
 async def notify_admins(report: ReloadReport, bot: Bot | None = None) -> None:

@@ -60,7 +60,7 @@ async def test_an_answer_command_delivered_to_two_processes_answers_once(
     answer = "团课报名在团支部书记处登记。"
 
     async def as_the_plugin_does(rt: Runtime) -> str | None:
-        # What plugins.cases does with each event: claim it, then act.
+        # What the QQ surface does with each event: claim it, then act.
         key = InboundKey.of("qq", "cmd-1", user_id="10001", account="2000")
         if not await claim(rt.db, key):
             return None

@@ -127,7 +127,7 @@ async def test_group_chatter_without_at_is_ignored(app: App, runtime: Runtime) -
 
 
 async def test_group_admin_turns_on_auto_ask(app: App, runtime: Runtime) -> None:
-    from plugins.qa import texts as plugin_texts
+    from bot.qa import admin_texts as plugin_texts
 
     entry = runtime.faq.get("dues-pay")
     assert entry is not None
@@ -156,7 +156,7 @@ async def test_ignores_itself_and_listed_bots(app: App, runtime: Runtime) -> Non
 
 
 async def test_reload_command_is_for_admins(app: App, runtime: Runtime) -> None:
-    from plugins.qa import texts as plugin_texts
+    from bot.qa import admin_texts as plugin_texts
 
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, self_id=SELF_ID)

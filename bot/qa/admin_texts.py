@@ -1,4 +1,4 @@
-"""What the Q&A plugin says to admins."""
+"""What the Q&A commands say to admins (/重载, /自动答疑)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,65 @@
+"""Every feature's commands in one registry, and the conversation of the running process."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.chat.conversation import Conversation
+from bot.chat.registry import Args, Command, InGroup, Registry
+
+if TYPE_CHECKING:
+    from bot.chat.conversation import Turn
+    from bot.runtime import Runtime
+
+
+def build_registry() -> Registry:
+    """The registry of every feature: Q&A, privacy, activities, cases, and the help text."""
+    from bot.activities.commands import commands as activity_commands
+    from bot.cases.commands import commands as case_commands
+    from bot.privacy.commands import commands as privacy_commands
+    from bot.qa.commands import commands as qa_commands
+
+    registry = Registry([*qa_commands(), *privacy_commands(), *activity_commands()])
+    for command in case_commands():
+        registry.add(command)
+    registry.add(
+        Command(
+            "帮助",
+            _help,
+            "",
+            aliases=("菜单", "help"),
+            word=True,
+            args=Args.NONE,
+            in_group=InGroup.TO_ME,
+        )
+    )
+    return registry
+
+
+async def _help(turn: Turn) -> str:
+    return turn.conversation.help(turn.message, turn.speaker)
+
+
+_current: tuple[Runtime, Conversation] | None = None
+
+
+def conversation(runtime: Runtime | None = None) -> Conversation:
+    """The conversation of `runtime` (the process runtime by default), with NoneBot's
+    SUPERUSERS and COMMAND_START."""
+    global _current
+    if runtime is None:
+        from bot.runtime import get_runtime
+
+        runtime = get_runtime()
+    if _current is None or _current[0] is not runtime:
+        superusers: set[str] = set()
+        starts: set[str] = {"/"}
+        try:
+            import nonebot
+
+            config = nonebot.get_driver().config
+            superusers, starts = set(config.superusers), set(config.command_start) or starts
+        except ValueError:  # NoneBot not initialised (a script)
+            pass
+        _current = (runtime, Conversation(runtime, build_registry(), superusers, starts))
+    return _current[1]
