@@ -3,6 +3,7 @@
 from bot.activities import models as activity_models
 from bot.cases import models as case_models
 from bot.chat import models as chat_models
+from bot.console import models as console_models
 from bot.delivery import models as delivery_models
 from bot.privacy import models as privacy_models
 from bot.safety import budget as safety_models
@@ -14,6 +15,7 @@ MODEL_MODULES = (
     activity_models,
     case_models,
     chat_models,
+    console_models,
     delivery_models,
     privacy_models,
     safety_models,
