@@ -58,6 +58,10 @@ def setup(settings: Settings | None = None) -> None:
     from bot.activities.web import export_router
 
     nonebot.get_app().include_router(export_router(settings.data_dir, settings.export_ttl_hours))
+    if settings.console:
+        from bot.console.web import router as console_router
+
+        nonebot.get_app().include_router(console_router)
     from bot.ops.web import ops_router
 
     nonebot.get_app().include_router(ops_router(settings))

@@ -1,0 +1,167 @@
+"""The dashboard's figures: questions collected and how they were answered, likes and 没用,
+open and overdue cases, the median first response; by day and by org.
+
+The totals come from the services /统计 uses (`bot.qa.stats.question_stats`,
+`bot.cases.stats.report`), so the console and the chat command never disagree. Everything
+counts questions asked (cases opened) in the period, in the orgs chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, func, select
+
+from bot.cases.models import Case
+from bot.cases.service import ACTIVE
+from bot.cases.stats import report
+from bot.console.period import Period
+from bot.grid.model import Grid, Org
+from bot.qa.model import Outcome
+from bot.qa.stats import question_stats
+from bot.storage.database import Database
+from bot.storage.models import Question
+
+BY_FAQ = (Outcome.ANSWERED.value, Outcome.CHOSEN.value)
+BY_PEOPLE = (Outcome.HUMAN.value,)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """The dashboard's totals."""
+
+    collected: int
+    by_faq: int
+    by_people: int
+    likes: int
+    not_helpful: int
+    open_cases: int
+    overdue: int
+    median_first_response: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Questions of one day or one org."""
+
+    collected: int = 0
+    by_faq: int = 0
+    by_people: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.collected + other.collected,
+            self.by_faq + other.by_faq,
+            self.by_people + other.by_people,
+        )
+
+    @classmethod
+    def of(cls, outcome: str, count: int) -> Tally:
+        """`count` questions of `outcome`."""
+        return cls(
+            count,
+            count if outcome in BY_FAQ else 0,
+            count if outcome in BY_PEOPLE else 0,
+        )
+
+
+def _question_filter(orgs: Collection[str] | None, period: Period) -> list:
+    where = [Question.created_at >= period.since, Question.created_at < period.until]
+    if orgs is not None:
+        where.append(Question.org_id.in_(orgs))
+    return where
+
+
+async def figures(
+    db: Database, now: datetime, orgs: Collection[str] | None, period: Period
+) -> Figures:
+    """The totals of questions asked in `period` in `orgs` (None: everywhere)."""
+    questions = await question_stats(db, period.since, period.until, orgs)
+    cases = await report(db, now, orgs, period.since, period.until)
+    where = [Case.status.in_(ACTIVE), Case.opened_at >= period.since, Case.opened_at < period.until]
+    if orgs is not None:
+        where.append(Case.origin_org_id.in_(orgs))
+    async with db.session() as session:
+        open_cases = int(await session.scalar(select(func.count(Case.id)).where(*where)) or 0)
+    return Figures(
+        collected=questions.collected,
+        by_faq=questions.answered_by_faq,
+        by_people=questions.answered_by_people,
+        likes=questions.likes,
+        not_helpful=questions.not_helpful,
+        open_cases=open_cases,
+        overdue=sum(cases.overdue_by_org.values()),
+        median_first_response=cases.median_first_response,
+    )
+
+
+async def by_day(
+    db: Database, orgs: Collection[str] | None, period: Period
+) -> list[tuple[date, Tally]]:
+    """Questions of every local day of `period` (days of none included)."""
+    starts = period.day_starts()
+    # Day boundaries are computed here in the configured zone (DST-safe, either database).
+    bucket = case(
+        *((Question.created_at < start, n) for n, start in enumerate(starts[1:])),
+        else_=-1,
+    )
+    inner = (
+        select(bucket.label("day"), Question.outcome.label("outcome"))
+        .where(*_question_filter(orgs, period))
+        .subquery()
+    )
+    query = select(inner.c.day, inner.c.outcome, func.count()).group_by(
+        inner.c.day, inner.c.outcome
+    )
+    days = period.days()
+    tallies = [Tally() for _ in days]
+    async with db.session() as session:
+        for index, outcome, count in (await session.execute(query)).all():
+            if 0 <= index < len(days):
+                tallies[index] += Tally.of(outcome, count)
+    return list(zip(days, tallies, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRow:
+    """An org's questions, its own and those of every org below it."""
+
+    org: Org | None
+    """None: questions of no org (private chats, groups outside the grid)."""
+    depth: int
+    tally: Tally
+
+
+async def by_org(
+    db: Database,
+    grid: Grid,
+    shown: list[tuple[Org, int]],
+    orgs: Collection[str] | None,
+    period: Period,
+) -> list[OrgRow]:
+    """A row per org in `shown` (tree order, with depth) counting its whole subtree, and for
+    an unlimited view (`orgs` None) a row of questions of no org."""
+    query = (
+        select(Question.org_id, Question.outcome, func.count())
+        .where(*_question_filter(orgs, period))
+        .group_by(Question.org_id, Question.outcome)
+    )
+    own: dict[str | None, Tally] = {}
+    async with db.session() as session:
+        for org_id, outcome, count in (await session.execute(query)).all():
+            own[org_id] = own.get(org_id, Tally()) + Tally.of(outcome, count)
+    rows = []
+    for org, depth in shown:
+        total = Tally()
+        for org_id in grid.descendants(org.id):
+            total += own.get(org_id, Tally())
+        rows.append(OrgRow(org, depth, total))
+    if orgs is None:
+        nowhere = Tally()
+        for org_id, tally in own.items():
+            if org_id is None or org_id not in grid.orgs:
+                nowhere += tally
+        rows.append(OrgRow(None, 0, nowhere))
+    return rows

@@ -1,0 +1,794 @@
+"""The console's routes under /console: thin handlers over the bot's services.
+
+Every page needs a signed-in account (else: the login page), every POST a valid CSRF token
+(else 403, nothing done), and what a page shows or changes is limited to the viewer's scope
+(`bot.console.scope.Viewer`). Actions on cases go through `CaseService` with the viewer as the
+actor, so the rules and the case ledger are those of chat; the console's own audit log records
+them too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.cases import texts as case_texts
+from bot.cases.models import Case, CaseEvent
+from bot.cases.service import ACTIVE, CaseError
+from bot.common.text import clean_text
+from bot.console import casebook, charts, dashboard
+from bot.console.accounts import ROLE_NAMES, AccountError, AccountService
+from bot.console.audit import ACTION_NAMES, Action, AuditLog
+from bot.console.hittest import BAND_NAMES, hit_test
+from bot.console.models import AccountRole
+from bot.console.period import Period, PeriodError
+from bot.console.questions import KIND_NAMES, OUTCOME_NAMES, Kind, questions
+from bot.console.scope import ScopeError, Viewer
+from bot.console.sessions import COOKIE, Session, Sessions, sessions
+from bot.console.templates import render
+from bot.runtime import Runtime, get_runtime
+from bot.safety.masking import mask_pii
+from bot.web.access import client_address, is_https, rate_key
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/console"
+MAX_FORM_BYTES = 16 * 1024
+MAX_ANSWER_CHARS = 2000
+STATIC = Path(__file__).with_name("static")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+BAD_CSRF = "页面已过期或不是从本后台提交的，请刷新页面后重试。"
+NOT_FOUND = "没有这个工单，或不在你负责的组织范围内。"
+OUT_OF_SCOPE = "这个组织不在你负责的范围内。"
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+@dataclass
+class _Services:
+    runtime: Runtime
+    audit: AuditLog
+    accounts: AccountService
+
+
+_services: _Services | None = None
+
+
+def services() -> _Services:
+    """The console's services on this process's runtime (new ones for a new runtime)."""
+    global _services
+    runtime = get_runtime()
+    if (
+        _services is None
+        or _services.runtime is not runtime
+        or _services.accounts.settings is not runtime.settings
+    ):
+        audit = AuditLog(runtime.db, clock=lambda: runtime.cases.clock())
+        accounts = AccountService(
+            runtime.db,
+            runtime.settings,
+            audit,
+            lambda: runtime.grid.grid,
+            clock=lambda: runtime.cases.clock(),
+        )
+        _services = _Services(runtime, audit, accounts)
+    return _services
+
+
+# ---- requests and responses ------------------------------------------------------------
+
+
+class _Context:
+    """One request: its session (made if it had none), the viewer, and how pages are made."""
+
+    def __init__(self, request: Request, session: Session, fresh: bool) -> None:
+        self.request = request
+        self.session = session
+        self.fresh = fresh
+        self.viewer: Viewer | None = None
+        services_ = services()
+        self.runtime = services_.runtime
+        self.settings = self.runtime.settings
+        self.zone = ZoneInfo(self.settings.timezone)
+
+    @property
+    def sessions(self) -> Sessions:
+        return _sessions()
+
+    @property
+    def address(self) -> str:
+        return rate_key(client_address(self.request, self.settings.trusted_proxy_networks))
+
+    @property
+    def csrf(self) -> str:
+        return self.sessions.csrf(self.session)
+
+    def now(self) -> datetime:
+        return self.runtime.cases.clock()
+
+    def finish(self, response: Response) -> Response:
+        """Security headers, and the session cookie when it is new."""
+        for name, value in SECURITY_HEADERS.items():
+            response.headers[name] = value
+        if self.fresh:
+            response.set_cookie(
+                COOKIE,
+                self.sessions.dump(self.session),
+                max_age=int(self.sessions.max_age_seconds),
+                path=PREFIX,
+                httponly=True,
+                samesite="lax",
+                secure=is_https(self.request, self.settings.trusted_proxy_networks),
+            )
+        return response
+
+    def page(self, template: str, *, status: int = 200, **context: Any) -> Response:
+        grid = self.runtime.grid.grid
+        values: dict[str, Any] = {
+            "viewer": self.viewer,
+            "csrf": self.csrf,
+            "notice": "",
+            "error": "",
+            "section": "",
+            "when": self.local,
+            "org_name": lambda org_id: (
+                grid.orgs[org_id].name if org_id in grid.orgs else org_id or "—"
+            ),
+            "person_name": self.person_name,
+        }
+        values.update(context)
+        return self.finish(HTMLResponse(render(template, **values), status_code=status))
+
+    def redirect(self, url: str) -> Response:
+        return self.finish(RedirectResponse(url, status_code=303))
+
+    def local(self, moment: datetime | None) -> str:
+        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+    def person_name(self, person_id: str | None) -> str:
+        if not person_id:
+            return "—"
+        if person_id == "system":
+            return "系统"
+        person = self.runtime.grid.grid.people.get(person_id)
+        if person is not None:
+            return person.name
+        if person_id.startswith("console:"):
+            return f"{person_id.removeprefix('console:')}（后台）"
+        return person_id
+
+
+def _sessions() -> Sessions:
+    settings = get_runtime().settings
+    return sessions(settings.web_secret, settings.data_dir, settings.console_session_hours)
+
+
+async def _context(request: Request) -> _Context:
+    loaded = _sessions().load(request.cookies.get(COOKIE))
+    ctx = _Context(request, loaded or Sessions.anonymous(), loaded is None)
+    if loaded is not None and loaded.signed_in:
+        account = await services().accounts.get(loaded.account_id or 0)
+        if account is not None and account.active and account.session_epoch == loaded.epoch:
+            ctx.viewer = Viewer.of(account, ctx.runtime.grid.grid)
+        else:
+            ctx.session, ctx.fresh = Sessions.anonymous(), True
+    return ctx
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A urlencoded form body (no multipart: no file is ever uploaded here)."""
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return {}
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return {}
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+async def _posted(request: Request) -> tuple[_Context, dict[str, str] | None]:
+    """The context of a POST and its form, or None as the form when the CSRF token is wrong."""
+    ctx = await _context(request)
+    form = await _form(request)
+    if not ctx.sessions.csrf_ok(None if ctx.fresh else ctx.session, form.get("csrf")):
+        log.warning(
+            "console: POST %s without a valid CSRF token from %s", request.url.path, ctx.address
+        )
+        return ctx, None
+    return ctx, form
+
+
+def _refused(ctx: _Context) -> Response:
+    return ctx.page("error.html", status=403, title=BAD_CSRF)
+
+
+def _login_first(ctx: _Context) -> Response:
+    return ctx.redirect(f"{PREFIX}/login")
+
+
+def _query(**params: object) -> str:
+    return urlencode({k: str(v) for k, v in params.items() if v not in (None, "")})
+
+
+# ---- login ---------------------------------------------------------------------------------
+
+
+@router.get("/static/console.css")
+async def stylesheet() -> Response:
+    """The console's one stylesheet (served here: no CDN)."""
+    css = (STATIC / "console.css").read_text(encoding="utf-8")
+    return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/login")
+async def login_page(request: Request) -> Response:
+    """The login form (a signed-in visitor goes to the dashboard)."""
+    await services().accounts.ensure_first_admin()
+    ctx = await _context(request)
+    if ctx.viewer is not None:
+        return ctx.redirect(PREFIX)
+    return ctx.page("login.html", title="登录", username="", configured=await _configured())
+
+
+async def _configured() -> bool:
+    return bool(get_runtime().settings.console_admin_user) or bool(await services().accounts.all())
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    """Check the user name and password; on success a new session (new nonce) is issued."""
+    accounts = services().accounts
+    await accounts.ensure_first_admin()
+    ctx, form = await _posted(request)
+    if form is None:
+        return ctx.page(
+            "login.html",
+            status=403,
+            title="登录",
+            username="",
+            error=BAD_CSRF,
+            configured=await _configured(),
+        )
+    username = form.get("username", "")
+    result = await accounts.login(username, form.get("password", ""), ctx.address)
+    if result.account is None:
+        status = 429 if result.refusal and "次数" in result.refusal else 401
+        return ctx.page(
+            "login.html",
+            status=status,
+            title="登录",
+            username=username[:64],
+            error=result.refusal or "",
+            configured=await _configured(),
+        )
+    ctx.session = Sessions.signed_in(result.account.id, result.account.session_epoch)
+    ctx.fresh = True
+    return ctx.redirect(PREFIX)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    """End the session (a new anonymous one replaces it)."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    if ctx.viewer is not None:
+        await services().audit.record(ctx.viewer.account.username, Action.LOGOUT, ctx.address)
+    ctx.session, ctx.fresh, ctx.viewer = Sessions.anonymous(), True, None
+    return ctx.redirect(f"{PREFIX}/login")
+
+
+@router.get("/password")
+async def password_page(request: Request) -> Response:
+    """Change one's own password."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    return ctx.page("password.html", title="修改密码", role=_role_name)
+
+
+@router.post("/password")
+async def change_password(request: Request) -> Response:
+    """Change one's own password; other sessions of the account end, this one goes on."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    accounts = services().accounts
+    try:
+        await accounts.change_password(
+            ctx.viewer.account, form.get("old", ""), form.get("new", ""), ctx.address
+        )
+    except AccountError as exc:
+        return ctx.page(
+            "password.html", status=400, title="修改密码", role=_role_name, error=str(exc)
+        )
+    account = await accounts.get(ctx.viewer.account.id)
+    assert account is not None
+    ctx.session, ctx.fresh = Sessions.signed_in(account.id, account.session_epoch), True
+    ctx.viewer = Viewer.of(account, ctx.runtime.grid.grid)
+    return ctx.page("password.html", title="修改密码", role=_role_name, notice="密码已修改")
+
+
+def _role_name(role: str) -> str:
+    try:
+        return ROLE_NAMES[AccountRole(role)]
+    except ValueError:
+        return role
+
+
+# ---- dashboard and questions ------------------------------------------------------------
+
+
+def _filters(ctx: _Context, request: Request) -> tuple[str, Period, Any]:
+    """The org and period a page was asked for, and the orgs they count (scope checked)."""
+    assert ctx.viewer is not None
+    org_id = request.query_params.get("org", "").strip()
+    period = Period.parse(
+        request.query_params.get("from"), request.query_params.get("to"), ctx.zone, ctx.now()
+    )
+    orgs = ctx.viewer.orgs_for(ctx.runtime.grid.grid, org_id or None)
+    return org_id, period, orgs
+
+
+def _filter_error(ctx: _Context, exc: Exception) -> Response:
+    if isinstance(exc, ScopeError):
+        return ctx.page("error.html", status=403, title=OUT_OF_SCOPE)
+    return ctx.page("error.html", status=400, title=str(exc))
+
+
+@router.get("")
+async def dashboard_page(request: Request) -> Response:
+    """Figures, the chart by day and the table by org, each linking to its questions."""
+    ctx = await _context(request)
+    viewer = ctx.viewer
+    if viewer is None:
+        return _login_first(ctx)
+    try:
+        org_id, period, orgs = _filters(ctx, request)
+    except (ScopeError, PeriodError) as exc:
+        return _filter_error(ctx, exc)
+    db, grid = ctx.runtime.db, ctx.runtime.grid.grid
+    figures = await dashboard.figures(db, ctx.now(), orgs, period)
+    days = await dashboard.by_day(db, orgs, period)
+    visible = viewer.visible_orgs(grid)
+    shown = [(o, d) for o, d in visible if o.id in (orgs or ())] if org_id else visible
+    org_rows = await dashboard.by_org(db, grid, shown, orgs, period)
+    base = {"org": org_id, **period.query()}
+
+    def questions_link(kind: str, first: date | None = None, last: date | None = None) -> str:
+        dates = (
+            {"from": first.isoformat(), "to": last.isoformat()}
+            if first and last
+            else period.query()
+        )
+        return f"{PREFIX}/questions?" + _query(kind=kind, org=org_id, **dates)
+
+    def cases_link(state: str) -> str:
+        return f"{PREFIX}/cases?" + _query(state=state, **base)
+
+    median = figures.median_first_response
+    cards = [
+        ("collected", "收到的问题", figures.collected, questions_link("all")),
+        ("by_faq", "问答库回答", figures.by_faq, questions_link("faq")),
+        ("by_people", "人工回答", figures.by_people, questions_link("people")),
+        ("likes", "点赞", figures.likes, questions_link("liked")),
+        ("not_helpful", "没用", figures.not_helpful, questions_link("not_helpful")),
+        ("open_cases", "未回复工单", figures.open_cases, cases_link("active")),
+        ("overdue", "已超时", figures.overdue, cases_link("overdue")),
+        (
+            "median_first_response",
+            "首次回复（中位数）",
+            case_texts.duration(median) if median is not None else "暂无",
+            cases_link("all"),
+        ),
+    ]
+    bars = [
+        charts.Bar(
+            day.strftime("%m-%d"),
+            tally.by_faq,
+            tally.by_people,
+            tally.collected,
+            f"{day.isoformat()}：收到 {tally.collected}，问答库 {tally.by_faq}，人工 {tally.by_people}",
+        )
+        for day, tally in days
+    ]
+    org_label = grid.orgs[org_id].name if org_id else ""
+    return ctx.page(
+        "dashboard.html",
+        title="概览",
+        section="dashboard",
+        orgs=visible,
+        org_id=org_id,
+        org_label=org_label,
+        period=period,
+        cards=cards,
+        chart=charts.stacked_bars(bars, label="每天收到的问题"),
+        days=days,
+        org_rows=org_rows,
+        share=charts.share_bar,
+        questions_link=questions_link,
+        org_link=lambda org: f"{PREFIX}?" + _query(org=org, **period.query()),
+    )
+
+
+@router.get("/questions")
+async def questions_page(request: Request) -> Response:
+    """The questions behind a dashboard figure."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    try:
+        kind = Kind(request.query_params.get("kind", "all"))
+        org_id, period, orgs = _filters(ctx, request)
+    except (ScopeError, PeriodError) as exc:
+        return _filter_error(ctx, exc)
+    except ValueError:
+        return ctx.page("error.html", status=400, title="没有这种问题列表")
+    total, rows = await questions(ctx.runtime.db, kind, orgs, period)
+    return ctx.page(
+        "questions.html",
+        title=KIND_NAMES[kind],
+        section="dashboard",
+        orgs=ctx.viewer.visible_orgs(ctx.runtime.grid.grid),
+        org_id=org_id,
+        period=period,
+        kind=kind.value,
+        total=total,
+        rows=rows,
+        outcome=lambda o: OUTCOME_NAMES.get(o, o),
+        back=_query(org=org_id, **period.query()),
+    )
+
+
+# ---- cases -----------------------------------------------------------------------------------
+
+
+def _case_helpers(ctx: _Context) -> dict[str, Any]:
+    now = ctx.now()
+
+    def overdue(case: Case) -> bool:
+        return case.status in ACTIVE and case.due_at is not None and case.due_at < now
+
+    def risk(case: Case) -> str:
+        name = case_texts.RISK_NAMES.get(case.risk_level)
+        return f"{case.risk_level} 级（{name}）" if name else "未分级"
+
+    return {
+        "overdue": overdue,
+        "risk": risk,
+        "mark": lambda c: case_texts.mark(c.urgent, c.risk_level),
+        "status_name": lambda s: case_texts.STATUS.get(s, s),
+        "masked": mask_pii,
+        "shown": case_texts.shown,
+        "event": lambda e: _describe(ctx, e),
+    }
+
+
+def _describe(ctx: _Context, event: CaseEvent) -> str:
+    """One line of a case's log, in Chinese."""
+    name = case_texts.EVENT_NAMES.get(event.kind, event.kind)
+    detail: Mapping[str, Any] = event.detail or {}
+    parts = [name]
+    if detail.get("to"):
+        parts.append(ctx.person_name(str(detail["to"])))
+    if event.actor and event.actor != "system":
+        parts.append(f"· {ctx.person_name(event.actor)}")
+    if detail.get("via"):
+        via = {"private": "私聊", "work_group": "工作群", "wecom": "企业微信", "failed": "未送达"}
+        parts.append(f"· {via.get(str(detail['via']), detail['via'])}")
+    if detail.get("reason"):
+        parts.append(f"：{detail['reason']}")
+    if detail.get("to_org"):
+        grid = ctx.runtime.grid.grid
+        org = grid.orgs.get(str(detail["to_org"]))
+        parts.append(f"→ {org.name if org else detail['to_org']}")
+    if event.kind == "opened" and detail.get("urgent"):
+        parts.append("（紧急）")
+    if event.kind == "liked":
+        parts.append("👍" if detail.get("helpful") else "（没用）")
+    return " ".join(parts)
+
+
+@router.get("/cases")
+async def cases_page(request: Request) -> Response:
+    """Cases in the viewer's scope: by state, org and (optional) period; urgent first."""
+    ctx = await _context(request)
+    viewer = ctx.viewer
+    if viewer is None:
+        return _login_first(ctx)
+    try:
+        state = casebook.State(request.query_params.get("state", "active"))
+    except ValueError:
+        return ctx.page("error.html", status=400, title="没有这种工单列表")
+    params = request.query_params
+    org_id = params.get("org", "").strip()
+    try:
+        period = (
+            Period.parse(params.get("from"), params.get("to"), ctx.zone, ctx.now())
+            if params.get("from") or params.get("to")
+            else None
+        )
+        chosen = viewer.orgs_for(ctx.runtime.grid.grid, org_id) if org_id else None
+    except (ScopeError, PeriodError) as exc:
+        return _filter_error(ctx, exc)
+    total, rows = await casebook.cases(ctx.runtime.db, viewer, state, chosen, period, ctx.now())
+    dates = period.query() if period else {}
+    return ctx.page(
+        "cases.html",
+        title="问题工单",
+        section="cases",
+        states=[(s.value, name) for s, name in casebook.STATE_NAMES.items()],
+        state=state.value,
+        state_link=lambda s: f"{PREFIX}/cases?" + _query(state=s, org=org_id, **dates),
+        orgs=viewer.visible_orgs(ctx.runtime.grid.grid),
+        org_id=org_id,
+        period=period,
+        total=total,
+        rows=rows,
+        **_case_helpers(ctx),
+    )
+
+
+@router.get("/cases/{case_id}")
+async def case_page(request: Request, case_id: int) -> Response:
+    """One case: its facts, its whole log, and the forms to answer and close it."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    return await _case_response(ctx, case_id, notice=_notice(request, case_id))
+
+
+def _notice(request: Request, case_id: int) -> str:
+    done = request.query_params.get("done", "")
+    if done == "closed":
+        return case_texts.CLOSED.format(case=case_id)
+    if done != "answered":
+        return ""
+    try:
+        sent, held, polled = (
+            int(request.query_params.get(k, "0")) for k in ("sent", "held", "polled")
+        )
+    except ValueError:
+        return ""
+    waiting = held - polled
+    text = case_texts.ANSWER_POLLED.format(polled=polled) if polled else ""
+    text += case_texts.ANSWER_HELD.format(held=waiting) if waiting > 0 else ""
+    return case_texts.ANSWER_SENT.format(case=case_id, sent=sent, held=text)
+
+
+async def _case_response(
+    ctx: _Context, case_id: int, *, status: int = 200, notice: str = "", error: str = ""
+) -> Response:
+    assert ctx.viewer is not None
+    found = await casebook.case_file(ctx.runtime.db, ctx.viewer, case_id)
+    if found is None:
+        return ctx.page("error.html", status=404, title=NOT_FOUND)
+    return ctx.page(
+        "case.html",
+        status=status,
+        title=f"工单 #{case_id}",
+        section="cases",
+        file=found,
+        notice=notice,
+        error=error,
+        **_case_helpers(ctx),
+    )
+
+
+async def _case_post(
+    request: Request, case_id: int
+) -> tuple[_Context, dict[str, str] | None, Response | None]:
+    ctx, form = await _posted(request)
+    if form is None:
+        return ctx, None, _refused(ctx)
+    if ctx.viewer is None:
+        return ctx, None, _login_first(ctx)
+    if await casebook.case_file(ctx.runtime.db, ctx.viewer, case_id) is None:
+        return ctx, None, ctx.page("error.html", status=404, title=NOT_FOUND)
+    return ctx, form, None
+
+
+@router.post("/cases/{case_id}/answer")
+async def answer_case(request: Request, case_id: int) -> Response:
+    """Answer a case as in chat (/答): `CaseService.answer` with the viewer as the actor."""
+    ctx, form, refused = await _case_post(request, case_id)
+    if refused is not None:
+        return refused
+    assert form is not None and ctx.viewer is not None
+    answer = clean_text(form.get("answer", "")).strip()
+    if not answer or len(answer) > MAX_ANSWER_CHARS:
+        return await _case_response(
+            ctx, case_id, status=400, error=f"回复不能为空，最多 {MAX_ANSWER_CHARS} 字"
+        )
+    try:
+        result = await ctx.runtime.cases.answer(case_id, ctx.viewer.actor, answer)
+    except CaseError as exc:
+        return await _case_response(ctx, case_id, status=409, error=str(exc))
+    await services().audit.record(
+        ctx.viewer.account.username,
+        Action.CASE_ANSWERED,
+        ctx.address,
+        target=f"#{case_id}",
+        sent=result.sent,
+        held=result.held,
+    )
+    return ctx.redirect(
+        f"{PREFIX}/cases/{case_id}?"
+        + _query(done="answered", sent=result.sent, held=result.held, polled=result.polled)
+    )
+
+
+@router.post("/cases/{case_id}/close")
+async def close_case(request: Request, case_id: int) -> Response:
+    """Close a case as in chat (/关闭): askers still waiting are told the reason."""
+    ctx, form, refused = await _case_post(request, case_id)
+    if refused is not None:
+        return refused
+    assert form is not None and ctx.viewer is not None
+    reason = clean_text(form.get("reason", "")).strip()[:500]
+    if not reason:
+        return await _case_response(ctx, case_id, status=400, error="请写明关闭原因")
+    try:
+        await ctx.runtime.cases.close(case_id, ctx.viewer.actor, reason)
+    except CaseError as exc:
+        return await _case_response(ctx, case_id, status=409, error=str(exc))
+    await services().audit.record(
+        ctx.viewer.account.username,
+        Action.CASE_CLOSED,
+        ctx.address,
+        target=f"#{case_id}",
+        note=reason,
+    )
+    return ctx.redirect(f"{PREFIX}/cases/{case_id}?done=closed")
+
+
+# ---- FAQ hit test ------------------------------------------------------------------------
+
+
+@router.get("/faq/test")
+async def hit_test_page(request: Request) -> Response:
+    """Type a question, see what the served index finds, the scores and the band."""
+    ctx = await _context(request)
+    viewer = ctx.viewer
+    if viewer is None:
+        return _login_first(ctx)
+    grid = ctx.runtime.grid.grid
+    question = clean_text(request.query_params.get("q", "")).strip()[
+        : ctx.settings.max_question_chars
+    ]
+    org_id = request.query_params.get("org", "").strip()
+    if org_id and (org_id not in grid.orgs or not viewer.sees_org(org_id)):
+        return ctx.page("error.html", status=403, title=OUT_OF_SCOPE)
+    result = (
+        hit_test(ctx.runtime.faq, ctx.runtime.qa.settings, grid, question, org_id or None)
+        if question
+        else None
+    )
+    return ctx.page(
+        "hittest.html",
+        title="问答测试",
+        section="faq",
+        question=question,
+        orgs=viewer.visible_orgs(grid),
+        org_id=org_id,
+        result=result,
+        band=BAND_NAMES[result.band] if result else "",
+        settings=ctx.runtime.qa.settings,
+    )
+
+
+# ---- admins: accounts and the audit log --------------------------------------------------
+
+
+def _admin_only(ctx: _Context) -> Response | None:
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    if not ctx.viewer.is_admin:
+        return ctx.page("error.html", status=403, title="只有管理员可以查看")
+    return None
+
+
+async def _accounts_response(
+    ctx: _Context, *, status: int = 200, notice: str = "", error: str = ""
+) -> Response:
+    people = list(ctx.runtime.grid.grid.people.values())
+    return ctx.page(
+        "accounts.html",
+        status=status,
+        title="账号",
+        section="accounts",
+        accounts=await services().accounts.all(),
+        people=people,
+        role=_role_name,
+        notice=notice,
+        error=error,
+    )
+
+
+@router.get("/accounts")
+async def accounts_page(request: Request) -> Response:
+    """Every account; the form to add one."""
+    ctx = await _context(request)
+    refused = _admin_only(ctx)
+    return refused or await _accounts_response(ctx)
+
+
+@router.post("/accounts")
+async def create_account(request: Request) -> Response:
+    """Add an admin, or a cadre or expert account acting as a person of the grid."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    refused = _admin_only(ctx)
+    if refused is not None:
+        return refused
+    assert ctx.viewer is not None
+    try:
+        made = await services().accounts.create(
+            ctx.viewer.account.username,
+            form.get("username", ""),
+            form.get("password", ""),
+            form.get("role", ""),
+            form.get("person"),
+            ctx.address,
+        )
+    except AccountError as exc:
+        return await _accounts_response(ctx, status=400, error=str(exc))
+    return await _accounts_response(ctx, notice=f"已新建账号 {made.username}")
+
+
+@router.post("/accounts/{account_id}/{change}")
+async def toggle_account(request: Request, account_id: int, change: str) -> Response:
+    """Disable (its sessions end at once) or enable an account."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    refused = _admin_only(ctx)
+    if refused is not None:
+        return refused
+    if change not in ("disable", "enable"):
+        return ctx.page("error.html", status=404, title="没有这个操作")
+    assert ctx.viewer is not None
+    try:
+        await services().accounts.set_active(
+            ctx.viewer.account.username, account_id, change == "enable", ctx.address
+        )
+    except AccountError as exc:
+        return await _accounts_response(ctx, status=400, error=str(exc))
+    return await _accounts_response(ctx, notice="已停用" if change == "disable" else "已启用")
+
+
+@router.get("/audit")
+async def audit_page(request: Request) -> Response:
+    """The newest entries of the audit log."""
+    ctx = await _context(request)
+    refused = _admin_only(ctx)
+    if refused is not None:
+        return refused
+    entries = await services().audit.recent()
+    return ctx.page(
+        "audit.html",
+        title="操作记录",
+        section="audit",
+        entries=entries,
+        action=lambda a: ACTION_NAMES.get(Action(a), a) if a in Action._value2member_map_ else a,
+    )

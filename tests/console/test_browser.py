@@ -1,0 +1,144 @@
+"""The console in a real browser (Debian's headless Chromium driven by Playwright) against the
+real bot (`python -m bot`) on a loopback port, on a phone-sized screen: an admin logs in, reads
+the dashboard (its figures are what the database holds), opens a case and answers it, and the
+youth who asked on the try page gets the answer.
+
+Needs `/usr/bin/chromium`; skipped without it, except where REQUIRE_BROWSER is set (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from bot.bench.e2e import BotProcess, free_port
+from tests.onebot import STARTUP_TIMEOUT
+
+playwright_api = pytest.importorskip("playwright.async_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ADMIN, PASSWORD = "tuanshiwei", "a long admin password"
+TIMEOUT_MS = 15_000
+
+if not shutil.which(CHROMIUM):
+    if os.environ.get("REQUIRE_BROWSER"):
+        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
+    """The real bot, web-only, with the first admin configured; yields its address and its
+    SQLite file."""
+    data = tmp_path / "data"
+    process = BotProcess(
+        "bot",
+        free_port(),
+        tmp_path / "bot.log",
+        env={
+            "DATA_DIR": str(data),
+            "WEB_CHAT_CADRES": "false",
+            "CONSOLE_ADMIN_USER": ADMIN,
+            "CONSOLE_ADMIN_PASSWORD": PASSWORD,
+        },
+    )
+    process.start()
+    try:
+        await process.wait_listening(STARTUP_TIMEOUT)
+        yield f"http://127.0.0.1:{process.port}", data / "qingsheng.db"
+    finally:
+        process.stop()
+
+
+def _count(database: Path, sql: str) -> int:
+    with sqlite3.connect(database) as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+async def test_an_admin_reads_the_dashboard_and_answers_a_case(
+    site: tuple[str, Path], tmp_path: Path
+) -> None:
+    address, database = site
+    async with httpx.AsyncClient(base_url=address, timeout=30) as youth:
+        answered = (await youth.post("/api/chat", json={"text": "我今年15岁能入团吗"})).json()
+        assert answered["kind"] == "answer", answered
+        liked = await youth.post(
+            "/api/chat", json={"text": "赞", "reply_to": answered["message_id"]}
+        )
+        assert liked.status_code == 200
+        opened = (
+            await youth.post("/api/chat", json={"text": "我们街道青年之家周末几点开门"})
+        ).json()
+        assert "编号" in opened["text"], opened
+
+        async with playwright_api.async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            context = await browser.new_context(viewport={"width": 390, "height": 844})
+            page = await context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            await page.goto(f"{address}/console")
+            assert page.url.endswith("/console/login")
+            await page.fill("input[name=username]", ADMIN)
+            await page.fill("input[name=password]", "wrong password!")
+            await page.click("button[type=submit]")
+            assert "用户名或密码不对" in await page.inner_text(".error")
+            await page.fill("input[name=password]", PASSWORD)
+            await page.click("button[type=submit]")
+            await page.wait_for_url(f"{address}/console")
+
+            async def figure(key: str) -> str:
+                return await page.inner_text(f'[data-figure="{key}"] .n')
+
+            expected = {
+                "collected": _count(database, "SELECT count(*) FROM questions"),
+                "by_faq": _count(
+                    database,
+                    "SELECT count(*) FROM questions WHERE outcome IN ('answered', 'chosen')",
+                ),
+                "likes": _count(database, "SELECT count(*) FROM feedback WHERE helpful"),
+                "open_cases": _count(
+                    database, "SELECT count(*) FROM cases WHERE status IN ('open', 'assigned')"
+                ),
+            }
+            assert expected == {"collected": 2, "by_faq": 1, "likes": 1, "open_cases": 1}
+            for key, value in expected.items():
+                assert await figure(key) == str(value), key
+            # No horizontal scrolling on a phone.
+            assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            await page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+
+            await page.click('[data-figure="open_cases"]')
+            await page.click("li[data-case] a.q")
+            assert "青年之家" in await page.inner_text("p.q")
+            await page.fill("textarea[name=answer]", "周末上午九点到下午五点开门。")
+            await page.click("text=发送回复")
+            assert "已回复" in await page.inner_text(".notice")
+            assert await page.inner_text("[data-answer]") == "周末上午九点到下午五点开门。"
+            assert "已回复" in await page.inner_text("[data-status]")
+            assert "回复" in await page.inner_text("ol.events")
+            await page.screenshot(path=str(tmp_path / "case.png"), full_page=True)
+            await page.goto(f"{address}/console")
+            assert await figure("by_people") == "1"
+            assert await figure("open_cases") == "0"
+            await browser.close()
+
+        later = (await youth.post("/api/chat/poll", json={})).json()
+        assert later == [
+            "关于你问的“我们街道青年之家周末几点开门”，团干部回复：\n周末上午九点到下午五点开门。"
+        ]
