@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.cases import texts as case_texts
 from bot.cases.models import Case, CaseEvent
+from bot.cases.review import LearnedReview
 from bot.cases.service import ACTIVE, CaseError
 from bot.common.text import clean_text
 from bot.console import casebook, charts, dashboard
@@ -60,6 +61,7 @@ NOT_FOUND = "没有这个工单，或不在你负责的组织范围内。"
 OUT_OF_SCOPE = "这个组织不在你负责的范围内。"
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+_ACTIONS = frozenset(action.value for action in Action)
 
 
 @dataclass
@@ -67,6 +69,7 @@ class _Services:
     runtime: Runtime
     audit: AuditLog
     accounts: AccountService
+    review: LearnedReview
 
 
 _services: _Services | None = None
@@ -89,7 +92,11 @@ def services() -> _Services:
             lambda: runtime.grid.grid,
             clock=lambda: runtime.cases.clock(),
         )
-        _services = _Services(runtime, audit, accounts)
+        cases = runtime.cases
+        review = LearnedReview(
+            cases.db, cases.faq, cases.grid_service, cases.settings, cases.clock, cases.channels
+        )
+        _services = _Services(runtime, audit, accounts, review)
     return _services
 
 
@@ -561,6 +568,9 @@ def _notice(request: Request, case_id: int) -> str:
     done = request.query_params.get("done", "")
     if done == "closed":
         return case_texts.CLOSED.format(case=case_id)
+    if done in ("learned", "learned_live"):
+        text = case_texts.LEARNED if done == "learned" else case_texts.LEARNED_LIVE
+        return text.format(case=case_id, entry=f"learned-{case_id}")
     if done != "answered":
         return ""
     try:
@@ -790,5 +800,107 @@ async def audit_page(request: Request) -> Response:
         title="操作记录",
         section="audit",
         entries=entries,
-        action=lambda a: ACTION_NAMES.get(Action(a), a) if a in Action._value2member_map_ else a,
+        action=lambda a: ACTION_NAMES.get(Action(a), a) if a in _ACTIONS else a,
     )
+
+
+# ---- learned entries: from a case into the FAQ, and their review -----------------------------
+
+
+@router.post("/cases/{case_id}/learn")
+async def learn_case(request: Request, case_id: int) -> Response:
+    """Turn an answered case into an FAQ entry as /入库 does: it waits for an admin's review
+    (unless FAQ_LEARNED_AUTO_PUBLISH is on), and the grid's admins are told."""
+    ctx, _, refused = await _case_post(request, case_id)
+    if refused is not None:
+        return refused
+    assert ctx.viewer is not None
+    actor = ctx.viewer.actor
+    try:
+        entry = await ctx.runtime.cases.learn(case_id, actor)
+    except CaseError as exc:
+        return await _case_response(ctx, case_id, status=409, error=str(exc))
+    live = ctx.runtime.cases.settings.faq_learned_auto_publish
+    if not live:
+        await services().review.tell_reviewers(entry, actor)
+    await services().audit.record(
+        ctx.viewer.account.username,
+        Action.CASE_LEARNED,
+        ctx.address,
+        target=f"#{case_id}",
+        entry=entry,
+    )
+    return ctx.redirect(f"{PREFIX}/cases/{case_id}?done={'learned_live' if live else 'learned'}")
+
+
+def _may_review(ctx: _Context) -> Response | None:
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    if not services().review.may_review(ctx.viewer.actor):
+        return ctx.page("error.html", status=403, title="只有管理员可以审核")
+    return None
+
+
+async def _review_response(
+    ctx: _Context, *, status: int = 200, notice: str = "", error: str = ""
+) -> Response:
+    assert ctx.viewer is not None
+    review = services().review
+    try:
+        entries = await review.pending(ctx.viewer.actor)
+    except CaseError as exc:
+        entries, error = [], error or str(exc)
+    return ctx.page(
+        "review.html",
+        status=status,
+        title="待审核的问答",
+        section="review",
+        entries=entries,
+        scope=review.scope,
+        notice=notice,
+        error=error,
+    )
+
+
+@router.get("/faq/review")
+async def review_page(request: Request) -> Response:
+    """The learned entries waiting for review, each with approve (maybe edited) and reject."""
+    ctx = await _context(request)
+    refused = _may_review(ctx)
+    return refused or await _review_response(ctx)
+
+
+@router.post("/faq/review/{entry_id}/{decision}")
+async def review_entry(request: Request, entry_id: str, decision: str) -> Response:
+    """Approve (the answer as edited here) or reject a learned entry, as /通过 and /驳回 do: the
+    file changes, the FAQ reloads, the case's log and the audit log say who did it."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    refused = _may_review(ctx)
+    if refused is not None:
+        return refused
+    if decision not in ("approve", "reject"):
+        return ctx.page("error.html", status=404, title="没有这个操作")
+    assert ctx.viewer is not None
+    review = services().review
+    actor = ctx.viewer.actor
+    try:
+        if decision == "approve":
+            current = {e.id: e for e in await review.pending(actor)}.get(entry_id)
+            answer = clean_text(form.get("answer", "")).strip()[:MAX_ANSWER_CHARS]
+            edited = answer if current is not None and answer != current.answer.strip() else ""
+            entry = await review.approve(actor, entry_id, edited)
+            action, notice = Action.ENTRY_APPROVED, case_texts.APPROVED.format(entry=entry.id)
+            detail: dict[str, object] = {"edited": bool(edited)}
+        else:
+            reason = clean_text(form.get("reason", "")).strip()[:500]
+            entry = await review.reject(actor, entry_id, reason)
+            action, notice = Action.ENTRY_REJECTED, case_texts.REJECTED.format(entry=entry.id)
+            detail = {"reason": reason}
+    except CaseError as exc:
+        return await _review_response(ctx, status=409, error=str(exc))
+    await services().audit.record(
+        ctx.viewer.account.username, action, ctx.address, target=entry.id, **detail
+    )
+    return await _review_response(ctx, notice=notice)

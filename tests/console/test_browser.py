@@ -1,7 +1,8 @@
 """The console in a real browser (Debian's headless Chromium driven by Playwright) against the
 real bot (`python -m bot`) on a loopback port, on a phone-sized screen: an admin logs in, reads
-the dashboard (its figures are what the database holds), opens a case and answers it, and the
-youth who asked on the try page gets the answer.
+the dashboard (its figures are what the database holds), opens a case and answers it (the
+youth who asked on the try page gets the answer), adds it to the FAQ, approves the entry, and
+the hit test shows the served index answering with it.
 
 Needs `/usr/bin/chromium`; skipped without it, except where REQUIRE_BROWSER is set (CI).
 """
@@ -18,7 +19,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from bot.bench.e2e import BotProcess, free_port
+from bot.bench.e2e import REPO_ROOT, BotProcess, free_port
 from tests.onebot import STARTUP_TIMEOUT
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -47,12 +48,15 @@ async def site(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
     """The real bot, web-only, with the first admin configured; yields its address and its
     SQLite file."""
     data = tmp_path / "data"
+    faq = tmp_path / "faq_data"  # /入库 writes into it: a copy, never the repository's
+    shutil.copytree(REPO_ROOT / "faq_data", faq)
     process = BotProcess(
         "bot",
         free_port(),
         tmp_path / "bot.log",
         env={
             "DATA_DIR": str(data),
+            "FAQ_DIR": str(faq),
             "WEB_CHAT_CADRES": "false",
             "CONSOLE_ADMIN_USER": ADMIN,
             "CONSOLE_ADMIN_PASSWORD": PASSWORD,
@@ -136,6 +140,28 @@ async def test_an_admin_reads_the_dashboard_and_answers_a_case(
             await page.goto(f"{address}/console")
             assert await figure("by_people") == "1"
             assert await figure("open_cases") == "0"
+
+            # Into the FAQ: learned, reviewed (edited), then served.
+            await page.goto(f"{address}/console/cases?state=answered")
+            await page.click("li[data-case] a.q")
+            await page.click("text=加入问答库")
+            assert "审核" in await page.inner_text(".notice")
+            await page.click("text=待审核")
+            entry = page.locator("section[data-entry]")
+            assert await entry.count() == 1
+            entry_id = await entry.get_attribute("data-entry")
+            await entry.locator("textarea[name=answer]").fill(
+                "周末九点到十七点开门，节假日另行通知。"
+            )
+            await entry.locator("text=通过").click()
+            assert f"已通过 {entry_id}" in await page.inner_text(".notice")
+            await page.click("text=问答测试")
+            await page.fill("input[name=q]", "我们街道青年之家周末几点开门")
+            await page.select_option("select[name=org]", index=1)  # the top org of the grid
+            await page.click("button:text('测试')")
+            assert await page.get_attribute("[data-band]", "data-band") == "answer"
+            assert await page.get_attribute("tr[data-entry]", "data-entry") == entry_id
+            await page.screenshot(path=str(tmp_path / "hittest.png"), full_page=True)
             await browser.close()
 
         later = (await youth.post("/api/chat/poll", json={})).json()
