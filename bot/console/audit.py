@@ -27,6 +27,7 @@ class Action(str, Enum):
     PASSWORD_CHANGED = "password_changed"
     CASE_ANSWERED = "case_answered"
     CASE_CLOSED = "case_closed"
+    CASE_REASSIGNED = "case_reassigned"
     CASE_LEARNED = "case_learned"
     ENTRY_APPROVED = "entry_approved"
     ENTRY_REJECTED = "entry_rejected"
@@ -43,6 +44,7 @@ ACTION_NAMES = {
     Action.PASSWORD_CHANGED: "修改密码",
     Action.CASE_ANSWERED: "回复问题",
     Action.CASE_CLOSED: "关闭问题",
+    Action.CASE_REASSIGNED: "转交问题",
     Action.CASE_LEARNED: "加入问答库",
     Action.ENTRY_APPROVED: "审核通过",
     Action.ENTRY_REJECTED: "审核驳回",

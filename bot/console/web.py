@@ -487,6 +487,7 @@ def _case_helpers(ctx: _Context) -> dict[str, Any]:
         "masked": mask_pii,
         "shown": case_texts.shown,
         "event": lambda e: _describe(ctx, e),
+        "people": [p for p in ctx.runtime.grid.grid.people.values() if p.role.value != "admin"],
     }
 
 
@@ -561,13 +562,16 @@ async def case_page(request: Request, case_id: int) -> Response:
     ctx = await _context(request)
     if ctx.viewer is None:
         return _login_first(ctx)
-    return await _case_response(ctx, case_id, notice=_notice(request, case_id))
+    return await _case_response(ctx, case_id, notice=_notice(ctx, request, case_id))
 
 
-def _notice(request: Request, case_id: int) -> str:
+def _notice(ctx: _Context, request: Request, case_id: int) -> str:
     done = request.query_params.get("done", "")
     if done == "closed":
         return case_texts.CLOSED.format(case=case_id)
+    if done == "reassigned":
+        name = ctx.person_name(request.query_params.get("to", ""))
+        return case_texts.REASSIGNED.format(case=case_id, name=name)
     if done in ("learned", "learned_live"):
         text = case_texts.LEARNED if done == "learned" else case_texts.LEARNED_LIVE
         return text.format(case=case_id, entry=f"learned-{case_id}")
@@ -645,6 +649,31 @@ async def answer_case(request: Request, case_id: int) -> Response:
         f"{PREFIX}/cases/{case_id}?"
         + _query(done="answered", sent=result.sent, held=result.held, polled=result.polled)
     )
+
+
+@router.post("/cases/{case_id}/reassign")
+async def reassign_case(request: Request, case_id: int) -> Response:
+    """Hand a case to another person of the grid as in chat (/转): they are notified, the
+    time limit starts again at their level."""
+    ctx, form, refused = await _case_post(request, case_id)
+    if refused is not None:
+        return refused
+    assert form is not None and ctx.viewer is not None
+    who = form.get("person", "").strip()
+    if who not in ctx.runtime.grid.grid.people:
+        return await _case_response(ctx, case_id, status=400, error="请选择青情地图里的人员")
+    try:
+        person = await ctx.runtime.cases.reassign(case_id, ctx.viewer.actor, who)
+    except CaseError as exc:
+        return await _case_response(ctx, case_id, status=409, error=str(exc))
+    await services().audit.record(
+        ctx.viewer.account.username,
+        Action.CASE_REASSIGNED,
+        ctx.address,
+        target=f"#{case_id}",
+        to=person.id,
+    )
+    return ctx.redirect(f"{PREFIX}/cases/{case_id}?" + _query(done="reassigned", to=person.id))
 
 
 @router.post("/cases/{case_id}/close")

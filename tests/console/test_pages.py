@@ -220,6 +220,33 @@ async def test_a_case_is_answered_and_closed_from_the_console(
     assert audit == ["login", "case_answered", "case_closed"]
 
 
+async def test_a_case_is_handed_to_another_cadre(client: Client, console: Runtime) -> None:
+    await ask(console, "食堂几点开门", user="3")
+    async with console.db.session() as session:
+        case = (await session.scalars(select(Case))).one()
+    async with signed_in(client) as admin:
+        await _make_cadre(admin, "jia", "street-a")
+    async with signed_in(client, "jia", "a cadre password") as c:
+        token = csrf_of((await c.get(f"/console/cases/{case.id}")).text)
+        unknown = await c.post(
+            f"/console/cases/{case.id}/reassign", data={"person": "nobody", "csrf": token}
+        )
+        assert unknown.status_code == 400
+        res = await c.post(
+            f"/console/cases/{case.id}/reassign", data={"person": "street-b", "csrf": token}
+        )
+        assert res.status_code == 303
+        shown = (await c.get(res.headers["location"])).text
+        assert f"已把 #{case.id} 转给 街道乙" in shown
+    async with console.db.session() as session:
+        after = await session.get(Case, case.id)
+        event = await session.scalar(
+            select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "reassigned")
+        )
+    assert after.assignee_id == "street-b"
+    assert (event.actor, event.detail["to"]) == ("street-a", "street-b")
+
+
 async def test_the_hit_test_shows_the_band_chat_would_choose(
     client: Client, console: Runtime
 ) -> None:
