@@ -177,19 +177,6 @@ class Conversation:
         """Who sent `message`."""
         return identify(self.runtime.grid.grid, message.platform, message.sender, self.superusers)
 
-    async def wants(self, message: Message) -> bool:
-        """Whether the bot has anything to do with `message` besides the Q&A service (a
-        command, a dialogue, an answer to a field or a case): cheap for a youth's question."""
-        speaker = self.speaker(message)
-        if self.registry.match(message, self.command_start) is not None:
-            return True
-        if speaker.is_staff and (
-            await self._case_answered(message, speaker) is not None
-            or await self.runtime.dialogues.active(message.dialogue_key)
-        ):
-            return True
-        return await self._pending_field(message)
-
     async def handle(
         self, message: Message, send: Send, *, qa: bool = True, speaker: Speaker | None = None
     ) -> bool:

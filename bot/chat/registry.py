@@ -173,6 +173,8 @@ class Registry:
         for command in self._commands:
             if self.refusal(command, speaker, message) is not None:
                 continue
+            if speaker.is_staff and command.who is Who.ANYONE:
+                continue  # what youths can do is their help text, not the cadres'
             if command.group_only and message.chat is None:
                 continue
             if not command.help:

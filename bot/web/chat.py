@@ -1,11 +1,12 @@
 """The try-it chat page: ask 青声 from a browser, no QQ account needed.
 
-It talks to the same Q&A service as QQ (platform "web"), so answers, choices, likes, 我的问题 and
-the record of questions behave exactly as in a private chat. Who the youth is comes from a
-signed cookie the server issues (bot.web.identity), never from the page; messages are also
-limited per client address, so new cookies don't buy more. When WEB_CHAT_CADRES is on, a visitor
-on this very machine can also act as a person of the grid (bot.web.access.cadre_refusal), so the
-whole case loop can be tried without QQ.
+A surface of the one conversation (bot.chat, platform "web"), like a private chat on QQ:
+answers, choices (buttons here), likes, 我的问题, activities (活动, 报名 with its fields asked
+right here, 我的报名, 取消报名, 签到) and the record of questions behave as on QQ. Who the youth is
+comes from a signed cookie the server issues (bot.web.identity), never from the page; messages
+are also limited per client address, so new cookies don't buy more. When WEB_CHAT_CADRES is on,
+a visitor on this very machine can also act as a person of the grid (bot.web.access.cadre_refusal)
+and use every cadre and organiser command, so the whole case loop can be tried without QQ.
 """
 
 from __future__ import annotations

@@ -22,8 +22,7 @@ from wechatpy import create_reply, parse_message
 
 from bot.chat.conversation import Bubble, Message
 from bot.chat.features import conversation
-from bot.qa.mine import my_questions
-from bot.qa.model import Incoming
+from bot.qa.mine import MY_QUESTIONS_WORDS
 from bot.runtime import Runtime, get_runtime
 from bot.safety.masking import mask_user
 from bot.settings import Settings
@@ -251,60 +250,45 @@ class OaCallback:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
-    def _incoming(self, fields: dict[str, str], text: str) -> Incoming:
-        """A message (or a menu click, by its key) of the youth, as the Q&A service reads it."""
-        return Incoming(
-            platform=PLATFORM,
-            message_id=fields.get("MsgId", ""),
-            user_id=fields["FromUserName"],
-            text=text,
-            to_me=True,
-            account=self.settings.wechat_oa_appid,
-        )
-
     async def _texts(self, fields: dict[str, str]) -> list[str]:
         """What the youth should read, in order."""
         runtime = self._runtime()
         openid = fields["FromUserName"]
         kind = fields.get("MsgType", "")
         out: list[str] = []
+        text = fields.get("Content", "").strip() if kind == "text" else None
         if kind == "event":
             event = fields.get("Event", "").lower()
             click = fields.get("EventKey", "")
-            if event == "subscribe":
+            if event == "click" and click == texts.MENU_MY_QUESTIONS:
+                text = MY_QUESTIONS_WORDS[0]  # the menu item says what the youth would type
+            elif event == "subscribe":
                 out.append(texts.WELCOME)
-            elif event == "click" and click == texts.MENU_MY_QUESTIONS:
-                mine = await runtime.qa.command(
-                    self._incoming(fields, texts.MENU_MY_QUESTIONS),
-                    lambda: my_questions(runtime, PLATFORM, openid),
-                )
-                out += [mine] if mine else []
             elif event == "click":
                 out.append(texts.HOW_TO_ASK)
             else:
                 return []
-        elif kind == "text":
-            message = Message(
-                platform=PLATFORM,
-                sender=openid,
-                text=fields.get("Content", "").strip(),
-                message_id=fields.get("MsgId", ""),
-                account=self.settings.wechat_oa_appid,
-                deduped=True,  # `handle` answers each message key once
-            )
-
-            async def send(bubble: Bubble) -> str | None:
-                # Passive replies have no id to remember; cadres are told of a case now.
-                out.append(bubble.text)
-                return None
-
-            # Answers from people that waited: by CS now the window is open, or here.
-            await conversation(runtime).handle(message, send)
-            return out
-        else:
+        elif kind != "text":
             out.append(texts.TEXT_ONLY)
-        # Answers from people that waited for this youth: by CS now the window is open, or here.
-        out += await runtime.cases.release_held(PLATFORM, openid, None)
+        if text is None:
+            # Answers from people that waited for this youth: by CS now the window is open,
+            # or here.
+            return out + await runtime.cases.release_held(PLATFORM, openid, None)
+        message = Message(
+            platform=PLATFORM,
+            sender=openid,
+            text=text,
+            message_id=fields.get("MsgId", ""),
+            account=self.settings.wechat_oa_appid,
+            deduped=True,  # `handle` answers each message key once
+        )
+
+        async def send(bubble: Bubble) -> str | None:
+            # Passive replies have no id to remember; cadres are told of a case now.
+            out.append(bubble.text)
+            return None
+
+        await conversation(runtime).handle(message, send)
         return out
 
 

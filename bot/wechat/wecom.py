@@ -1,5 +1,7 @@
-"""企业微信 (WeCom) for cadres: a self-built app's callback runs the cadre commands, and case
-notifications reach cadres as app messages, at most 30 a minute per member."""
+"""企业微信 (WeCom) for cadres: a self-built app's callback is a surface of the one conversation
+(bot.chat): every cadre and organiser command, and plain text answers the latest case
+notification (WeCom's app chat has no quote). Case notifications reach cadres as app messages,
+at most 30 a minute per member."""
 
 from __future__ import annotations
 

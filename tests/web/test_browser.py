@@ -94,6 +94,8 @@ async def test_a_youth_uses_the_page(page) -> None:
     crisis = await ask(page, "我不想活了，药都准备好了")
     assert crisis.index("12355") < 80, "the hotline comes first"
     assert "110" in crisis or "120" in crisis, "imminent danger names 110/120"
+    hotline = page.locator('#log .msg.bot a[href="tel:12355"]')
+    assert await hotline.count() == 1, "12355 is a link a phone can call"
 
     assert await ask(page, "🙂🙂🙂") == texts.NO_WORDS
 
