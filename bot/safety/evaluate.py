@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from bot.safety.crisis import Assessment, CrisisDetector, residual
-from bot.safety.learned import LearnedScreen, load_examples
+from bot.safety.learned import UNKNOWN, LearnedScreen, load_examples
 
 Assess = Callable[[str], Assessment | None]
 
@@ -34,6 +34,8 @@ class Report:
     caught: int = 0
     right_kind: int = 0
     right_level: int = 0
+    labelled: int = 0
+    """Caught crisis messages whose kind and level the set gives (bare texts have none)."""
     none: int = 0
     false_alarms: int = 0
     misses: list[str] = field(default_factory=list)
@@ -55,7 +57,7 @@ class Report:
         return (
             f"recall {self.caught}/{self.crisis} ({self.recall:.1%}), "
             f"false alarms {self.false_alarms}/{self.none} ({self.false_alarm_rate:.1%}), "
-            f"kind right {self.right_kind}/{self.caught}, level right {self.right_level}/{self.caught}, "
+            f"kind right {self.right_kind}/{self.labelled}, level right {self.right_level}/{self.labelled}, "
             f"{self.microseconds:.0f} µs/message"
         )
 
@@ -72,8 +74,10 @@ def measure(assess: Assess, text: str) -> Report:
             report.crisis += 1
             if flagged and found is not None:
                 report.caught += 1
-                report.right_kind += found.kind.value == kind
-                report.right_level += int(found.level) == level
+                if kind != UNKNOWN:
+                    report.labelled += 1
+                    report.right_kind += found.kind.value == kind
+                    report.right_level += int(found.level) == level
             else:
                 report.misses.append(f"{kind}/{level}: {message}")
         else:

@@ -38,14 +38,21 @@ class Verdict:
     """The character n-grams that weighed most, for the alert."""
 
 
+UNKNOWN = "unknown"
+"""The kind of a crisis message given without one (../shared/safety/dev.yaml lists bare texts)."""
+
+
 def load_examples(text: str) -> tuple[list[str], list[int], list[str], list[int]]:
-    """(texts, is_crisis, kind, level) from a crisis data file's YAML text."""
+    """(texts, is_crisis, kind, level) from a crisis data file's YAML text; a crisis item may be
+    a bare text, whose kind is `UNKNOWN` and level 0."""
     data: dict[str, Any] = yaml.safe_load(text) or {}
     texts: list[str] = []
     labels: list[int] = []
     kinds: list[str] = []
     levels: list[int] = []
     for item in data.get("crisis") or []:
+        if isinstance(item, str):  # a bare message (a sample set): crisis, kind and level unknown
+            item = {"text": item, "kind": UNKNOWN, "level": 0}
         texts.append(str(item["text"]))
         labels.append(1)
         kinds.append(str(item["kind"]))
