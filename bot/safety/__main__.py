@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib import resources
 
 from bot.safety.crisis import CrisisDetector, default_detector
 from bot.safety.evaluate import cross_validate, keep_part, measure, read
-from bot.safety.learned import DATA
+from bot.safety.learned import package_yaml
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,8 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("tune", help="cross-validate the learned screen's threshold on its own data")
     args = parser.parse_args(argv)
     if args.command == "tune":
-        data = resources.files("bot.safety").joinpath("data", DATA).read_text(encoding="utf-8")
-        for line in cross_validate(data, [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9]):
+        for line in cross_validate(package_yaml(), [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9]):
             print(line)
         return 0
     detector = CrisisDetector() if args.cues_only else default_detector()

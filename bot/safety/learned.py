@@ -1,7 +1,7 @@
 """The learned layer of the crisis screen: character n-gram logistic regression.
 
-Trained at start-up (well under a second) on `bot/safety/data/crisis.yaml`, shipped with the
-package, so nothing is downloaded and the model always matches the data beside it. It catches
+Trained at start-up (well under a second) on the files of `bot/safety/data` (`DATA_FILES`), shipped
+with the package, so nothing is downloaded and the model always matches the data beside it. It catches
 crisis talk the cues do not name; the cues stay the first layer and give levels and reasons.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import yaml
@@ -18,9 +17,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
-from bot.safety.text import clauses
+from bot.safety.text import clauses, data_texts
 
-DATA = "crisis.yaml"
 THRESHOLD = 0.80
 """Probability of crisis at or above which the screen speaks: the highest recall whose false
 alarms stay under 5% in 5-fold cross-validation of cues + screen on the training data (`python -m
@@ -63,6 +61,35 @@ def load_examples(text: str) -> tuple[list[str], list[int], list[str], list[int]
         kinds.append("none")
         levels.append(0)
     return texts, labels, kinds, levels
+
+
+def package_examples() -> tuple[list[str], list[int], list[str], list[int]]:
+    """(texts, is_crisis, kind, level) of all the training data shipped in bot/safety/data."""
+    texts: list[str] = []
+    labels: list[int] = []
+    kinds: list[str] = []
+    levels: list[int] = []
+    for text in data_texts():
+        t, y, k, v = load_examples(text)
+        texts += t
+        labels += y
+        kinds += k
+        levels += v
+    return texts, labels, kinds, levels
+
+
+def package_yaml() -> str:
+    """All the training data as one labelled set's YAML text (for cross-validation)."""
+    texts, labels, kinds, levels = package_examples()
+    data = {
+        "crisis": [
+            {"text": t, "kind": k, "level": v}
+            for t, y, k, v in zip(texts, labels, kinds, levels, strict=True)
+            if y
+        ],
+        "none": [t for t, y in zip(texts, labels, strict=True) if not y],
+    }
+    return yaml.safe_dump(data, allow_unicode=True)
 
 
 def prepare(text: str) -> str:
@@ -114,8 +141,7 @@ class LearnedScreen:
         cls, threshold: float = THRESHOLD, residual: Callable[[str], str] | None = None
     ) -> LearnedScreen:
         """Trained on the data file shipped in bot/safety/data."""
-        text = resources.files("bot.safety").joinpath("data", DATA).read_text(encoding="utf-8")
-        return cls(*load_examples(text), threshold=threshold, residual=residual)
+        return cls(*package_examples(), threshold=threshold, residual=residual)
 
     def _contributions(self, text: str) -> dict[str, float]:
         """Each known n-gram's share of the decision (sublinear tf-idf, L2-normalised, times

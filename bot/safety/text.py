@@ -1,16 +1,17 @@
 """How the crisis screen reads a message: clauses of normalised text, youth slang spelled out.
 
-The FAQ's `normalize` (NFKC, traditional -> simplified, lower case, punctuation and emoji removed)
-runs on each clause, so negation can stay inside the clause it belongs to: in "我没有想死，但我爸天天
-打我" the 没有 covers 想死 and nothing after the comma. Before that, the emoji that carry meaning
-here become words, and after it the spellings youths use to get past word filters (zs, 紫砂, 想s,
-bxhl) and a few dialect words become the standard ones, so the cues are written once.
+`normalize` (the FAQ's: NFKC, traditional -> simplified, lower case, punctuation and emoji
+removed; but thanks and greetings kept) runs on each clause, so negation can stay inside the clause
+it belongs to: in "我没有想死，但我爸天天打我" the 没有 covers 想死 and nothing after the comma.
+Before that, the emoji that carry meaning here become words, and after it the spellings youths use
+to get past word filters (zs, 紫砂, 想s, bxhl) and a few dialect words become the standard ones, so the cues are written once.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from functools import cache, lru_cache
 from importlib import resources
@@ -20,10 +21,17 @@ from pypinyin import Style, lazy_pinyin
 from pypinyin.contrib.tone_convert import to_normal
 from pypinyin.pinyin_dict import pinyin_dict
 
-from bot.faq.normalize import normalize
-
-# Clause boundaries: sentence and clause punctuation, line breaks, and ellipses.
-_CLAUSE = re.compile(r"[，,。.!！?？;；:：\n\r…~～]+|\s{2,}")
+# Clause boundaries: sentence and clause punctuation, line breaks, ellipses, and a space between
+# two Chinese characters (on QQ and WeChat a space is how many youths end a clause: "我没想死 但我爸
+# 天天打我"); a space between letters stays ("wo bu xiang huo le").
+_CLAUSE = re.compile(
+    r"[，,。.!！?？;；:：\n\r…~～、（）()【】「」“”]+|\s{2,}"
+    r"|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"
+)
+_MENTION = re.compile(r"@(?:\d+|[^\s@]+(?=\s|$))")
+_NON_WORD = re.compile(r"[\W_]+")
+_SPACE = re.compile(r"(?<![a-z0-9]) | (?![a-z0-9])")
+_TRAILING_PARTICLES = re.compile(r"[啊呢吗呀啦哦]+$")
 _EMOJI = {
     "🔪": "刀",
     "🗡": "刀",
@@ -41,6 +49,10 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, word in (
         (r"紫砂|自鲨|自沙|自刹|自杀杀|(?<![a-z])(?:zisha|zs)(?![a-z])", "自杀"),
         (r"(?<![a-z])(?:bxhl|bxh)(?![a-z])", "不想活了"),
+        # Slang for dying: 噶了/嘎了, 鼠了 (想鼠), 鲨了我自己, 挂了算了.
+        (r"(?<=想)(?:噶|嘎|鼠)|(?:噶|嘎)(?=了算了|掉算了|了吧$)", "死"),
+        (r"鲨(?=了我自己|了自己|我自己)", "杀"),
+        (r"(?:挂|噶|嘎)了算了", "死了算了"),
         (r"(?<![a-z])xs(?![a-z])", "想死"),
         (r"(?<=想)(?:si|s)(?![a-z])|(?<![a-z])si(?![a-z])", "死"),
         (r"(?<=[\u4e00-\u9fff])(?:le|la)(?![a-z])", "了"),
@@ -56,6 +68,17 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"咯|啰|嘞", "了"),
     )
 )
+
+
+DATA_FILES = ("crisis.yaml", "youth.yaml")
+"""The crisis screen's training data in bot/safety/data: the team's set, then youth messages
+written apart from it (whose held-out twin is tests/safety/data/youth_heldout.yaml)."""
+
+
+def data_texts() -> list[str]:
+    """The YAML text of each training data file, in `DATA_FILES` order."""
+    folder = resources.files("bot.safety").joinpath("data")
+    return [folder.joinpath(name).read_text(encoding="utf-8") for name in DATA_FILES]
 
 
 # Words a youth may type in pinyin that the training data might not spell (read first).
@@ -81,8 +104,7 @@ def _syllables() -> frozenset[str]:
 def _pinyin_lexicon() -> dict[tuple[str, ...], tuple[str, int]]:
     """Syllables -> the characters they most often spell in the crisis data (1 to 4 of them),
     so a message typed in pinyin reads as the words it sounds like."""
-    text = resources.files("bot.safety").joinpath("data", "crisis.yaml").read_text("utf-8")
-    text = zhconv.convert(text, "zh-cn")
+    text = zhconv.convert("\n".join(data_texts()), "zh-cn")
     counts: Counter[tuple[str, str]] = Counter()
     for boost, source in ((1000, _PINYIN_WORDS), (1, text)):
         runs = re.findall(r"[\u4e00-\u9fff]+", source)
@@ -177,6 +199,18 @@ def _spelled_out(text: str) -> str:
     for pattern, word in _SPELLINGS:
         text = pattern.sub(word, text)
     return text
+
+
+def normalize(text: str) -> str:
+    """The FAQ's normal form without its filler removal: NFKC, simplified, lower case, no
+    @mentions, punctuation, emoji or spaces (but between ASCII words), final particles trimmed.
+    Politeness stays: in "谢谢你们，再见" the thanks is part of a goodbye."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _MENTION.sub(" ", text)
+    text = zhconv.convert(text, "zh-cn").lower()
+    text = _NON_WORD.sub(" ", text).strip()
+    text = _SPACE.sub("", text)
+    return _TRAILING_PARTICLES.sub("", text).strip()
 
 
 @lru_cache(maxsize=4096)
