@@ -22,7 +22,7 @@ from bot.qa import texts
 from bot.qa.intents import is_handover, parse_choice, parse_feedback
 from bot.qa.model import Incoming, Outcome, Reply, ReplyKind
 from bot.safety.budget import ReplyBudget
-from bot.safety.crisis import Assessment, CrisisKind, RiskLevel, assess_crisis
+from bot.safety.crisis import Assessment, CrisisKind, RiskLevel, assess_crisis_async
 from bot.safety.masking import mask_nickname, mask_pii, mask_user
 from bot.safety.ratelimit import RateLimiter, Verdict
 from bot.settings import Settings
@@ -117,8 +117,9 @@ class QaService:
         self.handover: Handover | None = None
         self.on_feedback: list[FeedbackHook] = []
         self.orgs_of: OrgsOf = lambda _msg: ()
-        self.assess: Callable[[str], Assessment | None] = assess_crisis
-        """The crisis screen (bot.safety.crisis), run on every question before anything else."""
+        self.assess: Callable[[str], Awaitable[Assessment | None]] = assess_crisis_async
+        """The crisis screen (bot.safety.crisis), run on every question before anything else
+        (its semantic step, when on, embeds off the event loop)."""
         self._auto_ask: dict[str, tuple[float, bool]] = {}
 
     @metrics.observe_handle
@@ -137,7 +138,7 @@ class QaService:
         refusal = None
         # Crisis first: a cry for help is answered even past rate limits, the group's reply
         # budget or the length limit.
-        found = self.assess(text) if as_question else None
+        found = await self.assess(text) if as_question else None
         budgeted = as_question and not self._crisis_first(msg, found)
         if budgeted:
             verdict = self._admit(msg)

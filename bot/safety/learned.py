@@ -167,6 +167,14 @@ class LearnedScreen:
         probability = 1.0 / (1.0 + math.exp(-(self._intercept + sum(parts.values()))))
         if probability < self.threshold:
             return None
+        return self._verdict(text, parts, probability)
+
+    def verdict(self, text: str, probability: float) -> Verdict:
+        """The verdict on `text` for a probability decided elsewhere (the semantic step's
+        average): the kind, level and n-grams the screen reads in it."""
+        return self._verdict(text, self._contributions(text), probability)
+
+    def _verdict(self, text: str, parts: dict[str, float], probability: float) -> Verdict:
         top = sorted((g for g, w in parts.items() if w > 0 and len(g.strip()) > 1), key=parts.get)
         words = "、".join(dict.fromkeys(g.strip() for g in reversed(top[-6:]))) or "整体语气"
         row = self.vectorizer.transform([prepare(text)])
