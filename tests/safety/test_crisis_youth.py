@@ -12,12 +12,14 @@ from bot.safety.crisis import (
     CrisisKind,
     RiskLevel,
     Semantic,
+    build_detector,
     default_detector,
     semantic_step,
 )
 from bot.safety.learned import load_examples, package_examples, prepare
 from bot.safety.semantic import BAND, MODEL_NAME, SemanticScreen, fingerprint, shipped
 from bot.safety.text import clauses, normalize
+from bot.settings import Settings
 
 SELF, ABUSE, SEXUAL, BULLYING = (
     CrisisKind.SELF_HARM,
@@ -271,3 +273,14 @@ def test_confident_messages_are_never_embedded() -> None:
 def test_prepare_is_what_both_screens_read() -> None:
     assert prepare("我没想死 但我爸天天打我") == "我没想死 但我爸天天打我"
     assert load_examples("crisis:\n  - 我好累\nnone: []\n")[2] == ["unknown"]
+
+
+def test_the_semantic_step_is_off_unless_asked_for(settings: Settings) -> None:
+    off = build_detector(settings.model_copy(update={"crisis_semantic": "off"}))
+    assert off.learned is not None and off.semantic is None
+    no_layer = build_detector(
+        settings.model_copy(update={"crisis_semantic": "on", "semantic": "off"})
+    )
+    assert no_layer.learned is not None and no_layer.semantic is None
+    found = no_layer.assess("我没想死 但我爸天天打我")
+    assert found is not None and found.kind is ABUSE
