@@ -3,6 +3,7 @@ hyperbole, everyday words, and the semantic step with its fallback."""
 
 import logging
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from bot.safety.crisis import (
     default_detector,
     semantic_step,
 )
+from bot.safety.evaluate import measure
 from bot.safety.learned import load_examples, package_examples, prepare
 from bot.safety.semantic import BAND, MODEL_NAME, SemanticScreen, fingerprint, shipped
 from bot.safety.text import clauses, normalize
@@ -284,3 +286,21 @@ def test_the_semantic_step_is_off_unless_asked_for(settings: Settings) -> None:
     assert no_layer.learned is not None and no_layer.semantic is None
     found = no_layer.assess("我没想死 但我爸天天打我")
     assert found is not None and found.kind is ABUSE
+
+
+YOUTH_HELD_OUT = Path(__file__).parent / "data" / "youth_heldout.yaml"
+
+
+def test_the_youth_held_out_set_stays_out_of_training() -> None:
+    train = set(package_examples()[0])
+    held = set(load_examples(YOUTH_HELD_OUT.read_text("utf-8"))[0])
+    assert len(held) >= 300 and not train & held
+
+
+def test_floors_on_the_youth_held_out_set() -> None:
+    """Never tuned on: main scored 88.8% recall (142/160) and 7.9% false alarms (13/165); this
+    screen 93.1% (149/160) and 6.7% (11/165), measured once at the end. A regression below
+    these floors fails. Counts only, no texts."""
+    report = measure(lexical().assess, YOUTH_HELD_OUT.read_text("utf-8"))
+    assert report.recall >= 0.93, f"recall {report.caught}/{report.crisis}"
+    assert report.false_alarm_rate <= 0.067, f"false alarms {report.false_alarms}/{report.none}"
