@@ -3,9 +3,10 @@
 python -m bot.faq check [--dir faq_data]
 python -m bot.faq ask "怎么交团费" [--dir faq_data] [-k 5]
 python -m bot.faq bench --faq FAQ.jsonl --queries QUERIES.jsonl [--baseline NAME]
-                        [--pad PADDING.txt [--pad-to N]]
+                        [--pad PADDING.txt [--pad-to N]] [--semantic auto|off|always]
+                        [--cache DIR]
 python -m bot.faq calibrate [--dir faq_data] [--youth YOUTH.yaml ...] [--check YOUTH.yaml ...]
-                            [--faq FAQ.jsonl --queries QUERIES.jsonl ...]
+                            [--faq FAQ.jsonl --queries QUERIES.jsonl ...] [--semantic [--cache DIR]]
 """
 
 from __future__ import annotations
@@ -61,18 +62,33 @@ def _ask(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from bot.faq.bench import bench_files
 
-    result = bench_files(args.faq, args.queries, args.baseline, args.pad, args.pad_to)
+    result = bench_files(
+        args.faq,
+        args.queries,
+        args.baseline,
+        args.pad,
+        args.pad_to,
+        semantic=args.semantic,
+        cache=args.cache,
+    )
     print(json.dumps(result, ensure_ascii=False))
     return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from bot.faq.calibrate import band_shares, env_lines, fit, labelled_sets
+    from bot.faq.calibrate import (
+        band_shares,
+        env_lines,
+        fit,
+        labelled_sets,
+    )
 
     if len(args.faq) != len(args.queries) or not (args.faq or args.youth):
         print("需要成对的 --faq/--queries，或 --youth", file=sys.stderr)
         return 2
     pairs = list(zip(args.faq, args.queries, strict=True))
+    if args.semantic:
+        return _calibrate_semantic(args, pairs)
     sets = labelled_sets(pairs, args.dir, args.youth)
     decision, wrong = fit(sets, [str(path) for path in args.youth])
     checked = labelled_sets([], args.dir, args.check) if args.check else {}
@@ -89,6 +105,66 @@ def _calibrate(args: argparse.Namespace) -> int:
     }
     print(json.dumps(report, ensure_ascii=False))
     print(env_lines(decision))
+    return 0
+
+
+def _calibrate_semantic(args: argparse.Namespace, pairs: list[tuple[Path, Path]]) -> int:
+    """The semantic decision, on the cascade behind the lexical decision of the settings."""
+    from bot.faq.bands import cascade_gate, decision_from
+    from bot.faq.calibrate import (
+        band_shares,
+        cascade_outcomes,
+        fit_semantic,
+        labelled_sets,
+        semantic_env_lines,
+    )
+    from bot.semantic.cache import EmbeddingCache
+    from bot.semantic.embedder import get_embedder
+    from bot.semantic.faq import SemanticSearch
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    embedder = get_embedder(settings.model_copy(update={"semantic": "auto"}))
+    if embedder is None:
+        print("语义层不可用（见上面的日志）", file=sys.stderr)
+        return 2
+    lexical = decision_from(settings)
+    cache = EmbeddingCache(args.cache or settings.data_dir / "embeddings")
+    cascade = SemanticSearch(embedder)
+    lexical_sets = labelled_sets(pairs, args.dir, args.youth)
+    semantic_sets = labelled_sets(pairs, args.dir, args.youth, (cascade, cache, None))
+    checked_lexical = labelled_sets([], args.dir, args.check) if args.check else {}
+    checked_semantic = (
+        labelled_sets([], args.dir, args.check, (cascade, cache, None)) if args.check else {}
+    )
+    domain = [str(path) for path in args.youth]
+    gate = cascade_gate(lexical, args.skip_probability or settings.faq_semantic_skip_probability)
+    decision, wrong = fit_semantic(lexical_sets, semantic_sets, domain, gate)
+
+    def shares(name: str, lex: list, sem: list) -> dict:
+        served = cascade_outcomes(lex, sem, gate)
+        return {
+            "lexical": {k: round(v, 3) for k, v in band_shares(lex, lexical).items()},
+            "semantic": {k: round(v, 3) for k, v in band_shares(served, gate, decision).items()},
+        }
+
+    report = {
+        "skip_probability": gate.answer_probability,
+        "probability": decision.answer_probability,
+        "domain_wrong_direct": {name: round(value, 3) for name, value in wrong.items()},
+        "sets": {
+            **{
+                name: shares(name, lexical_sets[name], semantic_sets[name]) for name in lexical_sets
+            },
+            **{
+                f"{name} (not fitted)": shares(name, checked_lexical[name], checked_semantic[name])
+                for name in checked_lexical
+            },
+        },
+    }
+    print(json.dumps(report, ensure_ascii=False))
+    print(f"FAQ_SEMANTIC_SKIP_PROBABILITY={gate.answer_probability:.2f}")
+    print(semantic_env_lines(decision))
     return 0
 
 
@@ -110,7 +186,20 @@ def parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure retrieval quality, latency and memory")
     bench.add_argument("--faq", type=Path, required=True, help="FAQ JSON lines")
     bench.add_argument("--queries", type=Path, required=True, help="labelled query JSON lines")
-    bench.add_argument("--baseline", choices=sorted(BASELINES), help="measure a baseline instead")
+    bench.add_argument(
+        "--baseline",
+        choices=sorted([*BASELINES, "dense"]),
+        help="measure a baseline instead (dense: multilingual-e5-small alone)",
+    )
+    bench.add_argument(
+        "--semantic",
+        choices=["auto", "off", "always"],
+        help="the semantic layer: auto (as the bot: only where the lexical answer is not sure), "
+        "off, always; default: the SEMANTIC setting",
+    )
+    bench.add_argument(
+        "--cache", type=Path, help="embedding cache folder (default DATA_DIR/embeddings)"
+    )
     bench.add_argument("--pad", type=Path, help="padding questions, one a line, as distractors")
     bench.add_argument("--pad-to", type=int, help="pad up to this many entries in all")
     bench.set_defaults(run=_bench)
@@ -127,6 +216,20 @@ def parser() -> argparse.ArgumentParser:
         "--check", type=Path, action="append", default=[], help="youth questions only reported"
     )
     calibrate.add_argument("--dir", type=Path, default=Path("faq_data"), help="the FAQ folder")
+    calibrate.add_argument(
+        "--semantic",
+        action="store_true",
+        help="fit the decision on semantic results (FAQ_SEMANTIC_*), with the lexical one set",
+    )
+    calibrate.add_argument(
+        "--cache", type=Path, help="embedding cache folder (default DATA_DIR/embeddings)"
+    )
+    calibrate.add_argument(
+        "--skip-probability",
+        type=float,
+        help="with --semantic: lexical answers this sure skip the semantic step "
+        "(default FAQ_SEMANTIC_SKIP_PROBABILITY)",
+    )
     calibrate.set_defaults(run=_calibrate)
     return root
 

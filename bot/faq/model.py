@@ -96,3 +96,6 @@ class Match:
     unmatched: float = 0.0
     """Share of the query's word IDF mass that none of the entry's questions has (0: every word
     of the query is in some question of the entry; 1: none is). A decision feature."""
+    semantic: float | None = None
+    """Cosine of the query's sentence embedding with the entry's best question (the semantic
+    layer, `bot.semantic`); None when the search was lexical only. A decision feature."""
