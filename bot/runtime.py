@@ -20,6 +20,8 @@ from bot.privacy.service import PrivacyService
 from bot.qa.model import Incoming
 from bot.qa.service import QaService
 from bot.safety.crisis import default_detector
+from bot.semantic.embedder import get_embedder
+from bot.semantic.faq import cache_for
 from bot.settings import Settings
 from bot.storage.database import Database
 
@@ -60,7 +62,14 @@ class Runtime:
         await db.migrate()
         # The crisis screen's learned layer trains once, off the loop, before the first message.
         await asyncio.get_running_loop().run_in_executor(None, default_detector)
-        faq = FaqService(settings.faq_dir, watch=settings.faq_watch)
+        # The semantic layer (None: lexical only, logged once): loaded off the loop.
+        embedder = await asyncio.get_running_loop().run_in_executor(None, get_embedder, settings)
+        faq = FaqService(
+            settings.faq_dir,
+            watch=settings.faq_watch,
+            embedder=embedder,
+            cache=cache_for(settings.data_dir) if embedder is not None else None,
+        )
         grid = GridService(settings.faq_dir, watch=settings.faq_watch)
         await faq.start()
         await grid.start()

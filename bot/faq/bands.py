@@ -19,6 +19,7 @@ ambiguity and gets the 您是不是想问 menu.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,28 +46,51 @@ class Decision:
     """A floor: never answer directly below this top score."""
     coverage_weight: float = 0.0
     """Weight of the top entry's coverage lead over the runner-up."""
+    cosine_weight: float = 0.0
+    """Weight of the top entry's semantic cosine (semantic decision only)."""
+    cosine_lead_weight: float = 0.0
+    """Weight of the top entry's cosine lead over the closest other entry (semantic only)."""
 
     def probability(self, matches: Sequence[Match]) -> float:
         """The calibrated probability that the first of `matches` is the right entry."""
         if not matches:
             return 0.0
-        return self.probability_of(*features(matches))
+        return self.probability_of(*features(matches), *semantic_features(matches))
 
-    def probability_of(self, top: float, lead: float, coverage_lead: float) -> float:
-        """The calibrated probability for these features (see `features`)."""
+    def probability_of(
+        self,
+        top: float,
+        lead: float,
+        coverage_lead: float,
+        cosine: float = 0.0,
+        cosine_lead: float = 0.0,
+    ) -> float:
+        """The calibrated probability for these features (see `features`,
+        `semantic_features`)."""
         z = (
             self.bias
             + self.top_weight * top
             + self.lead_weight * lead
             + self.coverage_weight * coverage_lead
+            + self.cosine_weight * cosine
+            + self.cosine_lead_weight * cosine_lead
         )
-        return 1.0 / (1.0 + math.exp(-z))
+        return 1.0 / (1.0 + math.exp(-max(-700.0, min(700.0, z))))
 
-    def answers(self, top: float, lead: float, coverage_lead: float) -> bool:
-        """Whether a result with these features (see `features`) is answered directly."""
+    def answers(
+        self,
+        top: float,
+        lead: float,
+        coverage_lead: float,
+        cosine: float = 0.0,
+        cosine_lead: float = 0.0,
+    ) -> bool:
+        """Whether a result with these features (see `features`, `semantic_features`) is
+        answered directly."""
         return (
             top >= self.answer_threshold
-            and self.probability_of(top, lead, coverage_lead) >= self.answer_probability
+            and self.probability_of(top, lead, coverage_lead, cosine, cosine_lead)
+            >= self.answer_probability
         )
 
     def classify(self, matches: Sequence[Match]) -> Band:
@@ -74,7 +98,7 @@ class Decision:
         if not matches:
             return Band.ESCALATE
         top = matches[0].score
-        if self.answers(*features(matches)):
+        if self.answers(*features(matches), *semantic_features(matches)):
             return Band.ANSWER
         if top >= self.suggest_threshold:
             return Band.SUGGEST
@@ -93,6 +117,16 @@ def features(matches: Sequence[Match]) -> tuple[float, float, float]:
     return top, top - runner_up, runner_up_unmatched - matches[0].unmatched
 
 
+def semantic_features(matches: Sequence[Match]) -> tuple[float, float]:
+    """(cosine of the top entry, its lead over the highest cosine of the other matches) of
+    `matches` from a semantic search; (0, 0) for a lexical one (`Match.semantic` None)."""
+    cosine = matches[0].semantic
+    if cosine is None:
+        return 0.0, 0.0
+    others = [m.semantic for m in matches[1:] if m.semantic is not None]
+    return cosine, cosine - max(others, default=0.0)
+
+
 def choices(matches: Sequence[Match], count: int) -> tuple[FaqEntry, ...]:
     """The entries to offer as 您是不是想问 choices: League questions only, never small talk."""
     return tuple(m.entry for m in matches if m.entry.kind is EntryKind.FAQ)[:count]
@@ -106,6 +140,41 @@ class _DecisionSettings(Protocol):
     faq_answer_probability: float
     faq_suggest_threshold: float
     faq_answer_threshold: float
+
+
+class _SemanticDecisionSettings(Protocol):
+    faq_semantic_bias: float
+    faq_semantic_top_weight: float
+    faq_semantic_lead_weight: float
+    faq_semantic_coverage_weight: float
+    faq_semantic_cosine_weight: float
+    faq_semantic_cosine_lead_weight: float
+    faq_semantic_probability: float
+    faq_semantic_threshold: float
+    faq_semantic_suggest_threshold: float
+
+
+def semantic_decision_from(settings: _SemanticDecisionSettings) -> Decision:
+    """The decision on semantic search results configured in `settings`."""
+    return Decision(
+        bias=settings.faq_semantic_bias,
+        top_weight=settings.faq_semantic_top_weight,
+        lead_weight=settings.faq_semantic_lead_weight,
+        answer_probability=settings.faq_semantic_probability,
+        suggest_threshold=settings.faq_semantic_suggest_threshold,
+        answer_threshold=settings.faq_semantic_threshold,
+        coverage_weight=settings.faq_semantic_coverage_weight,
+        cosine_weight=settings.faq_semantic_cosine_weight,
+        cosine_lead_weight=settings.faq_semantic_cosine_lead_weight,
+    )
+
+
+def cascade_gate(lexical: Decision, skip_probability: float) -> Decision:
+    """The lexical decision at which the semantic step is skipped: it answers directly and
+    with at least `skip_probability` (never below its own answer probability)."""
+    return dataclasses.replace(
+        lexical, answer_probability=max(lexical.answer_probability, skip_probability)
+    )
 
 
 def decision_from(settings: _DecisionSettings) -> Decision:

@@ -40,6 +40,22 @@ right, 1.3% of all answered wrongly; domain@tune: 84%, 99%, 0.8%; not fitted: yo
 2.5%; domain@held 69%, 97%, 2.3%) and a suggest threshold and answer floor of 0.414. The
 domain@held half was scored once, at the end, never tuned on; youth_test's misses were looked at
 while writing faq_data's similar questions.
+
+The semantic decision (`--semantic`, FAQ_SEMANTIC_* in bot/settings.py) is fitted the same way
+by `fit_semantic`, on every domain query searched with its semantic step (all of them, so the
+fit has data enough; the cascade sends only the unsure ones there), and held to the budget as
+the cascade serves each set (`cascade_outcomes`). The defaults come from
+
+    python -m bot.faq calibrate --semantic --skip-probability 0.95 --dir faq_data \\
+        --youth tests/data/calibration/youth_tune.yaml \\
+        --youth tests/data/heldout/domain.yaml@tune \\
+        --youth tests/data/calibration/youth_semantic_tune.yaml \\
+        --check tests/data/calibration/youth_test.yaml \\
+        --check tests/data/heldout/domain.yaml@held \\
+        --check tests/data/calibration/youth_semantic_held.yaml
+
+(youth_semantic_tune's lexical answers sure enough to skip the semantic step are already 3.9 %
+wrong, so there the semantic step may add no wrong answer at all).
 """
 
 from __future__ import annotations
@@ -49,15 +65,20 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
 from sklearn.linear_model import LogisticRegression
 
-from bot.faq.bands import Decision, features
+from bot.faq.bands import Decision, features, semantic_features
 from bot.faq.bench import LabelledQuery, load_faq, load_queries
 from bot.faq.index import FaqIndex
 from bot.faq.model import EntryKind, FaqEntry
+
+if TYPE_CHECKING:
+    from bot.semantic.cache import EmbeddingCache
+    from bot.semantic.faq import SemanticSearch
 
 WRONG_BUDGET = 0.02
 C = 100.0
@@ -82,18 +103,46 @@ class Outcome:
     """Rank of the first gold entry (1-based), None if not in the results."""
     coverage_lead: float = 0.0
     """How much more of the query the top entry covers than the runner-up (see `features`)."""
+    cosine: float = 0.0
+    cosine_lead: float = 0.0
+    """The semantic features (`semantic_features`); 0 for a lexical search."""
+    semantic: bool = False
+    """The semantic step ran (the cascade found the lexical result not sure enough)."""
 
     @property
     def right(self) -> bool:
         """The top entry is a gold one."""
         return self.rank == 1
 
+    @property
+    def features(self) -> tuple[float, float, float, float, float]:
+        """Every decision feature, in `Decision.answers` order."""
+        return (self.top, self.lead, self.coverage_lead, self.cosine, self.cosine_lead)
 
-def outcomes(index: FaqIndex, queries: Sequence[LabelledQuery]) -> list[Outcome]:
-    """Search every query once and keep what calibration needs."""
+
+def outcomes(
+    index: FaqIndex,
+    queries: Sequence[LabelledQuery],
+    cascade: SemanticSearch | None = None,
+    lexical: Decision | None = None,
+) -> list[Outcome]:
+    """Search every query once and keep what calibration needs; with `cascade` (and the
+    `lexical` decision that gates it) as the bot searches with the semantic layer, with
+    `cascade` alone every query through its semantic step."""
     found: list[Outcome] = []
     for labelled in queries:
-        matches = index.search(labelled.query, 10)
+        if cascade is not None and lexical is None:
+            # Every query through the semantic step (what the semantic decision is fitted on).
+            vector = cascade.embedder.embed([labelled.query], query=True)[0]
+            matches = index.search(
+                labelled.query, 10, query_vector=vector, semantic=cascade.weights
+            )
+            semantic = True
+        elif cascade is not None and lexical is not None:
+            searched = cascade.search(index, labelled.query, 10, lexical)
+            matches, semantic = searched.matches, searched.semantic
+        else:
+            matches, semantic = index.search(labelled.query, 10), False
         if not matches:
             found.append(Outcome(0.0, 0.0, None))
             continue
@@ -101,7 +150,10 @@ def outcomes(index: FaqIndex, queries: Sequence[LabelledQuery]) -> list[Outcome]
             (i for i, match in enumerate(matches, 1) if match.entry.id in labelled.gold), None
         )
         top, lead, coverage_lead = features(matches)
-        found.append(Outcome(top, lead, rank, coverage_lead))
+        cosine, cosine_lead = semantic_features(matches)
+        found.append(
+            Outcome(top, lead, rank, coverage_lead, cosine, cosine_lead, semantic=semantic)
+        )
     return found
 
 
@@ -181,17 +233,98 @@ def fit(
     return base, {name: wrong_share(sets[name], base) for name in held}
 
 
+def cascade_outcomes(
+    lexical_found: Sequence[Outcome], semantic_found: Sequence[Outcome], gate: Decision
+) -> list[Outcome]:
+    """What the cascade gets per query: the lexical outcome where `gate` (the lexical decision
+    at the skip probability) answers it, else the semantic one."""
+    return [
+        lex if _answers(lex, gate) else sem
+        for lex, sem in zip(lexical_found, semantic_found, strict=True)
+    ]
+
+
+def fit_semantic(
+    lexical_sets: Mapping[str, Sequence[Outcome]],
+    semantic_sets: Mapping[str, Sequence[Outcome]],
+    domain: Sequence[str],
+    gate: Decision,
+) -> tuple[Decision, dict[str, float]]:
+    """The decision on semantic results, fitted like `fit` on (top, lead, coverage lead,
+    cosine, cosine lead) of every domain query searched with the semantic step
+    (`semantic_sets`; all of them, not only those the cascade sends there, so that the fit
+    has enough data). The answer probability is the lowest at which, on every domain set as
+    the cascade with `gate` serves it (`cascade_outcomes`), the semantic step's wrong direct
+    answers fit in what `WRONG_BUDGET` leaves after the lexical answers that skip it (nothing,
+    where those alone exceed it). Returns it and each domain set's wrong share (all answers)."""
+    held = [name for name in (domain or semantic_sets) if semantic_sets.get(name)]
+    pooled = [
+        (outcome, 1.0 / len(semantic_sets[name]))
+        for name in held
+        for outcome in semantic_sets[name]
+    ]
+    x = np.array([o.features for o, _ in pooled])
+    y = np.array([o.right for o, _ in pooled])
+    weights = np.array([w for _, w in pooled])
+    model = LogisticRegression(C=C).fit(x, y, sample_weight=weights / weights.mean())
+    top_w, lead_w, coverage_w, cosine_w, cosine_lead_w = (float(c) for c in model.coef_[0])
+    served = {
+        name: cascade_outcomes(lexical_sets[name], semantic_sets[name], gate) for name in held
+    }
+    suggest = min(suggest_threshold(semantic_sets[name]) for name in held)
+    base = Decision(
+        bias=float(model.intercept_[0]),
+        top_weight=top_w,
+        lead_weight=lead_w,
+        answer_probability=PROBABILITIES[-1],
+        suggest_threshold=suggest,
+        answer_threshold=suggest,
+        coverage_weight=coverage_w,
+        cosine_weight=cosine_w,
+        cosine_lead_weight=cosine_lead_w,
+    )
+    # What the lexical answers that skip the semantic step already get wrong, per set: the
+    # semantic decision cannot change it, and may add at most what the budget leaves (none
+    # where those lexical answers alone exceed it).
+    skipped_wrong = {
+        name: sum(not o.semantic and _answers(o, gate) and not o.right for o in served[name])
+        / max(1, len(served[name]))
+        for name in held
+    }
+    for probability in PROBABILITIES:
+        decision = _with_probability(base, probability)
+        added = {
+            name: wrong_share(served[name], gate, decision) - skipped_wrong[name] for name in held
+        }
+        if all(
+            value <= max(0.0, WRONG_BUDGET - skipped_wrong[name]) + 1e-12
+            for name, value in added.items()
+        ):
+            return decision, {name: wrong_share(served[name], gate, decision) for name in held}
+    return base, {name: wrong_share(served[name], gate, base) for name in held}
+
+
 def _with_probability(decision: Decision, probability: float) -> Decision:
     return dataclasses.replace(decision, answer_probability=probability)
 
 
-def _answers(outcome: Outcome, decision: Decision) -> bool:
+def _answers(outcome: Outcome, decision: Decision, semantic: Decision | None = None) -> bool:
+    if outcome.semantic and semantic is not None:
+        return semantic.answers(*outcome.features)
     return decision.answers(outcome.top, outcome.lead, outcome.coverage_lead)
 
 
-def wrong_share(found: Sequence[Outcome], decision: Decision) -> float:
-    """Share of all of `found` that `decision` answers directly with a wrong entry."""
-    return sum(_answers(o, decision) and not o.right for o in found) / max(1, len(found))
+def _suggests(outcome: Outcome, decision: Decision, semantic: Decision | None = None) -> bool:
+    chosen = semantic if outcome.semantic and semantic is not None else decision
+    return not _answers(outcome, decision, semantic) and outcome.top >= chosen.suggest_threshold
+
+
+def wrong_share(
+    found: Sequence[Outcome], decision: Decision, semantic: Decision | None = None
+) -> float:
+    """Share of all of `found` that `decision` answers directly with a wrong entry (`semantic`:
+    the decision on outcomes whose semantic step ran)."""
+    return sum(_answers(o, decision, semantic) and not o.right for o in found) / max(1, len(found))
 
 
 def suggest_threshold(found: Sequence[Outcome]) -> float:
@@ -202,15 +335,17 @@ def suggest_threshold(found: Sequence[Outcome]) -> float:
     return float(np.quantile(tops, 1 - SUGGEST_RECALL))
 
 
-def band_shares(found: Sequence[Outcome], decision: Decision) -> dict[str, float]:
-    """How `found` falls into the bands under `decision`, and how often each band is useful."""
+def band_shares(
+    found: Sequence[Outcome], decision: Decision, semantic: Decision | None = None
+) -> dict[str, float]:
+    """How `found` falls into the bands under `decision` (and `semantic` for the outcomes
+    whose semantic step ran), and how often each band is useful."""
     count = max(1, len(found))
-    answered = [o for o in found if _answers(o, decision)]
-    suggested = [
-        o for o in found if not _answers(o, decision) and o.top >= decision.suggest_threshold
-    ]
+    answered = [o for o in found if _answers(o, decision, semantic)]
+    suggested = [o for o in found if _suggests(o, decision, semantic)]
     return {
         "queries": len(found),
+        "semantic_step": sum(o.semantic for o in found) / count,
         "top1": sum(o.right for o in found) / count,
         "answered": len(answered) / count,
         "answered_right": sum(o.right for o in answered) / max(1, len(answered)),
@@ -223,21 +358,53 @@ def band_shares(found: Sequence[Outcome], decision: Decision) -> dict[str, float
 
 
 def labelled_sets(
-    pairs: Sequence[tuple[Path, Path]], faq_dir: Path | None = None, youth: Sequence[Path] = ()
+    pairs: Sequence[tuple[Path, Path]],
+    faq_dir: Path | None = None,
+    youth: Sequence[Path] = (),
+    semantic: tuple[SemanticSearch, EmbeddingCache | None, Decision] | None = None,
 ) -> dict[str, list[Outcome]]:
-    """Outcomes of each (FAQ file, queries file) pair, and of each youth file against `faq_dir`."""
-    sets = {
-        str(queries): outcomes(FaqIndex.build(load_faq(faq)), load_queries(queries))
-        for faq, queries in pairs
-    }
+    """Outcomes of each (FAQ file, queries file) pair, and of each youth file against `faq_dir`.
+    `semantic`: (cascade, embedding cache, lexical decision) to search as the bot does with the
+    semantic layer; None: lexical only."""
+
+    def built(entries: Sequence[FaqEntry], index: FaqIndex) -> FaqIndex:
+        if semantic is None:
+            return index
+        from bot.semantic.faq import attach_vectors
+
+        return attach_vectors(index, semantic[0].embedder, semantic[1])
+
+    cascade, lexical = (semantic[0], semantic[2]) if semantic is not None else (None, None)
+    sets = {}
+    for faq, queries in pairs:
+        entries = load_faq(faq)
+        index = built(entries, FaqIndex.build(entries))
+        sets[str(queries)] = outcomes(index, load_queries(queries), cascade, lexical)
     if youth:
         from bot.faq.loader import load_faq_dir
 
         loaded = load_faq_dir(faq_dir or Path("faq_data"))
-        index = FaqIndex.build(loaded.entries, loaded.lexicon)
+        index = built(loaded.entries, FaqIndex.build(loaded.entries, loaded.lexicon))
         for path in youth:
-            sets[str(path)] = outcomes(index, youth_queries(path, loaded.entries))
+            sets[str(path)] = outcomes(index, youth_queries(path, loaded.entries), cascade, lexical)
     return sets
+
+
+def semantic_env_lines(decision: Decision) -> str:
+    """The semantic decision as `.env` lines."""
+    return "\n".join(
+        (
+            f"FAQ_SEMANTIC_BIAS={decision.bias:.3f}",
+            f"FAQ_SEMANTIC_TOP_WEIGHT={decision.top_weight:.3f}",
+            f"FAQ_SEMANTIC_LEAD_WEIGHT={decision.lead_weight:.3f}",
+            f"FAQ_SEMANTIC_COVERAGE_WEIGHT={decision.coverage_weight:.3f}",
+            f"FAQ_SEMANTIC_COSINE_WEIGHT={decision.cosine_weight:.3f}",
+            f"FAQ_SEMANTIC_COSINE_LEAD_WEIGHT={decision.cosine_lead_weight:.3f}",
+            f"FAQ_SEMANTIC_PROBABILITY={decision.answer_probability:.2f}",
+            f"FAQ_SEMANTIC_THRESHOLD={decision.answer_threshold:.3f}",
+            f"FAQ_SEMANTIC_SUGGEST_THRESHOLD={decision.suggest_threshold:.3f}",
+        )
+    )
 
 
 def env_lines(decision: Decision) -> str:

@@ -14,6 +14,7 @@ attribute assignment on the event loop, so a search sees either the old or the n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
@@ -22,9 +23,13 @@ from pathlib import Path
 
 from bot.common.issues import FileIssue
 from bot.common.live import LiveFiles
+from bot.faq.bands import Decision
 from bot.faq.index import FaqIndex
 from bot.faq.loader import LoadResult, is_relevant, load_faq_dir
 from bot.faq.model import FaqEntry, Match
+from bot.semantic.cache import EmbeddingCache
+from bot.semantic.embedder import Embedder
+from bot.semantic.faq import Searched, SemanticSearch, attach_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +66,29 @@ class FaqService(LiveFiles[ReloadReport]):
 
     name = "faq"
 
-    def __init__(self, faq_dir: Path, *, watch: bool = True, debounce_s: float = 0.5) -> None:
-        """`debounce_s`: quiet time after the last file change before a reload starts."""
+    def __init__(
+        self,
+        faq_dir: Path,
+        *,
+        watch: bool = True,
+        debounce_s: float = 0.5,
+        embedder: Embedder | None = None,
+        cache: EmbeddingCache | None = None,
+    ) -> None:
+        """`debounce_s`: quiet time after the last file change before a reload starts.
+        `embedder`: the semantic layer (`bot.semantic.embedder.get_embedder()`); given, every
+        index gets the embeddings of its questions (`cache`: where they are kept between
+        starts; the first load serves lexically until they are made, see `semantic_ready`),
+        and `semantic` searches with it. None: lexical only."""
         super().__init__(faq_dir, watch_files=watch, debounce_s=debounce_s)
         self._faq_dir = self._folder
         self._index: FaqIndex | None = None
+        self._embedder = embedder
+        self._cache = cache
+        self.semantic: SemanticSearch | None = (
+            SemanticSearch(embedder) if embedder is not None else None
+        )
+        self._attaching: asyncio.Task[None] | None = None
 
     @property
     def index(self) -> FaqIndex:
@@ -79,6 +102,19 @@ class FaqService(LiveFiles[ReloadReport]):
         `orgs`: only entries scoped to one of them or unscoped (see `FaqIndex.search`)."""
         index = self._index
         return index.search(query, k, orgs) if index is not None else []
+
+    async def search_decided(
+        self, query: str, k: int, lexical: Decision, orgs: Collection[str] | None = None
+    ) -> Searched:
+        """The matches the bot decides on: lexical, and where the lexical decision would not
+        answer directly, the semantic step too (`bot.semantic.faq.SemanticSearch`), its
+        embedding off the event loop. Lexical only without the semantic layer."""
+        index = self._index
+        if index is None:
+            return Searched([], False)
+        if self.semantic is None or not index.has_vectors:
+            return Searched(index.search(query, k, orgs), False)
+        return await self.semantic.search_async(index, query, k, lexical, orgs)
 
     def get(self, entry_id: str) -> FaqEntry | None:
         """The served entry with this id, if any."""
@@ -103,7 +139,15 @@ class FaqService(LiveFiles[ReloadReport]):
             if result.ok or first:
                 served, pending = result.served()
                 index = await loop.run_in_executor(None, FaqIndex.build, served, result.lexicon)
+                if self._embedder is not None and not first:
+                    # A later reload: most questions' embeddings are in the cache, so the new
+                    # index is served with them from its first search.
+                    index = await self._with_vectors(index)
                 self._index = index
+                if self._embedder is not None and first:
+                    # The first start may embed every question (a minute on a busy 2-core
+                    # machine): answer lexically meanwhile, turn the semantic step on when done.
+                    self._attaching = asyncio.create_task(self._attach_later(index))
                 applied = True
         except Exception as exc:
             logger.exception("FAQ reload failed")
@@ -119,6 +163,48 @@ class FaqService(LiveFiles[ReloadReport]):
             files=len(result.files),
             pending=pending,
         )
+
+    async def _attach_later(self, index: FaqIndex) -> None:
+        started = time.perf_counter()
+        semantic = await self._with_vectors(index)
+        if self._index is index and semantic is not index:
+            self._index = semantic
+            logger.info(
+                "FAQ semantic search on: %d questions embedded, %.1f s after the first load",
+                len(index.row_questions),
+                time.perf_counter() - started,
+            )
+
+    async def semantic_ready(self) -> bool:
+        """Wait for the first load's embeddings (if they are being made); whether the index now
+        searches by meaning too."""
+        task = self._attaching
+        if task is not None:
+            await asyncio.shield(task)
+        index = self._index
+        return index is not None and index.has_vectors
+
+    async def stop(self) -> None:
+        """Stop watching files and any embedding still under way; what is loaded keeps serving."""
+        task, self._attaching = self._attaching, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await super().stop()
+
+    async def _with_vectors(self, index: FaqIndex) -> FaqIndex:
+        """`index` with its questions' embeddings; `index` itself if embedding fails (the
+        bot then answers lexically, and says so in the log)."""
+        assert self._embedder is not None
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(
+                None, attach_vectors, index, self._embedder, self._cache
+            )
+        except Exception:
+            logger.exception("FAQ: embedding the questions failed; lexical matching only")
+            return index
 
 
 def _log_report(report: ReloadReport) -> None:

@@ -12,8 +12,8 @@ from typing import Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.faq.bands import Decision, cascade_gate, decision_from, semantic_decision_from
 from bot.faq.bands import choices as offered_choices
-from bot.faq.bands import decision_from
 from bot.faq.model import Band, EntryKind, FaqEntry, Match
 from bot.faq.normalize import normalize
 from bot.faq.service import FaqService
@@ -145,9 +145,10 @@ class QaService:
             if verdict is Verdict.SILENT:
                 return None
             refusal = self._refusal(text, normalized, limited=verdict is Verdict.TELL)
-        asked = (
-            self._prepare(msg, text, normalized, found) if as_question and refusal is None else None
-        )
+        asked = None
+        if as_question and refusal is None:
+            matches, decision = await self._search(text, self.orgs_of(msg))
+            asked = self._prepare(msg, text, normalized, found, matches, decision)
 
         after: list[Callable[[], Awaitable[HandedOver | None]]] = []
         async with self.db.session() as session:
@@ -331,15 +332,19 @@ class QaService:
         return None
 
     def _prepare(
-        self, msg: Incoming, text: str, normalized: str, found: Assessment | None
+        self,
+        msg: Incoming,
+        text: str,
+        normalized: str,
+        found: Assessment | None,
+        matches: list[Match],
+        decision: Decision,
     ) -> _Asked:
-        """Search and decide, before any database work, so write transactions stay short.
-        `found`: what the crisis screen made of `text`."""
+        """Decide on the search's `matches` with `decision`, before any database work, so write
+        transactions stay short. `found`: what the crisis screen made of `text`."""
         now = self.clock()
         orgs = self.orgs_of(msg)
-        matches = self._search(text, orgs)
-        # From the current settings: they may be replaced while the bot runs.
-        band = decision_from(self.settings).classify(matches)
+        band = decision.classify(matches)
         offered = offered_choices(matches, self.settings.faq_max_choices)
         if band is Band.SUGGEST and not offered:
             band = Band.ESCALATE
@@ -448,10 +453,19 @@ class QaService:
             log.exception("could not tell whether anyone is reachable")
             return False
 
-    def _search(self, text: str, orgs: tuple[str, ...]) -> list[Match]:
-        """FAQ matches; an entry scoped to orgs (a learned one: its case's org) shows only in
-        chats of those orgs or below; a chat of no known org sees unscoped entries only."""
-        return self.faq.search(text, k=max(5, self.settings.faq_max_choices), orgs=orgs)
+    async def _search(self, text: str, orgs: tuple[str, ...]) -> tuple[list[Match], Decision]:
+        """FAQ matches and the decision that applies to them; an entry scoped to orgs (a
+        learned one: its case's org) shows only in chats of those orgs or below; a chat of no
+        known org sees unscoped entries only. With the semantic layer, a question the lexical
+        result is not sure of also goes through the semantic step (`FaqService.search_decided`)
+        and is decided by the semantic decision."""
+        # From the current settings: they may be replaced while the bot runs.
+        settings = self.settings
+        lexical = decision_from(settings)
+        gate = cascade_gate(lexical, settings.faq_semantic_skip_probability)
+        searched = await self.faq.search_decided(text, max(5, settings.faq_max_choices), gate, orgs)
+        decision = semantic_decision_from(settings) if searched.semantic else lexical
+        return searched.matches, decision
 
     def _hand_over(
         self, question: Question, *, urgent: bool, new: bool = False, after_reply: bool = False
