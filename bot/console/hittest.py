@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.faq.bands import choices, decision_from, features
+from bot.faq.bands import cascade_gate, choices, decision_from, features, semantic_decision_from
 from bot.faq.model import Band, Match
 from bot.faq.service import FaqService
 from bot.grid.model import Grid
@@ -36,15 +36,19 @@ class HitTest:
     coverage_lead: float
 
 
-def hit_test(
+async def hit_test(
     faq: FaqService, settings: Settings, grid: Grid, question: str, org_id: str | None
 ) -> HitTest:
-    """Search `question` as a youth in a group of `org_id` (None: a private chat) asks it."""
+    """Search `question` as a youth in a group of `org_id` (None: a private chat) asks it,
+    with the semantic step where chat would take it (`FaqService.search_decided`)."""
     orgs: tuple[str, ...] = ()
     if org_id and org_id in grid.orgs:
         orgs = (org_id, *(parent.id for parent in grid.ancestors(org_id)))
-    matches = faq.search(question, k=max(5, settings.faq_max_choices), orgs=orgs)
-    decision = decision_from(settings)
+    lexical = decision_from(settings)
+    gate = cascade_gate(lexical, settings.faq_semantic_skip_probability)
+    searched = await faq.search_decided(question, max(5, settings.faq_max_choices), gate, orgs)
+    matches = searched.matches
+    decision = semantic_decision_from(settings) if searched.semantic else lexical
     band = decision.classify(matches)
     if band is Band.SUGGEST and not choices(matches, settings.faq_max_choices):
         band = Band.ESCALATE  # as in chat: no League question to offer

@@ -718,7 +718,7 @@ async def hit_test_page(request: Request) -> Response:
     if org_id and (org_id not in grid.orgs or not viewer.sees_org(org_id)):
         return ctx.page("error.html", status=403, title=OUT_OF_SCOPE)
     result = (
-        hit_test(ctx.runtime.faq, ctx.runtime.qa.settings, grid, question, org_id or None)
+        await hit_test(ctx.runtime.faq, ctx.runtime.qa.settings, grid, question, org_id or None)
         if question
         else None
     )
