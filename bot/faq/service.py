@@ -89,6 +89,7 @@ class FaqService(LiveFiles[ReloadReport]):
             SemanticSearch(embedder) if embedder is not None else None
         )
         self._attaching: asyncio.Task[None] | None = None
+        self._attach_tasks: set[asyncio.Task[None]] = set()
 
     @property
     def index(self) -> FaqIndex:
@@ -139,15 +140,19 @@ class FaqService(LiveFiles[ReloadReport]):
             if result.ok or first:
                 served, pending = result.served()
                 index = await loop.run_in_executor(None, FaqIndex.build, served, result.lexicon)
-                if self._embedder is not None and not first:
-                    # A later reload: most questions' embeddings are in the cache, so the new
-                    # index is served with them from its first search.
+                previous = self._index
+                if self._embedder is not None and previous is not None and previous.has_vectors:
+                    # A later reload once the embeddings exist: nearly all of them come from
+                    # the cache, so the new index is served with them from its first search.
                     index = await self._with_vectors(index)
                 self._index = index
-                if self._embedder is not None and first:
+                if self._embedder is not None and not index.has_vectors:
                     # The first start may embed every question (a minute on a busy 2-core
                     # machine): answer lexically meanwhile, turn the semantic step on when done.
+                    # (A reload while that runs does the same; the work done is in the cache.)
                     self._attaching = asyncio.create_task(self._attach_later(index))
+                    self._attach_tasks.add(self._attaching)
+                    self._attaching.add_done_callback(self._attach_tasks.discard)
                 applied = True
         except Exception as exc:
             logger.exception("FAQ reload failed")
@@ -186,8 +191,8 @@ class FaqService(LiveFiles[ReloadReport]):
 
     async def stop(self) -> None:
         """Stop watching files and any embedding still under way; what is loaded keeps serving."""
-        task, self._attaching = self._attaching, None
-        if task is not None and not task.done():
+        self._attaching = None
+        for task in list(self._attach_tasks):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

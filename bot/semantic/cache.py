@@ -97,7 +97,7 @@ def embed_passages(
     texts: Sequence[str],
     cache: EmbeddingCache | None = None,
     *,
-    save_every: int = 8 * BATCH,
+    save_every: int = BATCH,
 ) -> np.ndarray:
     """Passage embeddings of `texts` (float32, one L2-normalised row each), from `cache` where it
     has them; the rest are embedded and added to it every `save_every` texts (so an interrupted
@@ -111,7 +111,7 @@ def embed_cached(
     cache: EmbeddingCache | None = None,
     *,
     query: bool,
-    save_every: int = 8 * BATCH,
+    save_every: int = BATCH,
 ) -> np.ndarray:
     """`embed_passages` for queries (`query=True`) or passages."""
     out = np.empty((len(texts), embedder.dim), dtype=np.float32)

@@ -54,6 +54,7 @@ class Embedder:
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
+        self._pending = 0
         self._set_threads = _omp_thread_setter(threads)
         self._pinned: set[int] = set()
 
@@ -80,8 +81,28 @@ class Embedder:
 
     async def embed_async(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
         """`embed` in the embedder's single worker thread, off the event loop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._worker(), lambda: self.embed(texts, query=query))
+
+        def run() -> np.ndarray:
+            try:
+                return self.embed(texts, query=query)
+            finally:
+                self._done()
+
+        with self._executor_lock:
+            self._pending += 1
+        job = self._worker().submit(run)
+        # Cancelled while still queued (the caller stopped waiting): it never runs.
+        job.add_done_callback(lambda done: self._done() if done.cancelled() else None)
+        return await asyncio.wrap_future(job)
+
+    def _done(self) -> None:
+        with self._executor_lock:
+            self._pending -= 1
+
+    @property
+    def pending(self) -> int:
+        """`embed_async` calls submitted and not finished yet (queued or running)."""
+        return self._pending
 
     def _worker(self) -> ThreadPoolExecutor:
         with self._executor_lock:
@@ -163,7 +184,10 @@ def load_embedder(threads: int = 1) -> Embedder:
                 os.environ[name] = value
     _limit_blas(threads)
     embedder = Embedder(model, threads)
-    embedder.embed(["预热"], query=True)  # first call allocates the engine's buffers
+    # The first call allocates the engine's buffers; the worker thread of `embed_async` is
+    # started and pinned now too, so the first question does not pay for either.
+    embedder.embed(["预热"], query=True)
+    embedder._worker().submit(embedder.embed, ["预热"], query=True).result()
     return embedder
 
 

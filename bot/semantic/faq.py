@@ -16,6 +16,7 @@ Search (`SemanticSearch`), a cascade so that confident lexical answers stay at a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Collection
@@ -31,6 +32,13 @@ from bot.semantic.cache import EmbeddingCache, embed_passages
 from bot.semantic.embedder import Embedder
 
 log = logging.getLogger(__name__)
+
+MAX_PENDING = 2
+"""Embeddings waiting or running at which further questions skip the semantic step."""
+MAX_WAIT_S = 0.05
+"""Longest wait for a question's embedding before it is answered lexically: the embedding
+takes about 12 ms on an idle core, so this only bites on an overloaded machine, where it keeps
+the reply time bounded (end to end, p99 within 5 x a bare bot's) instead of queueing."""
 
 
 def attach_vectors(
@@ -48,9 +56,10 @@ def attach_vectors(
     return index.with_vectors(vectors)
 
 
-def cache_for(data_dir: Path) -> EmbeddingCache:
-    """The embedding cache of a bot whose runtime folder is `data_dir`."""
-    return EmbeddingCache(Path(data_dir) / "embeddings")
+def cache_for(data_dir: Path, folder: Path | None = None) -> EmbeddingCache:
+    """The embedding cache of a bot whose runtime folder is `data_dir` (SEMANTIC_CACHE_DIR:
+    `folder`, when set)."""
+    return EmbeddingCache(Path(folder) if folder else Path(data_dir) / "embeddings")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +74,20 @@ class SemanticSearch:
     """The cascade over one embedder; the index and the decisions are passed per call, so a
     reload or a settings change takes effect at once."""
 
-    def __init__(self, embedder: Embedder, weights: SemanticWeights = DEFAULT_SEMANTIC) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        weights: SemanticWeights = DEFAULT_SEMANTIC,
+        *,
+        max_pending: int = MAX_PENDING,
+        max_wait_s: float = MAX_WAIT_S,
+    ) -> None:
         self.embedder = embedder
         self.weights = weights
+        self.max_pending = max_pending
+        self.max_wait_s = max_wait_s
+        self.shed = 0
+        """Questions answered lexically because the embedder was busy (`search_async`)."""
 
     @staticmethod
     def confident(matches: list[Match], lexical: Decision) -> bool:
@@ -97,12 +117,32 @@ class SemanticSearch:
         lexical: Decision,
         orgs: Collection[str] | None = None,
     ) -> Searched:
-        """The cascade, with the embedding in the embedder's worker thread."""
+        """The cascade, with the embedding in the embedder's worker thread. Under load the
+        semantic step is shed, never queued without bound: with `max_pending` embeddings
+        already waiting, or when one takes longer than `max_wait_s`, the question gets its
+        lexical result (and the lexical decision), as without the semantic layer."""
         matches = index.search(query, k, orgs)
         if not index.has_vectors or self.confident(matches, lexical):
             return Searched(matches, False)
-        vector = (await self.embedder.embed_async([query], query=True))[0]
-        return Searched(self._fused(index, query, k, orgs, vector), True)
+        if self.embedder.pending >= self.max_pending:
+            return self._shed(matches, "busy")
+        try:
+            vectors = await asyncio.wait_for(
+                self.embedder.embed_async([query], query=True), self.max_wait_s
+            )
+        except asyncio.TimeoutError:  # not the built-in TimeoutError before Python 3.11
+            return self._shed(matches, "slow")
+        return Searched(self._fused(index, query, k, orgs, vectors[0]), True)
+
+    def _shed(self, matches: list[Match], why: str) -> Searched:
+        self.shed += 1
+        if self.shed in (1, 10, 100) or self.shed % 1000 == 0:
+            log.warning(
+                "semantic step skipped (%s) for %d question(s) so far: answered lexically",
+                why,
+                self.shed,
+            )
+        return Searched(matches, False)
 
     def _fused(
         self,

@@ -230,3 +230,39 @@ async def test_faq_service_with_an_embedder_searches_by_meaning(tmp_path: Path) 
     assert model.calls == calls + 0  # every question was cached: nothing embedded again
     assert found.semantic
     assert found.matches[0].semantic is not None
+
+
+class SlowModel(KeywordModel):
+    """A model that takes `delay` seconds per call (an overloaded machine)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        import time
+
+        time.sleep(self.delay)
+        return super().encode(texts, is_query)
+
+
+async def test_under_load_the_semantic_step_is_shed_not_queued() -> None:
+    import asyncio
+
+    embedder = Embedder(SlowModel(0.0))
+    index = attach_vectors(FaqIndex.build(ENTRIES), embedder)
+    embedder._model.delay = 0.2
+    cascade = SemanticSearch(embedder, max_pending=1, max_wait_s=0.5)
+    first = asyncio.create_task(cascade.search_async(index, "要给组织多少钱", 3, SURE))
+    await asyncio.sleep(0.05)  # the first embedding is running
+    assert embedder.pending == 1
+    second = await cascade.search_async(index, "要给组织多少钱", 3, SURE)
+    assert not second.semantic and cascade.shed == 1  # lexical at once, not behind the queue
+    assert (await first).semantic
+    assert embedder.pending == 0
+    slow = SemanticSearch(embedder, max_wait_s=0.05)
+    timed_out = await slow.search_async(index, "要给组织多少钱", 3, SURE)
+    assert not timed_out.semantic and slow.shed == 1
+    await asyncio.sleep(0.3)
+    assert embedder.pending == 0  # the late embedding finished and was counted off
+    embedder.close()
