@@ -24,6 +24,8 @@ class Report:
     likes: int
     median_first_response: timedelta | None
     overdue_by_org: dict[str | None, int]
+    not_helpful: int = 0
+    """没用 given to answers of those questions."""
 
     @property
     def answer_rate(self) -> float:
@@ -76,4 +78,5 @@ async def report(
         likes=questions.likes,
         median_first_response=statistics.median(waits) if waits else None,
         overdue_by_org=overdue,
+        not_helpful=questions.not_helpful,
     )

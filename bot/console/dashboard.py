@@ -1,9 +1,9 @@
 """The dashboard's figures: questions collected and how they were answered, likes and 没用,
 open and overdue cases, the median first response; by day and by org.
 
-The totals come from the services /统计 uses (`bot.qa.stats.question_stats`,
-`bot.cases.stats.report`), so the console and the chat command never disagree. Everything
-counts questions asked (cases opened) in the period, in the orgs chosen.
+The totals come from the service /统计 uses (`bot.cases.stats.report`), so the console and the
+chat command never disagree; the breakdown by day and by org is one grouped scan of the same
+questions. Everything counts questions asked (cases opened) in the period, in the orgs chosen.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from bot.cases.stats import report
 from bot.console.period import Period
 from bot.grid.model import Grid, Org
 from bot.qa.model import Outcome
-from bot.qa.stats import question_stats
 from bot.storage.database import Database
 from bot.storage.models import Question
 
@@ -78,7 +77,6 @@ async def figures(
     db: Database, now: datetime, orgs: Collection[str] | None, period: Period
 ) -> Figures:
     """The totals of questions asked in `period` in `orgs` (None: everywhere)."""
-    questions = await question_stats(db, period.since, period.until, orgs)
     cases = await report(db, now, orgs, period.since, period.until)
     where = [Case.status.in_(ACTIVE), Case.opened_at >= period.since, Case.opened_at < period.until]
     if orgs is not None:
@@ -86,42 +84,15 @@ async def figures(
     async with db.session() as session:
         open_cases = int(await session.scalar(select(func.count(Case.id)).where(*where)) or 0)
     return Figures(
-        collected=questions.collected,
-        by_faq=questions.answered_by_faq,
-        by_people=questions.answered_by_people,
-        likes=questions.likes,
-        not_helpful=questions.not_helpful,
+        collected=cases.collected,
+        by_faq=cases.by_faq,
+        by_people=cases.by_people,
+        likes=cases.likes,
+        not_helpful=cases.not_helpful,
         open_cases=open_cases,
         overdue=sum(cases.overdue_by_org.values()),
         median_first_response=cases.median_first_response,
     )
-
-
-async def by_day(
-    db: Database, orgs: Collection[str] | None, period: Period
-) -> list[tuple[date, Tally]]:
-    """Questions of every local day of `period` (days of none included)."""
-    starts = period.day_starts()
-    # Day boundaries are computed here in the configured zone (DST-safe, either database).
-    bucket = case(
-        *((Question.created_at < start, n) for n, start in enumerate(starts[1:])),
-        else_=-1,
-    )
-    inner = (
-        select(bucket.label("day"), Question.outcome.label("outcome"))
-        .where(*_question_filter(orgs, period))
-        .subquery()
-    )
-    query = select(inner.c.day, inner.c.outcome, func.count()).group_by(
-        inner.c.day, inner.c.outcome
-    )
-    days = period.days()
-    tallies = [Tally() for _ in days]
-    async with db.session() as session:
-        for index, outcome, count in (await session.execute(query)).all():
-            if 0 <= index < len(days):
-                tallies[index] += Tally.of(outcome, count)
-    return list(zip(days, tallies, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,24 +105,52 @@ class OrgRow:
     tally: Tally
 
 
-async def by_org(
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """The period's questions by local day and by org."""
+
+    days: list[tuple[date, Tally]]
+    """Every day of the period, days of none included."""
+    orgs: list[OrgRow]
+
+
+async def breakdown(
     db: Database,
     grid: Grid,
     shown: list[tuple[Org, int]],
     orgs: Collection[str] | None,
     period: Period,
-) -> list[OrgRow]:
-    """A row per org in `shown` (tree order, with depth) counting its whole subtree, and for
-    an unlimited view (`orgs` None) a row of questions of no org."""
-    query = (
-        select(Question.org_id, Question.outcome, func.count())
-        .where(*_question_filter(orgs, period))
-        .group_by(Question.org_id, Question.outcome)
+) -> Breakdown:
+    """Questions of `period` in `orgs` by day, and a row per org in `shown` (tree order, with
+    depth) counting its whole subtree; for an unlimited view (`orgs` None) also a row of
+    questions of no org. One grouped query (day, org, outcome)."""
+    starts = period.day_starts()
+    # Day boundaries are computed here in the configured zone (DST-safe, either database).
+    bucket = case(
+        *((Question.created_at < start, n) for n, start in enumerate(starts[1:])),
+        else_=-1,
     )
+    inner = (
+        select(
+            bucket.label("day"),
+            Question.org_id.label("org_id"),
+            Question.outcome.label("outcome"),
+        )
+        .where(*_question_filter(orgs, period))
+        .subquery()
+    )
+    query = select(inner.c.day, inner.c.org_id, inner.c.outcome, func.count()).group_by(
+        inner.c.day, inner.c.org_id, inner.c.outcome
+    )
+    days = period.days()
+    by_day = [Tally() for _ in days]
     own: dict[str | None, Tally] = {}
     async with db.session() as session:
-        for org_id, outcome, count in (await session.execute(query)).all():
-            own[org_id] = own.get(org_id, Tally()) + Tally.of(outcome, count)
+        for index, org_id, outcome, count in (await session.execute(query)).all():
+            tally = Tally.of(outcome, count)
+            if 0 <= index < len(days):
+                by_day[index] += tally
+            own[org_id] = own.get(org_id, Tally()) + tally
     rows = []
     for org, depth in shown:
         total = Tally()
@@ -164,4 +163,4 @@ async def by_org(
             if org_id is None or org_id not in grid.orgs:
                 nowhere += tally
         rows.append(OrgRow(None, 0, nowhere))
-    return rows
+    return Breakdown(list(zip(days, by_day, strict=True)), rows)

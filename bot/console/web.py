@@ -375,10 +375,10 @@ async def dashboard_page(request: Request) -> Response:
         return _filter_error(ctx, exc)
     db, grid = ctx.runtime.db, ctx.runtime.grid.grid
     figures = await dashboard.figures(db, ctx.now(), orgs, period)
-    days = await dashboard.by_day(db, orgs, period)
     visible = viewer.visible_orgs(grid)
     shown = [(o, d) for o, d in visible if o.id in (orgs or ())] if org_id else visible
-    org_rows = await dashboard.by_org(db, grid, shown, orgs, period)
+    parts = await dashboard.breakdown(db, grid, shown, orgs, period)
+    days, org_rows = parts.days, parts.orgs
     base = {"org": org_id, **period.query()}
 
     def questions_link(kind: str, first: date | None = None, last: date | None = None) -> str:
