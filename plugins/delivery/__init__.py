@@ -17,6 +17,7 @@ __plugin_meta__ = PluginMetadata(
     name="青声发送队列",
     description="群发（活动通知、提醒）按账号限速排队；账号疑似被风控时暂停并私聊告知管理员。",
     usage="无需命令：发送进度见 /活动状态 编号。",
+    supported_adapters={"~onebot.v11"},
 )
 
 

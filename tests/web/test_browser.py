@@ -112,5 +112,7 @@ async def test_the_identity_survives_a_reload(page) -> None:
     assert "编号" in opened, opened
 
     await page.reload()
+    shown = page.locator("#log .msg.me")
+    assert await shown.nth(0).inner_text() == "我们街道青年之家周末几点开门", "history survives"
     mine = await ask(page, "我的问题")
     assert "青年之家周末" in mine, mine
