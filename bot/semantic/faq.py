@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING = 2
 """Embeddings waiting or running at which further questions skip the semantic step."""
-MAX_WAIT_S = 0.05
+MAX_WAIT_S = 0.025
 """Longest wait for a question's embedding before it is answered lexically: the embedding
 takes about 12 ms on an idle core, so this only bites on an overloaded machine, where it keeps
 the reply time bounded (end to end, p99 within 5 x a bare bot's) instead of queueing."""
