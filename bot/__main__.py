@@ -13,8 +13,9 @@ from bot.settings import get_settings
 
 def main() -> None:
     """Initialise NoneBot, assemble the bot and serve until stopped."""
-    nonebot.init()
     settings = get_settings()
+    # The official QQ bot's adapter calls its OpenAPI through the driver: it needs an HTTP client.
+    nonebot.init(**({"driver": "~fastapi+~httpx"} if settings.qq_bot_appid else {}))
     setup_logging(zone=ZoneInfo(settings.timezone))
     setup(settings)
     # The client's address is decided in bot.web.access, with TRUSTED_PROXIES: uvicorn must not

@@ -13,7 +13,7 @@ from bot.ops import metrics
 from bot.runtime import Runtime, get_runtime, set_runtime
 from bot.settings import Settings, get_settings
 
-PLUGINS = ("plugins.qa", "plugins.delivery")
+PLUGINS = ("plugins.qa", "plugins.qqbot", "plugins.delivery")
 
 
 def setup(settings: Settings | None = None) -> None:
@@ -24,6 +24,8 @@ def setup(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     driver = nonebot.get_driver()
     driver.register_adapter(OneBotV11Adapter)
+    if settings.qq_bot_appid:
+        register_qqbot(settings)
 
     @driver.on_startup
     async def _start() -> None:
@@ -67,6 +69,30 @@ def setup(settings: Settings | None = None) -> None:
     nonebot.get_app().include_router(ops_router(settings))
     for plugin in PLUGINS:
         nonebot.load_plugin(plugin)
+
+
+def register_qqbot(settings: Settings) -> None:
+    """Receive the official QQ bot's webhook events at /qq/webhook (QQ_BOT_APPID is set)."""
+    from nonebot.drivers import HTTPClientMixin
+
+    from bot.qqbot import Adapter as QQBotAdapter
+    from bot.qqbot import adapter_config
+
+    driver = nonebot.get_driver()
+    if not isinstance(driver, HTTPClientMixin):
+        raise RuntimeError("QQ_BOT_APPID needs DRIVER=~fastapi+~httpx (see .env.example)")
+    driver.register_adapter(
+        QQBotAdapter,
+        qq_config=adapter_config(
+            settings.qq_bot_appid,
+            settings.qq_bot_secret,
+            sandbox=settings.qq_bot_sandbox,
+            api_base=settings.qq_bot_api_base,
+            auth_url=settings.qq_bot_auth_url,
+        ),
+        db=lambda: get_runtime().db,
+        max_skew=settings.qq_bot_max_timestamp_skew,
+    )
 
 
 def _announce_try_page() -> None:

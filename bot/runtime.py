@@ -83,12 +83,20 @@ class Runtime:
             faq,
             grid,
             settings,
-            {"web": PullOnlyChannel("web", polled=True), **(channels or {})},
+            {
+                "web": PullOnlyChannel("web", polled=True),
+                "qqbot": PullOnlyChannel("qqbot"),
+                **(channels or {}),
+            },
         )
         qa.handover = cases
         qa.on_feedback.append(cases.record_feedback)
         qa.orgs_of = lambda msg: _orgs_of(grid, msg)
-        outbox = Outbox(db, {"web": PullOnlyChannel("web"), **(channels or {})}, settings)
+        outbox = Outbox(
+            db,
+            {"web": PullOnlyChannel("web"), "qqbot": PullOnlyChannel("qqbot"), **(channels or {})},
+            settings,
+        )
         activities = ActivityService(db, grid, settings, outbox=outbox)
         activity_files = ActivityFileSync(activities, settings.faq_dir, watch=settings.faq_watch)
         privacy = PrivacyService(db, settings, activities)

@@ -12,6 +12,9 @@ database), with the digest of the message it carried:
 
 Rows are pruned by the callback's own timestamp once it is beyond the skew (then the timestamp
 check refuses the pair anyway).
+
+An endpoint whose sender never re-sends a pair (the QQ bot API's webhook: each event has its own
+id) is guarded with `retries=False`: any pair seen before is refused.
 """
 
 from __future__ import annotations
@@ -43,8 +46,12 @@ class ReplayGuard:
         db: Callable[[], Database],
         max_skew: int,
         clock: Callable[[], float] = time.time,
+        *,
+        retries: bool = True,
     ) -> None:
         self.endpoint = endpoint
+        self.retries = retries
+        """Whether the same pair with the same message is a retry (let through) or a replay."""
         self.max_skew = max_skew
         self._db = db
         self._clock = clock
@@ -72,6 +79,8 @@ class ReplayGuard:
             )
             if fresh:
                 return
+            if not self.retries:
+                raise Forged(f"timestamp {timestamp} and nonce {nonce} already accepted")
             stored = await session.scalar(
                 select(WeChatNonce.digest).where(
                     WeChatNonce.endpoint == self.endpoint,

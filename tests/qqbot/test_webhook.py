@@ -1,0 +1,335 @@
+"""The official QQ bot end to end: webhook events signed as the platform signs them (ed25519,
+key seeded from the AppSecret) go through the adapter into the conversation; the passive
+replies reach a fake OpenAPI, a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import binascii
+import itertools
+import json
+import secrets
+import socket
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+import nonebot
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI, Request
+from nonebot.config import Env
+from nonebot.drivers import combine_driver
+from nonebot.drivers.fastapi import Driver as FastAPIDriver
+from nonebot.drivers.httpx import Mixin as HTTPXMixin
+from sqlalchemy import select
+
+from bot.chat.speaker import speaker_of
+from bot.qqbot import Adapter, adapter_config
+from bot.runtime import Runtime
+from bot.storage.models import Question
+
+APPID = "102030405"
+TOKEN = "fake-access-token"
+
+
+@dataclass
+class FakeOpenAPI:
+    """What the fake OpenAPI received: (path, body) of each message sent."""
+
+    base: str = ""
+    sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    unauthorised: int = 0
+
+
+@pytest.fixture
+async def openapi() -> AsyncIterator[FakeOpenAPI]:
+    fake = FakeOpenAPI()
+    app = FastAPI()
+    ids = itertools.count(1)
+
+    @app.post("/app/getAppAccessToken")
+    async def token(request: Request) -> dict[str, str]:
+        body = await request.json()
+        assert body["appId"] == APPID
+        return {"access_token": TOKEN, "expires_in": "7200"}
+
+    def authorised(request: Request) -> bool:
+        ok = request.headers.get("authorization") == f"QQBot {TOKEN}"
+        fake.unauthorised += not ok
+        return ok
+
+    @app.get("/users/@me")
+    async def me(request: Request) -> dict[str, Any]:
+        authorised(request)
+        return {"id": "bot-openid", "username": "青声", "bot": True}
+
+    @app.post("/v2/groups/{group}/messages")
+    async def group_message(group: str, request: Request) -> dict[str, Any]:
+        authorised(request)
+        fake.sent.append((f"/v2/groups/{group}/messages", await request.json()))
+        return {"id": f"sent-{next(ids)}", "timestamp": datetime.now(timezone.utc).isoformat()}
+
+    @app.post("/v2/users/{user}/messages")
+    async def c2c_message(user: str, request: Request) -> dict[str, Any]:
+        authorised(request)
+        fake.sent.append((f"/v2/users/{user}/messages", await request.json()))
+        return {"id": f"sent-{next(ids)}", "timestamp": datetime.now(timezone.utc).isoformat()}
+
+    # Bound and listening before the server runs: a request that comes early waits in the backlog.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    fake.base = f"http://127.0.0.1:{port}"
+    yield fake
+    server.should_exit = True
+    await task
+
+
+@dataclass
+class Platform:
+    """Signs and posts webhook events as the QQ platform does."""
+
+    client: httpx.AsyncClient
+    adapter: Adapter
+    secret: str
+    counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def key(self) -> Ed25519PrivateKey:
+        seed = self.secret.encode()
+        while len(seed) < 32:
+            seed += self.secret.encode()
+        return Ed25519PrivateKey.from_private_bytes(seed[:32])
+
+    def event(self, kind: str, data: dict[str, Any]) -> bytes:
+        n = next(self.counter)
+        return json.dumps(
+            {"op": 0, "id": f"{kind}:event{n:04d}" + "x" * 60, "s": n, "t": kind, "d": data},
+            ensure_ascii=False,
+        ).encode()
+
+    def group_at(self, group: str, member: str, text: str) -> bytes:
+        n = next(self.counter)
+        return self.event(
+            "GROUP_AT_MESSAGE_CREATE",
+            {
+                "id": f"ROBOT1.0_group_msg_{n}",
+                "content": " " + text,
+                "timestamp": datetime.now(timezone.utc).isoformat(),
+                "group_id": group,
+                "group_openid": group,
+                "author": {
+                    "id": member,
+                    "member_openid": member,
+                    "member_role": "member",
+                    "bot": False,
+                },
+            },
+        )
+
+    def c2c(self, user: str, text: str) -> bytes:
+        n = next(self.counter)
+        return self.event(
+            "C2C_MESSAGE_CREATE",
+            {
+                "id": f"ROBOT1.0_c2c_msg_{n}",
+                "content": text,
+                "timestamp": datetime.now(timezone.utc).isoformat(),
+                "author": {"id": user, "user_openid": user},
+            },
+        )
+
+    async def post(
+        self,
+        body: bytes,
+        *,
+        timestamp: int | None = None,
+        key: Ed25519PrivateKey | None = None,
+    ) -> httpx.Response:
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        signature = (key or self.key()).sign(stamp.encode() + body)
+        response = await self.client.post(
+            "/qq/webhook",
+            content=body,
+            headers={
+                "X-Bot-Appid": APPID,
+                "X-Signature-Ed25519": binascii.hexlify(signature).decode(),
+                "X-Signature-Timestamp": stamp,
+                "Content-Type": "application/json",
+            },
+        )
+        # The adapter handles an event in a task of its own: wait for the replies.
+        while self.adapter.tasks:
+            await asyncio.gather(*list(self.adapter.tasks))
+        return response
+
+
+@pytest.fixture
+async def platform(runtime: Runtime, openapi: FakeOpenAPI) -> AsyncIterator[Platform]:
+    secret = secrets.token_urlsafe(12)
+    driver = combine_driver(FastAPIDriver, HTTPXMixin)(Env(), nonebot.get_driver().config)
+    adapter = Adapter(
+        driver,
+        qq_config=adapter_config(
+            APPID,
+            secret,
+            api_base=openapi.base + "/",
+            auth_url=openapi.base + "/app/getAppAccessToken",
+        ),
+        db=lambda: runtime.db,
+        max_skew=300,
+    )
+    await driver._lifespan.startup()  # what serving the app does: the adapter mounts its routes
+    transport = httpx.ASGITransport(app=driver.server_app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
+            yield Platform(client, adapter, secret)
+    finally:
+        await driver._lifespan.shutdown()
+
+
+def texts(openapi: FakeOpenAPI) -> list[str]:
+    return [body["content"] for _, body in openapi.sent]
+
+
+async def test_group_at_question_gets_a_passive_reply(
+    runtime: Runtime, platform: Platform, openapi: FakeOpenAPI
+) -> None:
+    entry = runtime.faq.get("join-age")
+    assert entry is not None
+    res = await platform.post(platform.group_at("GROUP1", "MEMBER1", "几岁可以入团"))
+    assert res.status_code == 200
+    assert len(openapi.sent) == 1
+    path, body = openapi.sent[0]
+    assert path == "/v2/groups/GROUP1/messages"
+    assert body["msg_id"] == "ROBOT1.0_group_msg_1"
+    assert body["msg_seq"] == 1 and body["msg_type"] == 0
+    assert "入团" in body["content"]
+    assert openapi.unauthorised == 0
+
+
+async def test_c2c_question_gets_a_passive_reply(
+    runtime: Runtime, platform: Platform, openapi: FakeOpenAPI
+) -> None:
+    res = await platform.post(platform.c2c("USER1", "几岁可以入团"))
+    assert res.status_code == 200
+    [(path, body)] = openapi.sent
+    assert path == "/v2/users/USER1/messages"
+    assert body["msg_id"] == "ROBOT1.0_c2c_msg_1" and body["msg_seq"] == 1
+
+
+async def test_replayed_event_is_refused(
+    runtime: Runtime, platform: Platform, openapi: FakeOpenAPI
+) -> None:
+    event = platform.c2c("USER1", "几岁可以入团")
+    stamp = int(time.time())
+    assert (await platform.post(event, timestamp=stamp)).status_code == 200
+    again = await platform.post(event, timestamp=stamp)
+    assert again.status_code == 403
+    assert len(openapi.sent) == 1, "the replay reached nobody"
+
+
+async def test_stale_event_is_refused(
+    runtime: Runtime, platform: Platform, openapi: FakeOpenAPI
+) -> None:
+    old = await platform.post(
+        platform.c2c("USER1", "几岁可以入团"), timestamp=int(time.time()) - 301
+    )
+    assert old.status_code == 403
+    ahead = await platform.post(
+        platform.c2c("USER1", "几岁可以入团"), timestamp=int(time.time()) + 301
+    )
+    assert ahead.status_code == 403
+    assert openapi.sent == []
+
+
+async def test_forged_signature_is_refused(
+    runtime: Runtime, platform: Platform, openapi: FakeOpenAPI
+) -> None:
+    forged = await platform.post(
+        platform.c2c("USER1", "几岁可以入团"), key=Ed25519PrivateKey.generate()
+    )
+    assert forged.status_code == 403
+    event = platform.c2c("USER1", "几岁可以入团")
+    stamp = int(time.time())
+    signature = platform.key().sign(str(stamp).encode() + event)
+    tampered = await platform.client.post(
+        "/qq/webhook",
+        content=event.replace("几岁".encode(), "多大".encode()),
+        headers={
+            "X-Bot-Appid": APPID,
+            "X-Signature-Ed25519": binascii.hexlify(signature).decode(),
+            "X-Signature-Timestamp": str(stamp),
+        },
+    )
+    assert tampered.status_code == 403
+    unsigned = await platform.client.post(
+        "/qq/webhook", content=event, headers={"X-Bot-Appid": APPID}
+    )
+    assert unsigned.status_code == 403
+    assert openapi.sent == []
+
+
+async def test_late_answer_waits_for_the_group_and_goes_as_a_passive_reply(
+    runtime: Runtime, platform: Platform, openapi: FakeOpenAPI
+) -> None:
+    runtime.qa.settings = runtime.settings.model_copy(update={"faq_suggest_threshold": 1.01})
+    await platform.post(platform.group_at("GROUP1", "MEMBER1", "食堂几点开门"))
+    assert "问题编号 #1" in texts(openapi)[0]
+    cadre = speaker_of(runtime.grid.grid.people["city-a"])
+    result = await runtime.cases.answer(1, cadre, "早上七点开门。")
+    assert (result.sent, result.held) == (0, 1), "no proactive push on the official bot"
+    assert len(openapi.sent) == 1
+    async with runtime.db.session() as session:
+        question = (await session.scalars(select(Question))).one()
+    assert question.platform == "qqbot" and question.user_id == "MEMBER1"
+    assert await runtime.cases.cases_of_questions([question.id]) == {question.id: (1, "待送达")}
+    # Someone else in that group @s the bot: their reply, then the answer that waited.
+    await platform.post(platform.group_at("GROUP1", "MEMBER2", "几岁可以入团"))
+    later = openapi.sent[1:]
+    assert [body["msg_seq"] for _, body in later] == [1, 2]
+    assert {body["msg_id"] for _, body in later} == {"ROBOT1.0_group_msg_3"}
+    assert "入团" in later[0][1]["content"]
+    assert later[1][1]["content"] == "关于你问的“食堂几点开门”，团干部回复：\n早上七点开门。"
+    # Delivered once: the next message carries nothing more.
+    await platform.post(platform.group_at("GROUP1", "MEMBER2", "几岁可以入团"))
+    assert len(openapi.sent) == 4
+    assert (await runtime.cases.cases_of_questions([question.id]))[question.id][1] != "待送达"
+
+
+async def test_at_most_five_passive_replies() -> None:
+    from bot.chat.conversation import Bubble
+    from plugins.qqbot import PassiveReplies
+
+    class FakeBot:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, int]] = []
+
+        async def send_to_c2c(self, openid: str, text: str, msg_id: str, msg_seq: int) -> Any:
+            self.calls.append((text, msg_seq))
+
+    from nonebot.adapters.qq import C2CMessageCreateEvent
+
+    message = C2CMessageCreateEvent.model_validate(
+        {
+            "event_id": "e",
+            "id": "m",
+            "content": "hi",
+            "timestamp": datetime.now(timezone.utc).isoformat(),
+            "author": {"id": "U", "user_openid": "U"},
+        }
+    )
+    bot = FakeBot()
+    replies = PassiveReplies(bot, message)  # type: ignore[arg-type]
+    for i in range(7):
+        await replies.send(Bubble(f"b{i}"))
+    await replies.flush()
+    assert [seq for _, seq in bot.calls] == [1, 2, 3, 4, 5]
+    assert bot.calls[-1][0] == "b4\n\nb5\n\nb6"
