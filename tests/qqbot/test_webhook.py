@@ -29,9 +29,10 @@ from nonebot.drivers.httpx import Mixin as HTTPXMixin
 from sqlalchemy import select
 
 from bot.chat.speaker import speaker_of
+from bot.qa import texts as qa_texts
 from bot.qqbot import Adapter, adapter_config
 from bot.runtime import Runtime
-from bot.storage.models import Question
+from bot.storage.models import Feedback, Question
 
 APPID = "102030405"
 TOKEN = "fake-access-token"
@@ -213,6 +214,17 @@ async def test_group_at_question_gets_a_passive_reply(
     assert body["msg_seq"] == 1 and body["msg_type"] == 0
     assert "入团" in body["content"]
     assert openapi.unauthorised == 0
+    # No quote needed: a like is about the asker's latest answer in this chat.
+    await platform.post(platform.group_at("GROUP1", "MEMBER1", "赞"))
+    path, body = openapi.sent[1]
+    assert (body["content"], body["msg_id"], body["msg_seq"]) == (
+        qa_texts.THANKS,
+        "ROBOT1.0_group_msg_3",
+        1,
+    )
+    async with runtime.db.session() as session:
+        feedback = (await session.scalars(select(Feedback))).one()
+    assert feedback.helpful is True and feedback.user_id == "MEMBER1"
 
 
 async def test_c2c_question_gets_a_passive_reply(
