@@ -24,6 +24,8 @@ from bot.semantic.embedder import get_embedder
 from bot.semantic.faq import cache_for
 from bot.settings import Settings
 from bot.storage.database import Database
+from bot.wishes.commands import WishFlow
+from bot.wishes.service import WishService
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,9 @@ class Runtime:
     outbox: Outbox
     privacy: PrivacyService
     dialogues: Dialogues
-    """Guided dialogues under way (/发布活动), kept in the database."""
+    """Guided dialogues under way (/发布活动, /心愿), kept in the database."""
+    wishes: WishService
+    """微心愿."""
 
     @classmethod
     async def start(
@@ -101,12 +105,19 @@ class Runtime:
         activity_files = ActivityFileSync(activities, settings.faq_dir, watch=settings.faq_watch)
         privacy = PrivacyService(db, settings, activities)
         publish = PublishFlow(activities)
-        dialogues = Dialogues(db, {publish.kind: publish}, clock=lambda: activities.clock())
+        wishes = WishService(db, grid, settings, outbox=outbox)
+        wish_flow = WishFlow(wishes)
+        dialogues = Dialogues(
+            db,
+            {publish.kind: publish, wish_flow.kind: wish_flow},
+            clock=lambda: activities.clock(),
+        )
         if timers:
             cases.start()
             activities.start()
             outbox.start()
             privacy.start()
+            wishes.start()
         log.info(
             "runtime started: database %s, %d FAQ entries, %d orgs",
             db.dialect,
@@ -125,6 +136,7 @@ class Runtime:
             outbox=outbox,
             privacy=privacy,
             dialogues=dialogues,
+            wishes=wishes,
         )
         await activity_files.start()
         return runtime
@@ -136,6 +148,7 @@ class Runtime:
         await self.activity_files.stop()
         await self.outbox.stop()
         await self.privacy.stop()
+        await self.wishes.stop()
         await self.faq.stop()
         await self.grid.stop()
         await self.db.dispose()

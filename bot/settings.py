@@ -230,6 +230,20 @@ class Settings(BaseModel):
         hours = {float(h) for h in self.activity_reminders_hours.split(",") if h.strip()}
         return tuple(sorted(hours, reverse=True))
 
+    # ---- 微心愿 (bot/wishes) ----
+    wish_target: int = Field(
+        5, ge=1, description='Wishes each cadre takes on (the "1+5" rule), shown as progress.'
+    )
+    wish_open_claims_max: int = Field(
+        5, ge=1, description="Most wishes one cadre may hold claimed and not yet fulfilled."
+    )
+    wish_escalate_days: float = Field(
+        7,
+        gt=0,
+        description="Days an unclaimed wish waits at its org before it climbs to the parent.",
+    )
+    wish_tick_seconds: float = Field(600, description="How often unclaimed wishes are checked.")
+
     # ---- Outbox: paced sending per bot account (bot/delivery/outbox.py) ----
     outbox_spacing_seconds: float = Field(
         2.5,

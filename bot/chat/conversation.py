@@ -192,8 +192,10 @@ class Conversation:
         found = self.registry.match(message, self.command_start)
         restarts = found is not None and found[0].restarts_dialogue
         key = message.dialogue_key
-        # Only grid people and superusers hold dialogues: a youth's message costs no look-up.
-        if speaker.is_staff and not restarts and await runtime.dialogues.active(key):
+        # Grid people and superusers hold dialogues anywhere; a youth only in private chat
+        # (/心愿 asks its fields there): a youth's group message costs no look-up.
+        holds = speaker.is_staff or message.chat is None
+        if holds and not restarts and await runtime.dialogues.active(key):
             if await self._first(message):
                 replies = await runtime.dialogues.answer(key, speaker, message.text)
                 for text in replies or []:

@@ -103,6 +103,24 @@ class Dialogues:
                 )
         return turn.replies
 
+    async def begin_at(self, key: ChatKey, kind: str, step: str, state: dict[str, Any]) -> None:
+        """Begin `kind` for `key` waiting at `step` with `state` (a flow started by a command
+        that already asked its first question, e.g. /心愿 in a group asking in private)."""
+        async with self.db.session() as session:
+            await session.execute(delete(DialogueState).where(*self._where(key)))
+            session.add(
+                DialogueState(
+                    platform=key.platform,
+                    chat=key.chat,
+                    user_id=key.user_id,
+                    kind=kind,
+                    step=step,
+                    state=state,
+                    version=0,
+                    expires_at=self.clock() + self.ttl,
+                )
+            )
+
     async def active(self, key: ChatKey) -> bool:
         """Whether a dialogue waits for `key`'s next message."""
         return await self._current(key) is not None

@@ -9,6 +9,7 @@ from bot.privacy import models as privacy_models
 from bot.safety import budget as safety_models
 from bot.storage.models import Base
 from bot.wechat import models as wechat_models
+from bot.wishes import models as wish_models
 
 metadata = Base.metadata
 MODEL_MODULES = (
@@ -20,6 +21,7 @@ MODEL_MODULES = (
     privacy_models,
     safety_models,
     wechat_models,
+    wish_models,
 )
 """Modules imported only so their tables join the metadata."""
 
