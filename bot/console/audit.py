@@ -31,6 +31,8 @@ class Action(str, Enum):
     CASE_LEARNED = "case_learned"
     ENTRY_APPROVED = "entry_approved"
     ENTRY_REJECTED = "entry_rejected"
+    WISH_CLAIMED = "wish_claimed"
+    WISH_LIT = "wish_lit"
 
 
 ACTION_NAMES = {
@@ -48,6 +50,8 @@ ACTION_NAMES = {
     Action.CASE_LEARNED: "加入问答库",
     Action.ENTRY_APPROVED: "审核通过",
     Action.ENTRY_REJECTED: "审核驳回",
+    Action.WISH_CLAIMED: "认领心愿",
+    Action.WISH_LIT: "点亮心愿",
 }
 
 

@@ -37,8 +37,12 @@ from bot.console.scope import ScopeError, Viewer
 from bot.console.sessions import COOKIE, Session, Sessions, sessions
 from bot.console.templates import render
 from bot.runtime import Runtime, get_runtime
-from bot.safety.masking import mask_pii
+from bot.safety.masking import mask_nickname, mask_pii
 from bot.web.access import client_address, is_https, rate_key
+from bot.wishes import texts as wish_texts
+from bot.wishes.commands import actor_of as wish_actor_of
+from bot.wishes.service import Actor as WishActor
+from bot.wishes.service import WishError
 
 log = logging.getLogger(__name__)
 
@@ -698,6 +702,92 @@ async def close_case(request: Request, case_id: int) -> Response:
         note=reason,
     )
     return ctx.redirect(f"{PREFIX}/cases/{case_id}?done=closed")
+
+
+# ---- 微心愿 ---------------------------------------------------------------------------------
+
+WISH_TABS = (("open", "待认领"), ("claimed", "进行中"), ("lit", "已点亮"), ("withdrawn", "已撤回"))
+
+
+def _wish_actor(viewer: Viewer) -> WishActor:
+    """The viewer as the wish service knows who acts (same rules as in chat)."""
+    return wish_actor_of(viewer.actor)
+
+
+async def _wishes_response(
+    ctx: _Context, state: str, *, status: int = 200, notice: str = "", error: str = ""
+) -> Response:
+    viewer = ctx.viewer
+    assert viewer is not None
+    service = ctx.runtime.wishes
+    actor = _wish_actor(viewer)
+    rows = await service.listing(actor.orgs, (state,))
+    counts = await service.counts(actor.orgs)
+    done, target = await service.progress(actor.id)
+    return ctx.page(
+        "wishes.html",
+        status=status,
+        title="微心愿",
+        section="wishes",
+        tabs=WISH_TABS,
+        state=state,
+        counts=counts,
+        rows=rows,
+        mine=actor.id,
+        progress=wish_texts.PROGRESS.format(done=done, target=target),
+        masked=mask_pii,
+        masked_name=mask_nickname,
+        notice=notice,
+        error=error,
+    )
+
+
+@router.get("/wishes")
+async def wishes_page(request: Request) -> Response:
+    """Wishes in the viewer's scope by state, the counts (点亮 N 个微心愿) and the 1+5 progress."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    state = request.query_params.get("state", "open")
+    if state not in dict(WISH_TABS):
+        return ctx.page("error.html", status=400, title="没有这种心愿列表")
+    done = request.query_params.get("done", "")
+    return await _wishes_response(ctx, state, notice=WISH_NOTICES.get(done, ""))
+
+
+WISH_NOTICES = {"claimed": "已认领，联系方式见“进行中”。", "lit": "已点亮，谢谢你！"}
+
+
+@router.post("/wishes/{wish_id}/{change}")
+async def change_wish(request: Request, wish_id: int, change: str) -> Response:
+    """Claim (认领) or light (点亮, with a note) a wish as in chat, through the same service."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    viewer = ctx.viewer
+    if viewer is None:
+        return _login_first(ctx)
+    if change not in ("claim", "light"):
+        return ctx.page("error.html", status=404, title=NOT_FOUND)
+    service = ctx.runtime.wishes
+    actor = _wish_actor(viewer)
+    try:
+        if change == "claim":
+            await service.claim(actor, wish_id)
+        else:
+            note = clean_text(form.get("note", "")).strip()[:500]
+            await service.light(actor, wish_id, note, admin=viewer.is_admin)
+    except WishError as exc:
+        state = "open" if change == "claim" else "claimed"
+        return await _wishes_response(ctx, state, status=409, error=str(exc))
+    await services().audit.record(
+        viewer.account.username,
+        Action.WISH_CLAIMED if change == "claim" else Action.WISH_LIT,
+        ctx.address,
+        target=f"心愿 #{wish_id}",
+    )
+    state = "claimed" if change == "claim" else "lit"
+    return ctx.redirect(f"{PREFIX}/wishes?" + _query(state=state, done=state))
 
 
 # ---- FAQ hit test ------------------------------------------------------------------------
