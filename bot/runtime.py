@@ -139,6 +139,8 @@ class Runtime:
             wishes=wishes,
         )
         await activity_files.start()
+        if settings.wish_demo:
+            await wishes.seed_demo()
         return runtime
 
     async def stop(self) -> None:

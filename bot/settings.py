@@ -243,6 +243,11 @@ class Settings(BaseModel):
         description="Days an unclaimed wish waits at its org before it climbs to the parent.",
     )
     wish_tick_seconds: float = Field(600, description="How often unclaimed wishes are checked.")
+    wish_demo: bool = Field(
+        False,
+        description="Seed a few demo wishes on the first start with an empty wishes table "
+        "(the local demo only).",
+    )
 
     # ---- Outbox: paced sending per bot account (bot/delivery/outbox.py) ----
     outbox_spacing_seconds: float = Field(

@@ -34,6 +34,14 @@ PULL_ONLY = frozenset({"web"})
 """Platforms the bot cannot push to: the youth sees the state with 我的心愿."""
 
 
+DEMO_WISHES = (
+    ("想要一套绘画工具", "我的妹妹，小学三年级"),
+    ("想要一本新华字典", "我自己，初一"),
+    ("想要一双运动鞋（37码）", "留守儿童小明"),
+)
+"""The local demo's wishes: (wish, for whom)."""
+
+
 class WishError(Exception):
     """A request refused; the message says why (in Chinese)."""
 
@@ -335,6 +343,28 @@ class WishService:
                 moved += 1
                 log.info("wish %s unclaimed: moved up to %s", wish.id, parents[0].id)
         return moved
+
+    # ---- the local demo --------------------------------------------------------------------
+
+    async def seed_demo(self) -> int:
+        """On an empty table, a few open wishes at the grid's lowest orgs (the local demo's
+        WISH_DEMO=true), so /心愿列表 and the console have something to claim; how many."""
+        async with self.db.session() as session:
+            if await session.scalar(select(func.count()).select_from(Wish)):
+                return 0
+        leaves = [
+            org.id
+            for org in self.grid.orgs.values()
+            if self.grid.descendants(org.id) == frozenset({org.id})
+        ]
+        if not leaves:
+            return 0
+        for n, (text, for_whom) in enumerate(DEMO_WISHES):
+            wish = await self.draft("web", f"demo-{n + 1}", text, nickname=f"示例青年{n + 1}")
+            await self.fill(wish.id, for_whom=for_whom, contact="（示例，无真实联系方式）")
+            await self.post(wish.id, leaves[n % len(leaves)])
+        log.info("wishes: %d demo wishes seeded", len(DEMO_WISHES))
+        return len(DEMO_WISHES)
 
     # ---- helpers ---------------------------------------------------------------------------
 

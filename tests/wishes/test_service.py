@@ -118,3 +118,10 @@ async def test_withdraw(wishes: WishService) -> None:
     with pytest.raises(WishError, match="不能撤回"):
         await wishes.withdraw("qq", "30001", wish_id)
     assert await wishes.counts(None) == {WishStatus.WITHDRAWN.value: 1}
+
+
+async def test_demo_seed_once_on_an_empty_table(wishes: WishService) -> None:
+    assert await wishes.seed_demo() == 3
+    listed = await wishes.listing(None)
+    assert [w.org_id for w in listed] == ["street"] * 3, "the test grid's one lowest org"
+    assert await wishes.seed_demo() == 0, "never twice, never beside real wishes"
