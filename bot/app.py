@@ -51,7 +51,7 @@ def setup(settings: Settings | None = None) -> None:
         from bot.web.chat import router
 
         nonebot.get_app().include_router(router)
-        _announce_try_page()
+        _announce_try_page(settings)
         if settings.web_chat_cadres:
             _announce_cadre_trial(settings)
     from bot.wechat.web import mount as mount_wechat
@@ -95,8 +95,8 @@ def register_qqbot(settings: Settings) -> None:
     )
 
 
-def _announce_try_page() -> None:
-    """Say where the try page is once the server is up."""
+def _announce_try_page(settings: Settings) -> None:
+    """Say where the try page (and the admin console) is once the server is up."""
     import logging
 
     from bot.web.chat import try_page_link
@@ -107,6 +107,14 @@ def _announce_try_page() -> None:
     async def _link() -> None:
         link = try_page_link(str(config.host), int(config.port))
         logging.getLogger("bot.web.chat").info("试用页面（浏览器打开即可提问）: %s", link)
+        if settings.console:
+            console = link.removesuffix("/chat") + "/console"
+            hint = (
+                ""
+                if settings.console_admin_user
+                else "（第一次使用请在 .env 里设置 CONSOLE_ADMIN_USER 和 CONSOLE_ADMIN_PASSWORD 再重启）"
+            )
+            logging.getLogger("bot.console").info("管理后台: %s%s", console, hint)
 
 
 def _announce_cadre_trial(settings: Settings) -> None:

@@ -56,6 +56,7 @@ async def site(tmp_path: Path) -> AsyncIterator[str]:
         assert process.log_count(f"试用页面（浏览器打开即可提问）: {site}/chat") == 1, (
             "the start-up log says where the try page is"
         )
+        assert process.log_count(f"管理后台: {site}/console") == 1, "and the console"
         yield site
     finally:
         process.stop()
