@@ -113,7 +113,9 @@ def test_cascade_skips_the_semantic_step_when_the_lexical_answer_is_sure() -> No
 async def test_cascade_async_embeds_off_the_loop() -> None:
     embedder = Embedder(KeywordModel())
     index = attach_vectors(FaqIndex.build(ENTRIES), embedder)
-    found = await SemanticSearch(embedder).search_async(index, "要给组织多少钱", 3, SURE)
+    found = await SemanticSearch(embedder, max_wait_s=10.0).search_async(
+        index, "要给组织多少钱", 3, SURE
+    )
     assert found.semantic and found.matches[0].entry.id == "fee"
     embedder.close()
 
