@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from bot.chat.conversation import Conversation
@@ -55,12 +56,11 @@ def conversation(runtime: Runtime | None = None) -> Conversation:
     if _current is None or _current[0] is not runtime:
         superusers: set[str] = set()
         starts: set[str] = {"/"}
-        try:
+        # Outside a NoneBot process (a script) there is no driver: no superusers, "/" only.
+        with contextlib.suppress(ValueError):
             import nonebot
 
             config = nonebot.get_driver().config
             superusers, starts = set(config.superusers), set(config.command_start) or starts
-        except ValueError:  # NoneBot not initialised (a script)
-            pass
         _current = (runtime, Conversation(runtime, build_registry(), superusers, starts))
     return _current[1]
