@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 
 QUIT_WORDS = frozenset({"退出", "算了", "/退出"})
 """Said at any step, these end the dialogue (the flow tidies up and says so)."""
+HELP_WORDS = frozenset({"帮助", "/帮助", "help", "?", "？"})
+"""Said at any step, these repeat the question instead of being taken as its answer."""
+HELP_IN_DIALOGUE = "现在正在一步步填写，直接回复下面的问题就行；发“退出”可以放弃。"
+ASKED = "_asked"
+"""The key in a dialogue's stored state that keeps the last question asked (for HELP_WORDS)."""
 DEFAULT_TTL = timedelta(minutes=30)
 """A dialogue left alone this long is over: the next message is an ordinary one."""
 
@@ -96,16 +101,18 @@ class Dialogues:
                         user_id=key.user_id,
                         kind=kind,
                         step=turn.step,
-                        state=turn.state,
+                        state=_asking(turn.state, turn.replies),
                         version=0,
                         expires_at=self.clock() + self.ttl,
                     )
                 )
         return turn.replies
 
-    async def begin_at(self, key: ChatKey, kind: str, step: str, state: dict[str, Any]) -> None:
+    async def begin_at(
+        self, key: ChatKey, kind: str, step: str, state: dict[str, Any], asked: str = ""
+    ) -> None:
         """Begin `kind` for `key` waiting at `step` with `state` (a flow started by a command
-        that already asked its first question, e.g. /心愿 in a group asking in private)."""
+        that already asked its first question `asked`, e.g. /心愿 in a group asking in private)."""
         async with self.db.session() as session:
             await session.execute(delete(DialogueState).where(*self._where(key)))
             session.add(
@@ -115,7 +122,7 @@ class Dialogues:
                     user_id=key.user_id,
                     kind=kind,
                     step=step,
-                    state=state,
+                    state=_asking(state, [asked] if asked else []),
                     version=0,
                     expires_at=self.clock() + self.ttl,
                 )
@@ -140,13 +147,16 @@ class Dialogues:
             if not await self._advance(key, row.version, None, {}):
                 return None
             return [await flow.quit(speaker, dict(row.state))]
+        if text.casefold() in HELP_WORDS:
+            asked = (row.state or {}).get(ASKED)
+            return [f"{HELP_IN_DIALOGUE}\n{asked}" if asked else HELP_IN_DIALOGUE]
         # Take the answer first (the version moves on), then act: of two processes that got
         # the same answer, only one runs the step and its side effects (a broadcast).
         if not await self._advance(key, row.version, row.step, row.state):
             log.info("dialogue %s of %s: answer taken by another process", row.kind, key)
             return None
         turn = await flow.answer(speaker, row.step, text, dict(row.state))
-        await self._advance(key, row.version + 1, turn.step, turn.state)
+        await self._advance(key, row.version + 1, turn.step, _asking(turn.state, turn.replies))
         return turn.replies
 
     async def end(self, key: ChatKey) -> None:
@@ -199,3 +209,8 @@ class Dialogues:
             DialogueState.chat == key.chat,
             DialogueState.user_id == key.user_id,
         )
+
+
+def _asking(state: dict[str, Any], replies: list[str]) -> dict[str, Any]:
+    """`state` with the last of `replies` kept as the question being asked."""
+    return {**state, ASKED: replies[-1]} if replies else dict(state)

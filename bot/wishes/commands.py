@@ -95,8 +95,8 @@ async def _post_wish(turn: Turn) -> str | None:
         return str(exc)
     state = {"wish_id": wish.id, "org_known": wish.org_id is not None}
     key = ChatKey(message.platform, "", message.sender)  # always the private chat
-    await runtime.dialogues.begin_at(key, KIND, "for_whom", state)
     ask = texts.ASK_FOR_WHOM.format(text=wish.text)
+    await runtime.dialogues.begin_at(key, KIND, "for_whom", state, asked=ask)
     if not turn.in_group:
         return ask
     if await turn.tell_privately(ask):

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.common.periodic import Periodic
 from bot.delivery.outbox import ANY_ACCOUNT, Outbox
@@ -252,12 +254,19 @@ class WishService:
         scope = self.scope(actor.orgs)
         if scope is not None and wish.org_id not in scope:
             raise WishError(texts.NOT_IN_SCOPE.format(id=wish_id))
-        _, open_claims = await self._claims(actor.id)
         cap = self.settings.wish_open_claims_max
-        if open_claims >= cap:
-            raise WishError(texts.CAP_REACHED.format(count=open_claims, cap=cap))
         now = self.clock()
         async with self.db.session() as session:
+            # The count and the claim are one step: two claims by one cadre at the same instant
+            # (two chats, two processes) queue up here, so the cap holds.
+            await self._lock_claims(session, actor.id, wish_id)
+            open_claims = await session.scalar(
+                select(func.count())
+                .select_from(Wish)
+                .where(Wish.claimed_by == actor.id, Wish.status == WishStatus.CLAIMED.value)
+            )
+            if open_claims >= cap:
+                raise WishError(texts.CAP_REACHED.format(count=open_claims, cap=cap))
             won = await session.execute(
                 update(Wish)
                 .where(Wish.id == wish_id, Wish.status == WishStatus.OPEN.value)
@@ -292,6 +301,17 @@ class WishService:
         )
         await self._tell(wish, "lit", told)
         return wish
+
+    async def _lock_claims(self, session: AsyncSession, person_id: str, wish_id: int) -> None:
+        """Hold `person_id`'s claims for the rest of the transaction: an advisory lock on
+        PostgreSQL; on SQLite a no-op write, which takes the database's single write lock."""
+        if self.db.dialect == "postgresql":
+            await session.execute(
+                sql("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"wish-claims:{person_id}"},
+            )
+        else:
+            await session.execute(update(Wish).where(Wish.id == wish_id).values(status=Wish.status))
 
     async def _claims(self, person_id: str) -> tuple[int, int]:
         """(claimed or fulfilled, still claimed) by `person_id`."""

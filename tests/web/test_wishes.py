@@ -3,6 +3,7 @@ the page lists (masked) and claims."""
 
 from __future__ import annotations
 
+from bot.chat.dialogue import HELP_IN_DIALOGUE
 from bot.runtime import Runtime
 from bot.wishes import texts
 from tests.web.conftest import Client
@@ -19,10 +20,17 @@ async def test_wish_on_the_page(client: Client, runtime: Runtime, cadres_on: Run
         assert await say("/心愿 想要一套绘画工具") == texts.ASK_FOR_WHOM.format(
             text="想要一套绘画工具"
         )
+        # 帮助 mid-dialogue repeats the question; it is not taken as who the wish is for.
+        assert await say("帮助") == f"{HELP_IN_DIALOGUE}\n" + texts.ASK_FOR_WHOM.format(
+            text="想要一套绘画工具"
+        )
         assert await say("我自己") == texts.ASK_CONTACT
+        assert await say("帮助") == f"{HELP_IN_DIALOGUE}\n{texts.ASK_CONTACT}"
         assert await say("13812345678") == texts.ASK_ORG
         assert (await say("测试街道团工委")).startswith("微心愿 #1 已登记")
         assert "#1 想要一套绘画工具 · 待认领" in await say("我的心愿")
+        wish = await runtime.wishes.get(1)
+        assert wish is not None and wish.for_whom == "我自己" and wish.contact == "13812345678"
 
         listed = await cadre.post("/api/chat", json={"text": "/心愿列表", "cadre": "street-a"})
         body = listed.json()["text"]

@@ -3,6 +3,8 @@ masking and withdrawal (SQLite and PostgreSQL, the `runtime` fixture)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -125,3 +127,17 @@ async def test_demo_seed_once_on_an_empty_table(wishes: WishService) -> None:
     listed = await wishes.listing(None)
     assert [w.org_id for w in listed] == ["street"] * 3, "the test grid's one lowest org"
     assert await wishes.seed_demo() == 0, "never twice, never beside real wishes"
+
+
+async def test_two_claims_at_once_stay_under_the_cap(runtime: Runtime, wishes: WishService) -> None:
+    """Two claims by one cadre at the same instant (two chats, two processes) cannot both pass
+    a cap with one place left: the count and the claim are one locked step."""
+    wishes.settings = runtime.settings.model_copy(update={"wish_open_claims_max": 1})
+    first, second = [await _open(wishes, f"心愿{n}") for n in range(2)]
+    outcomes = await asyncio.gather(
+        wishes.claim(STREET_A, first), wishes.claim(STREET_A, second), return_exceptions=True
+    )
+    refused = [o for o in outcomes if isinstance(o, WishError)]
+    assert len(refused) == 1, outcomes
+    assert str(refused[0]) == texts.CAP_REACHED.format(count=1, cap=1)
+    assert await wishes.progress("street-a") == (1, 5)
