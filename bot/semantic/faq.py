@@ -35,10 +35,13 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING = 2
 """Embeddings waiting or running at which further questions skip the semantic step."""
-MAX_WAIT_S = 0.025
-"""Longest wait for a question's embedding before it is answered lexically: the embedding
-takes about 12 ms on an idle core, so this only bites on an overloaded machine, where it keeps
-the reply time bounded (end to end, p99 within 5 x a bare bot's) instead of queueing."""
+MAX_WAIT_S = 0.3
+"""Longest wait for a question's embedding before it is answered lexically: a guard against a
+stalled engine, not the load shedding (`MAX_PENDING` is: at most one question waits behind the
+one being embedded, so the reply time stays bounded under load). The embedding takes about 12 ms
+on an idle core but 60-100 ms on a busy 2-core machine; a bound near the idle time (it was
+25 ms) sent nearly every unsure question of a busy machine to the lexical decision, whose
+hand-overs and menus are what the semantic step is there to turn into right answers."""
 
 
 def attach_vectors(
