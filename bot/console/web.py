@@ -26,7 +26,7 @@ from bot.cases.models import Case, CaseEvent
 from bot.cases.review import LearnedReview
 from bot.cases.service import ACTIVE, CaseError
 from bot.common.text import clean_text
-from bot.console import casebook, charts, dashboard
+from bot.console import casebook, charts, dashboard, faqbook
 from bot.console.accounts import ROLE_NAMES, AccountError, AccountService
 from bot.console.audit import ACTION_NAMES, Action, AuditLog
 from bot.console.hittest import BAND_NAMES, hit_test
@@ -791,6 +791,36 @@ async def change_wish(request: Request, wish_id: int, change: str) -> Response:
 
 
 # ---- FAQ hit test ------------------------------------------------------------------------
+
+
+@router.get("/faq")
+async def faq_page(request: Request) -> Response:
+    """The served FAQ by file and tag, with a text filter; each entry links to the hit test."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    params = request.query_params
+    file, tag = params.get("file", "").strip(), params.get("tag", "").strip()
+    text = clean_text(params.get("q", "")).strip()[: ctx.settings.max_question_chars]
+    found = faqbook.shelf(ctx.runtime.faq.index.entries.values(), file, tag, text)
+    return ctx.page(
+        "faq.html",
+        title="问答库",
+        section="faqbook",
+        shelf=found,
+        file=file,
+        tag=tag,
+        q=text,
+        file_of=faqbook.file_of,
+        link=lambda **changes: _faq_link({"file": file, "tag": tag, "q": text, **changes}),
+        test_link=lambda question: f"{PREFIX}/faq/test?{_query(q=question)}",
+        page_size=faqbook.PAGE_SIZE,
+    )
+
+
+def _faq_link(params: Mapping[str, str]) -> str:
+    query = _query(**params)
+    return f"{PREFIX}/faq?{query}" if query else f"{PREFIX}/faq"
 
 
 @router.get("/faq/test")

@@ -23,6 +23,7 @@ async def test_pages_need_a_login(client: Client, console: Runtime) -> None:
             "/console/cases",
             "/console/cases/1",
             "/console/faq/test",
+            "/console/faq",
             "/console/questions",
             "/console/accounts",
             "/console/audit",

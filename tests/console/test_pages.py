@@ -285,6 +285,8 @@ async def test_every_page_renders_for_an_admin(client: Client, console: Runtime)
             "/console/cases/1",
             "/console/faq/test",
             "/console/faq/test?q=怎么交团费&org=street",
+            "/console/faq",
+            "/console/faq?file=nowhere.yaml&tag=none&q=%3Cb%3E",
             "/console/accounts",
             "/console/audit",
             "/console/password",
