@@ -60,8 +60,15 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bot.faq.bench import bench_files
-
+    try:
+        from bot.bench.faq import bench_files
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("bot.bench", "bot.bench.faq"):
+            raise
+        print(
+            "bench runs from a checkout of the source (bot/bench is not installed)", file=sys.stderr
+        )
+        return 2
     result = bench_files(
         args.faq,
         args.queries,

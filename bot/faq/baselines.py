@@ -1,4 +1,4 @@
-"""Plain lexical retrievers that the FAQ index is measured against (see `bot.faq.bench`).
+"""Plain lexical retrievers that the FAQ index is measured against (see `bot.bench.faq`).
 
 Each baseline indexes every question of every entry, lower-cased after NFKC and nothing more, and
 ranks entries by their best question:

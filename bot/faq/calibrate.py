@@ -22,7 +22,7 @@ ranked. Then:
 Labelled sets: youth question files (`in_scope: [{q, entry}]`, `out_of_scope`, `unanswerable`,
 `small_talk`: lists of texts) asked against an FAQ folder (`FILE@tune` / `FILE@held`: one of
 two fixed random halves of each list of FILE, see `youth_half`); and FAQ/queries file pairs in the
-`bot.faq.bench` formats. A small-talk or out-of-scope text is "right" when the top entry is one of
+`bot.faq.labelled` formats. A small-talk or out-of-scope text is "right" when the top entry is one of
 the folder's small-talk or out-of-scope entries; an unanswerable one (in the League's remit but not
 in the FAQ) has no right entry. `--check FILE` reports a youth file that was not fitted on.
 
@@ -72,8 +72,8 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 
 from bot.faq.bands import Decision, features, semantic_features
-from bot.faq.bench import LabelledQuery, load_faq, load_queries
 from bot.faq.index import FaqIndex
+from bot.faq.labelled import LabelledQuery, load_faq, load_queries
 from bot.faq.model import EntryKind, FaqEntry
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.activities.bench import run
+from bot.bench.activities import run
 
 
 async def test_benchmark_small_run() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.console.bench import run
+from bot.bench.console import run
 
 
 async def test_benchmark_small_run() -> None:

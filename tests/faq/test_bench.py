@@ -7,16 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.bench.faq import pad_entries, rank_metrics, run_bench
 from bot.faq.__main__ import main
 from bot.faq.baselines import BASELINES
-from bot.faq.bench import (
-    LabelledQuery,
-    load_faq,
-    load_queries,
-    pad_entries,
-    rank_metrics,
-    run_bench,
-)
+from bot.faq.labelled import LabelledQuery, load_faq, load_queries
 from bot.faq.model import FaqEntry
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "faq-bench"

@@ -14,11 +14,9 @@ query; `peak_rss_mb` is the peak resident memory of the whole process.
 
 from __future__ import annotations
 
-import json
 import resource
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +24,7 @@ import numpy as np
 
 from bot.faq.baselines import BASELINES, Retriever
 from bot.faq.index import FaqIndex
+from bot.faq.labelled import LabelledQuery, load_faq, load_queries
 from bot.faq.model import FaqEntry
 
 if TYPE_CHECKING:
@@ -33,41 +32,6 @@ if TYPE_CHECKING:
     from bot.semantic.embedder import Embedder
 
 K = 10
-
-
-@dataclass(frozen=True, slots=True)
-class LabelledQuery:
-    """A user query and the entries that answer it."""
-
-    query: str
-    gold: frozenset[str]
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Every non-blank line of a JSON lines file."""
-    with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
-
-
-def load_faq(path: Path) -> list[FaqEntry]:
-    """FAQ entries from a JSON lines file."""
-    return [
-        FaqEntry(
-            id=str(row["id"]),
-            question=row["question"],
-            answer=row.get("answer", ""),
-            similar=tuple(row.get("similar", ())),
-        )
-        for row in read_jsonl(path)
-    ]
-
-
-def load_queries(path: Path) -> list[LabelledQuery]:
-    """Labelled queries from a JSON lines file."""
-    return [
-        LabelledQuery(row["query"], frozenset(str(gold) for gold in row["gold"]))
-        for row in read_jsonl(path)
-    ]
 
 
 def pad_entries(entries: list[FaqEntry], padding: Path, pad_to: int | None) -> list[FaqEntry]:

@@ -1,6 +1,6 @@
 """How long the console's dashboard, lists and case list take on a large database.
 
-    python -m bot.console.bench [--questions 100000] [--postgres URL]
+    python -m bot.bench.console [--questions 100000] [--postgres URL]
 
 Seeds a scratch database (SQLite, or a throwaway schema of PostgreSQL) with questions spread
 over 60 days and the orgs of the bundled grid, a like or 没用 on some, a case for every 20th,

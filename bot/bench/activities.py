@@ -1,4 +1,4 @@
-"""Benchmark: one activity announced to N groups through the outbox (python -m bot.activities.bench).
+"""Benchmark: one activity announced to N groups through the outbox (python -m bot.bench.activities).
 
 Measures what the bot itself spends per message — resolving targets, queueing, claiming, sending
 through a channel that returns at once, recording — with the deliberate spacing set to zero, and
