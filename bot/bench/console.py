@@ -32,8 +32,8 @@ from bot.console.questions import Kind, questions
 from bot.console.scope import Viewer
 from bot.grid.model import Grid, OrgLevel
 from bot.grid.service import GridService
+from bot.qa.models import Feedback, Question
 from bot.storage.database import Database
-from bot.storage.models import Feedback, Question
 from bot.storage.scratch import scratch_database
 
 BUNDLED = Path(__file__).resolve().parents[2] / "faq_data"

@@ -39,12 +39,13 @@ from bot.faq.service import FaqService
 from bot.grid.model import Grid, Person
 from bot.grid.service import GridService
 from bot.qa.model import Outcome
+from bot.qa.models import BotMessage, Question
 from bot.qa.service import HandedOver
 from bot.safety.crisis import RiskLevel
 from bot.safety.masking import mask_pii
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.models import BotMessage, Question, utcnow
+from bot.storage.models import utcnow
 from bot.storage.upsert import insert_ignore
 
 log = logging.getLogger(__name__)

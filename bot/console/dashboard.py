@@ -20,8 +20,8 @@ from bot.cases.stats import report
 from bot.console.period import Period
 from bot.grid.model import Grid, Org
 from bot.qa.model import Outcome
+from bot.qa.models import Question
 from bot.storage.database import Database
-from bot.storage.models import Question
 
 BY_FAQ = (Outcome.ANSWERED.value, Outcome.CHOSEN.value)
 BY_PEOPLE = (Outcome.HUMAN.value,)

@@ -13,9 +13,9 @@ from bot.cases.models import CaseAsker
 from bot.console.dashboard import BY_FAQ, BY_PEOPLE
 from bot.console.period import Period
 from bot.qa.model import Outcome
+from bot.qa.models import Feedback, Question
 from bot.safety.masking import mask_pii
 from bot.storage.database import Database
-from bot.storage.models import Feedback, Question
 
 LIST_LIMIT = 200
 """Most questions one list shows (the count above it is of all)."""

@@ -42,10 +42,11 @@ from bot.cases.models import (
 from bot.common.periodic import Periodic
 from bot.delivery.models import OutboxMessage
 from bot.privacy.models import EraseRequest
+from bot.qa.models import BotMessage, Feedback, Question
 from bot.safety.masking import mask_user
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.models import BotMessage, Feedback, Question, utcnow
+from bot.storage.models import utcnow
 from bot.storage.upsert import insert_ignore
 from bot.wechat.models import WeChatReply, WeChatWindow
 

@@ -21,6 +21,7 @@ from bot.ops import metrics
 from bot.qa import texts
 from bot.qa.intents import is_handover, parse_choice, parse_feedback
 from bot.qa.model import Incoming, Outcome, Reply, ReplyKind
+from bot.qa.models import BotMessage, Feedback, GroupSetting, Question
 from bot.safety.budget import ReplyBudget
 from bot.safety.crisis import Assessment, CrisisKind, RiskLevel, assess_crisis_async
 from bot.safety.masking import mask_nickname, mask_pii, mask_user
@@ -28,7 +29,7 @@ from bot.safety.ratelimit import RateLimiter, Verdict
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.inbound import DEFAULT_ACCOUNT, first_delivery
-from bot.storage.models import BotMessage, Feedback, GroupSetting, Question, utcnow
+from bot.storage.models import utcnow
 from bot.storage.upsert import insert_ignore
 
 log = logging.getLogger(__name__)

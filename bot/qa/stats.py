@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.qa.model import Outcome
+from bot.qa.models import Feedback, Question
 from bot.storage.database import Database
-from bot.storage.models import Feedback, Question
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from bot.chat import models as chat_models
 from bot.console import models as console_models
 from bot.delivery import models as delivery_models
 from bot.privacy import models as privacy_models
+from bot.qa import models as qa_models
 from bot.safety import budget as safety_models
 from bot.storage.models import Base
 from bot.wechat import models as wechat_models
@@ -19,6 +20,7 @@ MODEL_MODULES = (
     console_models,
     delivery_models,
     privacy_models,
+    qa_models,
     safety_models,
     wechat_models,
     wish_models,

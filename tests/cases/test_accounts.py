@@ -22,8 +22,8 @@ from bot.chat.speaker import Speaker
 from bot.delivery.channel import AccountChats, account_for
 from bot.delivery.onebot import OneBotChannel
 from bot.qa.model import Incoming, ReplyKind
+from bot.qa.models import Feedback
 from bot.runtime import Runtime
-from bot.storage.models import Feedback
 from tests.conftest import SUPERUSER
 
 A, B = "3001", "3002"

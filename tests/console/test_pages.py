@@ -11,8 +11,8 @@ from bot.cases.models import Case, CaseEvent, Delivery
 from bot.console.models import AuditEntry
 from bot.faq.bands import decision_from
 from bot.qa.model import Outcome
+from bot.qa.models import Feedback, Question
 from bot.runtime import Runtime
-from bot.storage.models import Feedback, Question
 from tests.console.conftest import ask, csrf_of, signed_in
 from tests.web.conftest import Client
 

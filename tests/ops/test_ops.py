@@ -13,10 +13,11 @@ from bot.cases.models import Case, CaseStatus
 from bot.delivery.models import OutboxAccount
 from bot.ops.web import ops_router
 from bot.qa.model import Incoming
+from bot.qa.models import Question
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.models import Question, utcnow
+from bot.storage.models import utcnow
 from tests.utils import Clock, next_message_id
 
 LOCAL = ("127.0.0.1", 40000)

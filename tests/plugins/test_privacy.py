@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.privacy import texts
 from bot.qa import texts as qa_texts
+from bot.qa.models import Question
 from bot.runtime import Runtime
-from bot.storage.models import Question
 from tests.plugins.test_cases import quoted, say
 from tests.utils import SELF_ID, TextWith, group_message, private_message
 

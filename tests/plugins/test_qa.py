@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from bot.qa import texts
 from bot.qa.model import Incoming
+from bot.qa.models import Feedback, Question
 from bot.runtime import Runtime
-from bot.storage.models import Feedback, Question
 from tests.conftest import SUPERUSER
 from tests.utils import SELF_ID, TextWith, bot_reply, group_message, private_message
 

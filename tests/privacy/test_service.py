@@ -14,9 +14,9 @@ from bot.activities.service import ActivityService
 from bot.cases.models import Case, CaseAsker, CaseStatus
 from bot.privacy.service import CLOSED_REASON, PrivacyService
 from bot.qa.model import Incoming
+from bot.qa.models import Feedback, Question
 from bot.qa.stats import question_stats
 from bot.runtime import Runtime
-from bot.storage.models import Feedback, Question
 from tests.activities.helpers import announced
 from tests.utils import Clock, next_message_id
 

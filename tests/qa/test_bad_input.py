@@ -9,8 +9,8 @@ from bot.cases.commands import CaseCommands
 from bot.cases.models import Case
 from bot.chat.speaker import Speaker
 from bot.qa.model import Incoming, ReplyKind
+from bot.qa.models import Question
 from bot.runtime import Runtime
-from bot.storage.models import Question
 from tests.qa.conftest import ask
 
 ADMIN = Speaker("qq", "10000", None, is_admin=True)

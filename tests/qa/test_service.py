@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from bot.qa import texts
 from bot.qa.model import Outcome, ReplyKind
+from bot.qa.models import Feedback, Question
 from bot.qa.service import HandedOver, QaService
 from bot.qa.stats import question_stats
 from bot.storage.database import Database
-from bot.storage.models import Feedback, Question
 from tests.qa.conftest import ask
 from tests.utils import Clock
 

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from bot.cases.models import Case
 from bot.qa import texts
 from bot.qa.model import ReplyKind
+from bot.qa.models import Question
 from bot.runtime import Runtime
-from bot.storage.models import Question
 from tests.qa.conftest import ask
 
 

@@ -30,9 +30,9 @@ from sqlalchemy import select
 
 from bot.chat.speaker import speaker_of
 from bot.qa import texts as qa_texts
+from bot.qa.models import Feedback, Question
 from bot.qqbot import Adapter, adapter_config
 from bot.runtime import Runtime
-from bot.storage.models import Feedback, Question
 
 APPID = "102030405"
 TOKEN = "fake-access-token"

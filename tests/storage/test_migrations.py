@@ -5,10 +5,11 @@ from sqlalchemy import select, text
 
 from bot.cases.models import Case, CaseMessage
 from bot.qa.model import Incoming
+from bot.qa.models import BotMessage, Feedback, Question
 from bot.runtime import Runtime
 from bot.storage.database import Database, alembic_config
 from bot.storage.inbound import InboundKey, first_delivery
-from bot.storage.models import BotMessage, Feedback, InboundMessage, Question, utcnow
+from bot.storage.models import InboundMessage, utcnow
 from bot.storage.schema import metadata
 
 

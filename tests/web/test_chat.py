@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.qa import texts
+from bot.qa.models import Feedback, Question
 from bot.runtime import Runtime
-from bot.storage.models import Feedback, Question
 from tests.web.conftest import Client
 
 

@@ -13,8 +13,8 @@ from bot.activities.models import Signup
 from bot.activities.service import ActivityService
 from bot.cases.models import Case
 from bot.chat.registry import NOT_STAFF
+from bot.qa.models import Feedback
 from bot.runtime import Runtime
-from bot.storage.models import Feedback
 from tests.activities.helpers import announced, make_outbox
 from tests.utils import Clock
 from tests.web.conftest import Client

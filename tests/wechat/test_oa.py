@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from bot.qa import texts as qa_texts
 from bot.qa.model import Incoming, Reply, ReplyKind
+from bot.qa.models import Question
 from bot.runtime import Runtime
-from bot.storage.models import InboundMessage, Question
+from bot.storage.models import InboundMessage
 from bot.wechat import texts
 from bot.wechat.models import WeChatReply
 from bot.wechat.oa import OaCallback
