@@ -1,5 +1,6 @@
 """${message}
 
+Branch: FEATURE (bot/FEATURE)
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
@@ -15,6 +16,8 @@ revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
+# A feature's first revision starts its own branch on the trunk (head "0002", branch label
+# FEATURE); its later revisions go on head "FEATURE@head". Revision ids never change.
 
 
 def upgrade() -> None:

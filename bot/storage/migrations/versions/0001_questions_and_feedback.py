@@ -1,5 +1,6 @@
 """questions and feedback
 
+Branch: trunk (bot/qa: questions, bot messages, feedback, group settings; bot/storage: inbound messages)
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-28 14:53:57.332328

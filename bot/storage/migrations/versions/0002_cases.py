@@ -1,5 +1,6 @@
 """cases
 
+Branch: trunk (bot/cases); every feature branch below starts here
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-28 15:11:59.949488

@@ -1,5 +1,6 @@
 """outbox
 
+Branch: delivery (bot/delivery)
 Revision ID: 0003_outbox
 Revises: 0002
 Create Date: 2026-11-28 15:45:00
@@ -12,7 +13,7 @@ from alembic import op
 
 revision: str = "0003_outbox"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("delivery",)
 depends_on: str | Sequence[str] | None = None
 
 

@@ -1,5 +1,6 @@
 """activities
 
+Branch: activities (bot/activities)
 Revision ID: 0004_activities
 Revises: 0002
 Create Date: 2026-11-28 15:36:20.704778
@@ -12,7 +13,7 @@ from alembic import op
 
 revision: str = "0004_activities"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("activities",)
 depends_on: str | Sequence[str] | None = None
 
 

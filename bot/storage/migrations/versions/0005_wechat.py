@@ -1,5 +1,6 @@
 """wechat: replies per callback and customer-service windows
 
+Branch: wechat (bot/wechat)
 Revision ID: 0005_wechat
 Revises: 0002
 """
@@ -11,7 +12,7 @@ from alembic import op
 
 revision: str = "0005_wechat"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("wechat",)
 depends_on: str | Sequence[str] | None = None
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")

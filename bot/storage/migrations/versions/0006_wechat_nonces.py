@@ -1,5 +1,6 @@
 """wechat: (timestamp, nonce) pairs of accepted callbacks, so a replay is refused
 
+Branch: wechat (bot/wechat)
 Revision ID: 0006_wechat_nonces
 Revises: 0005_wechat
 """

@@ -1,5 +1,6 @@
 """risk: the crisis screen's level and reason on questions and cases
 
+Branch: crisis (bot/safety's crisis screen, on qa's and cases' tables)
 Revision ID: 0007_risk
 Revises: 0002
 """
@@ -11,7 +12,7 @@ from alembic import op
 
 revision: str = "0007_risk"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("crisis",)
 depends_on: str | Sequence[str] | None = None
 
 

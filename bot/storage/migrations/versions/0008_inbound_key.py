@@ -4,6 +4,7 @@ OneBot message ids are unique per account only (some implementations number them
 so two QQ accounts' messages collided as duplicates. Rows from before get "" for both columns
 and keep their place in the key.
 
+Branch: inbound (bot/storage/inbound.py)
 Revision ID: 0008_inbound_key
 Revises: 0002
 """
@@ -15,7 +16,7 @@ from alembic import op
 
 revision: str = "0008_inbound_key"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("inbound",)
 depends_on: str | Sequence[str] | None = None
 
 

@@ -1,5 +1,6 @@
 """outbox: pacing state per account, routes per account, attempt time and doubt per row
 
+Branch: delivery (bot/delivery)
 Revision ID: 0009_outbox_pacing
 Revises: 0003_outbox
 """

@@ -5,6 +5,7 @@ OneBot message ids are unique per account only, so with two QQ accounts a quote 
 message could find another account's case or question. Rows from before get "" and are still
 found by a quote through any account (nobody can tell which account sent them).
 
+Branch: accounts (qa's, cases' and delivery's rows keyed per bot account)
 Revision ID: 0010_message_account
 Revises: 0002
 """
@@ -16,7 +17,7 @@ from alembic import op
 
 revision: str = "0010_message_account"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("accounts",)
 depends_on: str | Sequence[str] | None = None
 
 KEYS = (

@@ -1,6 +1,7 @@
 """privacy: requests to erase a youth's data waiting for 确认删除, in the database so a restart
 or another process still knows them
 
+Branch: privacy (bot/privacy)
 Revision ID: 0011_erase_requests
 Revises: 0002
 """
@@ -12,7 +13,7 @@ from alembic import op
 
 revision: str = "0011_erase_requests"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("privacy",)
 depends_on: str | Sequence[str] | None = None
 
 

@@ -1,5 +1,6 @@
 """chat: guided dialogues (/发布活动) kept in the database, so any process takes the next answer
 
+Branch: chat (bot/chat)
 Revision ID: 0012_dialogues
 Revises: 0002
 """
@@ -11,7 +12,7 @@ from alembic import op
 
 revision: str = "0012_dialogues"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("chat",)
 depends_on: str | Sequence[str] | None = None
 
 

@@ -1,5 +1,6 @@
 """safety: the bot's replies per chat, account and minute, shared by every process
 
+Branch: safety (bot/safety/ratelimit.py)
 Revision ID: 0013_reply_windows
 Revises: 0002
 """
@@ -11,7 +12,7 @@ from alembic import op
 
 revision: str = "0013_reply_windows"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("safety",)
 depends_on: str | Sequence[str] | None = None
 
 

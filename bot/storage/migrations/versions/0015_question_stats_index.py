@@ -1,5 +1,6 @@
 """storage: an index of the questions' time, org and outcome, which statistics read alone
 
+Branch: stats (bot/qa/stats.py, bot/console/dashboard.py)
 Revision ID: 0015_question_stats_index
 Revises: 0002
 """
@@ -10,7 +11,7 @@ from alembic import op
 
 revision: str = "0015_question_stats_index"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("stats",)
 depends_on: str | Sequence[str] | None = None
 
 

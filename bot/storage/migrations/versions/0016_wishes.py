@@ -1,5 +1,6 @@
 """wishes: 微心愿, posted by youths, claimed and fulfilled by cadres
 
+Branch: wishes (bot/wishes)
 Revision ID: 0016_wishes
 Revises: 0002
 """
@@ -11,7 +12,7 @@ from alembic import op
 
 revision: str = "0016_wishes"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("wishes",)
 depends_on: str | Sequence[str] | None = None
 
 
