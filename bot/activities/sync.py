@@ -84,7 +84,10 @@ class ActivityFileSync:
         if person is None:
             return Speaker("file", spec.file, None, is_admin=True)
         return Speaker(
-            "qq", person.qq or person.wecom or "", person, is_admin=person.role is Role.ADMIN
+            "qq",
+            person.account("qq") or person.account("wecom") or "",
+            person,
+            is_admin=person.role is Role.ADMIN,
         )
 
     async def _existing(self, spec: ActivitySpec) -> Activity | None:

@@ -144,7 +144,8 @@ class LearnedReview:
         for person in self.grid.grid.people.values():
             if not self.grid.grid.is_admin(person):
                 continue
-            for platform, account in (("qq", person.qq), ("wecom", person.wecom)):
+            for platform in ("qq", "wecom"):
+                account = person.account(platform)
                 channel = self.channels.get(platform)
                 if channel is None or not account:
                     continue

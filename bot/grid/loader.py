@@ -24,6 +24,8 @@ Everything read is merged into one grid::
         orgs: [city]
         qq: "10001"               # a QQ number and/or a 企业微信 userid
         wecom: zhangsan
+        accounts: {qqbot: "E3A1…"}  # accounts per platform: qq, wecom, qqbot (official-bot
+                                  # openid), wechat (服务号 openid); qq:/wecom: are shorthand
         on_duty: true             # 在岗; 是/否 also work
         max_open: 5               # most open cases at once (default 5)
         topics: [就业]             # experts
@@ -39,11 +41,21 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.common.issues import FileIssue, IssueCollector
-from bot.grid.model import DEFAULT_MAX_OPEN, ChatRef, Grid, Org, OrgLevel, Person, Role
+from bot.grid.model import (
+    DEFAULT_MAX_OPEN,
+    PLATFORMS,
+    ChatRef,
+    Grid,
+    Org,
+    OrgLevel,
+    Person,
+    Role,
+)
 from bot.grid.sources import (
     FIELD_NAMES_ZH,
     GRID_SUBDIR,
@@ -340,24 +352,21 @@ def _build_people(
         if person is None:
             continue
         duplicate = False
-        for platform, account, name in (
-            ("qq", person.qq, "QQ"),
-            ("wecom", person.wecom, "企业微信"),
-        ):
-            other = accounts.get((platform, account or ""))
+        for platform, account in person.accounts:
+            other = accounts.get((platform, account))
             if other is not None:
-                line, label = record.where(platform)
+                line, label = record.where(_account_field(record, platform))
                 record.issues.error(
                     line,
                     label,
-                    f"{name}「{account}」已是 {other.place()}「{other.text('name')}」的账号",
+                    f"{PLATFORMS[platform]}「{account}」已是 {other.place()}"
+                    f"「{other.text('name')}」的账号",
                 )
                 duplicate = True
         if duplicate:
             continue
-        for platform, account in (("qq", person.qq), ("wecom", person.wecom)):
-            if account:
-                accounts[(platform, account)] = record
+        for platform, account in person.accounts:
+            accounts[(platform, account)] = record
         _warn_about_role(record, person, topics)
         people.append(person)
     return people
@@ -384,12 +393,12 @@ def _to_person(record: Record, orgs: _Orgs) -> Person | None:
             record.issues.error(
                 line, label, f"组织「{org_id}」不存在（或有错误未加载），请填写组织编号"
             )
-    qq = record.text("qq") or None
-    wecom = record.text("wecom") or None
-    if qq is None and wecom is None:
-        error("qq", "QQ 和企业微信至少要填一个，否则无法通知此人")
+    accounts = _accounts(record, error)
+    qq = accounts.get("qq")
+    if not accounts and not record.items("accounts"):
+        error("qq", "QQ 和企业微信至少要填一个（或在 accounts 里写一个账号），否则无法通知此人")
     elif qq is not None and not _QQ_NUMBER.fullmatch(qq):
-        error("qq", f"QQ 号「{qq}」应为 5 到 12 位数字")
+        error(_account_field(record, "qq"), f"QQ 号「{qq}」应为 5 到 12 位数字")
     on_duty = _on_duty(record.text("on_duty"))
     if on_duty is None:
         error("on_duty", f"无法识别「{record.text('on_duty')}」，请填 是 或 否")
@@ -406,12 +415,51 @@ def _to_person(record: Record, orgs: _Orgs) -> Person | None:
         name=record.text("name"),
         role=role,
         orgs=tuple(known),
-        qq=qq,
-        wecom=wecom,
+        accounts=tuple(accounts.items()),
         on_duty=on_duty,
         max_open=max_open,
         topics=tuple(dict.fromkeys(record.items("topics"))),
     )
+
+
+SHORTHAND_ACCOUNTS = ("qq", "wecom")
+"""Person fields that are shorthand for one entry of `accounts`."""
+
+
+def _account_field(record: Record, platform: str) -> str:
+    """The field an account on `platform` was written in: its shorthand key, or `accounts`."""
+    return platform if platform in SHORTHAND_ACCOUNTS and record.text(platform) else "accounts"
+
+
+def _accounts(record: Record, error: Callable[[str, str], None]) -> dict[str, str]:
+    """Platform -> account of a person record: `accounts` entries (`platform:account`) and the
+    `qq:`/`wecom:` shorthand; unknown platforms, empty accounts and contradictions reported."""
+    found: dict[str, str] = {}
+    for item in record.items("accounts"):
+        platform, colon, account = item.replace("：", ":").partition(":")
+        platform, account = platform.strip().lower(), account.strip()
+        if platform not in PLATFORMS or not colon:
+            error(
+                "accounts",
+                f"未知的平台「{platform if colon else item}」，账号应写成 平台: 账号，"
+                f"平台为 {'、'.join(PLATFORMS)}",
+            )
+        elif not account:
+            error("accounts", f"{PLATFORMS[platform]}账号不能为空")
+        elif platform in found and found[platform] != account:
+            error("accounts", f"{PLATFORMS[platform]}账号写了两个（{found[platform]}、{account}）")
+        else:
+            found[platform] = account
+    for platform in SHORTHAND_ACCOUNTS:
+        shorthand = record.text(platform)
+        if not shorthand:
+            continue
+        if found.setdefault(platform, shorthand) != shorthand:
+            error(
+                platform,
+                f"{PLATFORMS[platform]}「{shorthand}」与 accounts 里的「{found[platform]}」不一致",
+            )
+    return found
 
 
 def _on_duty(text: str) -> bool | None:

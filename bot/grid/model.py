@@ -10,6 +10,16 @@ from types import MappingProxyType
 DEFAULT_MAX_OPEN = 5
 """Most open cases a person holds at once unless their record says otherwise."""
 
+PLATFORMS = {
+    "qq": "QQ",
+    "wecom": "企业微信",
+    "qqbot": "QQ 官方机器人",
+    "wechat": "微信服务号",
+}
+"""Platforms a person's accounts may be on -> their name for admins. `qq`: a QQ number (OneBot);
+`wecom`: a 企业微信 userid; `qqbot`: the person's openid with the official QQ bot (per app: most
+cadres link it with a one-time code instead, see `bot.grid.links`); `wechat`: a 服务号 openid."""
+
 
 class OrgLevel(str, Enum):
     """Level of a League org, top (city) to bottom (branch)."""
@@ -78,13 +88,41 @@ class Person:
     orgs: tuple[str, ...] = ()
     """Ids of the orgs this person is responsible for (cadres) or belongs to."""
     qq: str | None = None
+    """Shorthand for `accounts={"qq": …}`; read accounts with `account()`."""
     wecom: str | None = None
-    """企业微信 userid."""
+    """Shorthand for `accounts={"wecom": …}` (企业微信 userid)."""
     on_duty: bool = True
     max_open: int = DEFAULT_MAX_OPEN
     """Most open cases assigned at once."""
     topics: tuple[str, ...] = ()
     """Topics an expert answers (就业, 心理, …)."""
+    accounts: tuple[tuple[str, str], ...] = ()
+    """(platform, account) pairs, one per platform, `qq` and `wecom` included; a mapping is
+    accepted too. Raises ValueError where a shorthand field says otherwise."""
+
+    def __post_init__(self) -> None:
+        given = self.accounts.items() if isinstance(self.accounts, Mapping) else self.accounts
+        merged: dict[str, str] = {}
+        for platform, account in given:
+            if account:
+                merged[str(platform)] = str(account)
+        for platform, shorthand in (("qq", self.qq), ("wecom", self.wecom)):
+            if shorthand and merged.setdefault(platform, shorthand) != shorthand:
+                raise ValueError(
+                    f"person {self.id}: {platform} {shorthand} and {merged[platform]} differ"
+                )
+        # Frozen: set once here, as the constructor would.
+        object.__setattr__(self, "accounts", tuple(merged.items()))
+        object.__setattr__(self, "qq", merged.get("qq"))
+        object.__setattr__(self, "wecom", merged.get("wecom"))
+
+    def account(self, platform: str) -> str | None:
+        """This person's account on `platform` as the grid files give it, if any (accounts
+        linked in the bot, such as an official-QQ openid, are in `bot.grid.links`)."""
+        for own, account in self.accounts:
+            if own == platform:
+                return account
+        return None
 
 
 class Grid:
@@ -130,8 +168,8 @@ class Grid:
             unknown = [org_id for org_id in person.orgs if org_id not in self._orgs]
             if unknown:
                 raise ValueError(f"person {person.id}: unknown orgs {unknown}")
-            for platform, account in (("qq", person.qq), ("wecom", person.wecom)):
-                if account and accounts.setdefault((platform, account), person) is not person:
+            for platform, account in person.accounts:
+                if accounts.setdefault((platform, account), person) is not person:
                     raise ValueError(f"{platform} account {account} used twice")
         self._accounts = MappingProxyType(accounts)
 
@@ -212,7 +250,7 @@ class Grid:
         ]
 
     def person_by_account(self, platform: str, account: str | int) -> Person | None:
-        """The person with this account: platform `qq` (QQ number) or `wecom` (企业微信 userid)."""
+        """The person the grid files give this account on `platform` (see `PLATFORMS`)."""
         return self._accounts.get((platform, str(account)))
 
     def topic_of(self, text: str) -> str | None:

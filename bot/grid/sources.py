@@ -61,6 +61,7 @@ FIELD_NAMES_ZH = {
         "orgs": "所属组织",
         "qq": "QQ",
         "wecom": "企业微信",
+        "accounts": "账号",
         "on_duty": "在岗",
         "max_open": "最多同时处理",
         "topics": "专长",
@@ -81,7 +82,9 @@ FIELD_ALIASES[PEOPLE].update(
 FIELD_ALIASES[TOPICS].update({"名称": "topic", "专长": "topic"})
 """Per section: key / column names admins may use (compared stripped and lower-cased) -> field."""
 
-LIST_FIELDS = frozenset({"groups", "orgs", "topics", "keywords", "tags"})
+LIST_FIELDS = frozenset({"groups", "orgs", "topics", "keywords", "tags", "accounts"})
+PAIR_FIELDS = frozenset({"accounts"})
+"""List fields of `key:value` items that YAML may also give as a mapping (`{qq: "10001"}`)."""
 REQUIRED = {ORGS: ("id", "name", "level"), PEOPLE: ("id", "name", "role"), TOPICS: ("topic",)}
 
 _LIST_SEPARATORS = re.compile(r"[\r\n|｜;；,，、]+")
@@ -218,7 +221,10 @@ def _yaml_items(section: str, node: yaml.Node, issues: IssueCollector) -> Iterat
                 issues.error(node_line(key), label, "字段重复出现，请只保留一个")
                 record.broken = True
             else:
-                read = _yaml_value(value, label, name in LIST_FIELDS, issues)
+                if name in PAIR_FIELDS and isinstance(value, yaml.MappingNode):
+                    read = _yaml_pairs(value, label, issues)
+                else:
+                    read = _yaml_value(value, label, name in LIST_FIELDS, issues)
                 if read is None:
                     record.broken = True
                 else:
@@ -266,6 +272,18 @@ def _yaml_value(
         node_line(node), label, "应为列表或一段文字" if is_list else "应为一段文字，不能是列表"
     )
     return None
+
+
+def _yaml_pairs(node: yaml.MappingNode, label: str, issues: IssueCollector) -> list[str] | None:
+    """`{qq: "10001", qqbot: abc}` as the items `qq:10001`, `qqbot:abc`; None after reporting."""
+    items = []
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or not isinstance(value, yaml.ScalarNode):
+            issues.error(node_line(key), label, '应写成“平台: 账号”，如 qq: "10001"')
+            return None
+        account = "" if is_null(value) else str(value.value).strip()
+        items.append(f"{str(key.value).strip()}:{account}")
+    return items
 
 
 # --- XLSX -------------------------------------------------------------------------------------

@@ -388,3 +388,105 @@ def test_faq_check_also_validates_the_grid(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "grid/orgs.yaml" in out
     assert "parent" in out
+
+
+def test_accounts_per_platform_sit_beside_the_shorthand(
+    faq_dir: Path, good_grid: WriteFile
+) -> None:
+    people = PEOPLE.replace(
+        '    qq: "10003"\n',
+        '    accounts: {qq: "10003", qqbot: E3A1OPENID, wechat: oWANG}\n',
+    ).replace("    wecom: qiancheng\n", '    accounts: ["wecom: qiancheng", "qqbot:QIAN"]\n')
+    good_grid("grid/people.yaml", people)
+
+    result = load_grid_dir(faq_dir)
+
+    assert (result.errors, result.warnings) == ([], [])
+    grid = result.grid
+    wang, qian, zhao = grid.people["wang"], grid.people["qian"], grid.people["zhao"]
+    assert dict(wang.accounts) == {"qq": "10003", "qqbot": "E3A1OPENID", "wechat": "oWANG"}
+    assert (wang.qq, wang.account("qqbot"), wang.account("wecom")) == ("10003", "E3A1OPENID", None)
+    assert (qian.account("wecom"), qian.account("qqbot")) == ("qiancheng", "QIAN")
+    assert dict(zhao.accounts) == {"qq": "10002", "wecom": "zhaoxue"}  # the shorthand alone
+    assert grid.person_by_account("qqbot", "E3A1OPENID") is wang
+    assert grid.person_by_account("qq", "10003") is wang
+    assert grid.person_by_account("wecom", "qiancheng") is qian
+    assert grid.person_by_account("qqbot", "10003") is None
+
+
+ACCOUNT_ERRORS = [
+    # (old, new, expected (line, field), message fragment)
+    (
+        '    qq: "10003"\n',
+        '    accounts: {qq: "10003", telegram: x}\n',
+        (18, "accounts"),
+        "未知的平台「telegram」",
+    ),
+    (
+        '    qq: "10003"\n',
+        '    accounts: ["qq 10003"]\n',
+        (18, "accounts"),
+        "未知的平台「qq 10003」",
+    ),
+    (
+        '    qq: "10003"\n',
+        "    accounts: {qqbot: }\n",
+        (18, "accounts"),
+        "QQ 官方机器人账号不能为空",
+    ),
+    ('    qq: "10003"\n', '    qq: "10003"\n    accounts: {qq: "10009"}\n', (18, "qq"), "不一致"),
+    (
+        '    qq: "10003"\n',
+        '    accounts: {qq: "10003", qqbot: SAME}\n',
+        (23, "accounts"),
+        "QQ 官方机器人「SAME」已是 grid/people.yaml 第14行「王青」的账号",
+    ),
+    (
+        '    qq: "10003"\n',
+        '    accounts: {qq: "10001"}\n',
+        (18, "accounts"),
+        "已是 grid/people.yaml 第2行「李明」",
+    ),
+    ('    qq: "10003"\n', "    accounts: {qq: abc}\n", (18, "accounts"), "应为 5 到 12 位数字"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "where", "fragment"), ACCOUNT_ERRORS)
+def test_bad_accounts_name_file_line_and_field(
+    faq_dir: Path,
+    good_grid: WriteFile,
+    old: str,
+    new: str,
+    where: tuple[int, str],
+    fragment: str,
+) -> None:
+    people = PEOPLE.replace(old, new, 1)
+    if "SAME" in new:  # a second person claims the same openid
+        people = people.replace('    qq: "10004"\n', "    accounts: {qqbot: SAME}\n")
+    good_grid("grid/people.yaml", people)
+
+    result = load_grid_dir(faq_dir)
+
+    expected = ("grid/people.yaml", *where)
+    assert expected in issues(result.errors), [str(i) for i in result.errors]
+    message = next(i.message for i in result.errors if (i.file, i.line, i.field) == expected)
+    assert fragment in message
+
+
+def test_xlsx_accounts_column(faq_dir: Path, good_grid: WriteFile) -> None:
+    _workbook(
+        faq_dir / "grid" / "名册.xlsx",
+        {
+            "人员": [
+                ["编号", "姓名", "角色", "所属组织", "账号"],
+                ["xu", "徐亮", "团干部", "lake", "qq:10101，qqbot:XUOPENID"],
+                ["bad", "坏账号", "团干部", "lake", "icq:1"],
+            ]
+        },
+    )
+
+    result = load_grid_dir(faq_dir)
+
+    assert dict(result.grid.people["xu"].accounts) == {"qq": "10101", "qqbot": "XUOPENID"}
+    assert ("grid/名册.xlsx", 3, "人员!账号") in issues(result.errors)
+    assert "bad" not in result.grid.people

@@ -169,3 +169,19 @@ def test_inconsistent_data_is_refused(orgs: list[Org], people: list[Person]) -> 
 def test_levels_are_ranked_top_down() -> None:
     assert [level.rank for level in OrgLevel] == [0, 1, 2, 3]
     assert OrgLevel("street") is OrgLevel.STREET
+
+
+def test_accounts_and_their_shorthand_are_one() -> None:
+    both = Person("p", "甲", Role.CADRE, qq="10001", accounts={"qqbot": "OPENID"})
+    assert dict(both.accounts) == {"qqbot": "OPENID", "qq": "10001"}
+    assert (both.account("qq"), both.account("qqbot"), both.account("wecom")) == (
+        "10001",
+        "OPENID",
+        None,
+    )
+    given = Person("q", "乙", Role.CADRE, accounts=(("wecom", "yi"),))
+    assert (given.wecom, given.qq) == ("yi", None), "the shorthand follows the accounts"
+    with pytest.raises(ValueError, match="differ"):
+        Person("r", "丙", Role.CADRE, qq="10001", accounts={"qq": "10002"})
+    with pytest.raises(ValueError, match="qqbot account OPENID used twice"):
+        Grid(people=[both, Person("s", "丁", Role.CADRE, accounts={"qqbot": "OPENID"})])
