@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.accounts.service import AccountLinks
 from bot.activities.publish import PublishFlow
 from bot.activities.service import ActivityService
 from bot.activities.sync import ActivityFileSync
@@ -48,6 +49,8 @@ class Runtime:
     """Guided dialogues under way (/发布活动, /心愿), kept in the database."""
     wishes: WishService
     """微心愿."""
+    links: AccountLinks
+    """Accounts linked with one-time codes (official-QQ openids), and every person's accounts."""
 
     @classmethod
     async def start(
@@ -82,6 +85,8 @@ class Runtime:
         await faq.start()
         await grid.start()
         qa = QaService(db, faq, settings)
+        links = AccountLinks(db, grid)
+        await links.reload()
         cases = CaseService(
             db,
             faq,
@@ -93,6 +98,7 @@ class Runtime:
                 **(channels or {}),
             },
         )
+        cases.links = links
         qa.handover = cases
         qa.on_feedback.append(cases.record_feedback)
         qa.orgs_of = lambda msg: _orgs_of(grid, msg)
@@ -137,6 +143,7 @@ class Runtime:
             privacy=privacy,
             dialogues=dialogues,
             wishes=wishes,
+            links=links,
         )
         await activity_files.start()
         if settings.wish_demo:

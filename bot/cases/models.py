@@ -140,15 +140,22 @@ class DeliveryStatus(str, Enum):
 
 
 class Delivery(Base):
-    """A person's answer on its way to one youth."""
+    """A message for one chat, sent or held until that chat next messages the bot (pull
+    delivery): a person's answer to a youth (`asker_id` set), a case notification to a cadre
+    reachable only where the bot cannot push (no asker), or an outbox row for such a chat, an
+    activity announcement (`outbox_id` set, no case)."""
 
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    asker_id: Mapped[int] = mapped_column(
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    asker_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_askers.id", ondelete="CASCADE"), index=True
     )
+    outbox_id: Mapped[int | None] = mapped_column(Id, index=True)
+    """The outbox row this delivery carries (marked sent with it)."""
     platform: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[str] = mapped_column(String(64), index=True)
     group_id: Mapped[str | None] = mapped_column(String(64))

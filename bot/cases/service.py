@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,7 @@ from bot.cases.sla import BusinessCalendar
 from bot.chat.speaker import Speaker
 from bot.common.periodic import Periodic
 from bot.delivery.channel import AccountChannel, Channel, SendError, account_for
+from bot.delivery.models import OutboxMessage, OutboxStatus
 from bot.faq.service import FaqService
 from bot.grid.model import Grid, Person
 from bot.grid.service import GridService
@@ -48,7 +50,13 @@ from bot.storage.database import Database
 from bot.storage.models import utcnow
 from bot.storage.upsert import insert_ignore
 
+if TYPE_CHECKING:
+    from bot.accounts.service import AccountLinks
+
 log = logging.getLogger(__name__)
+
+PUSHED_NOTIFICATIONS = ("qq", "wecom")
+"""Platforms `_notify` messages a person on unprompted (elsewhere a notification waits)."""
 
 ACTIVE = (CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value)
 ROUTING_GRACE = timedelta(minutes=1)
@@ -93,6 +101,8 @@ class CaseService:
         self.calendar = BusinessCalendar.from_settings(settings)
         self._timers = Periodic("case timers", self.tick, lambda: self.settings.case_tick_seconds)
         self._held_chats: set[tuple[str, str]] | None = None
+        self.links: AccountLinks | None = None
+        """Accounts linked in the bot (official-QQ openids); None: the grid files' alone."""
         self._similarity: Similarity | None = None
         """Chats that may have held answers (None: not read yet); spares every message a query."""
 
@@ -149,12 +159,18 @@ class CaseService:
         experts = self.grid.experts(topic) if topic else []
         return bool(experts) and all(self.reachable(p) for p in experts)
 
+    def accounts(self, person: Person) -> dict[str, str]:
+        """Platform -> account of `person`: the grid files' and those linked in the bot."""
+        return self.links.accounts(person) if self.links is not None else dict(person.accounts)
+
     def reachable(self, person: Person) -> bool:
         """Whether the bot can message `person` unprompted now: a contact of theirs on a
-        channel that pushes (for QQ: with an account connected). Not whether a send succeeds."""
-        for platform, contact in (("qq", person.qq), ("wecom", person.wecom)):
+        channel that pushes (for QQ: with an account connected). Not whether a send succeeds;
+        never through the official QQ bot, which only replies (notifications wait there)."""
+        contacts = self.accounts(person)
+        for platform in PUSHED_NOTIFICATIONS:
             channel = self.channels.get(platform)
-            if not contact or channel is None or not channel.can_push:
+            if not contacts.get(platform) or channel is None or not channel.can_push:
                 continue
             if isinstance(channel, AccountChannel) and not channel.accounts():
                 continue
@@ -397,13 +413,16 @@ class CaseService:
 
     async def _notify(self, case: Case, person: Person, text: str) -> bool:
         """A private message to `person` (through an account they are a friend of); if that
-        fails, the org's work group with an @ of them."""
+        fails, the org's work group with an @ of them; then 企业微信; else, for a person on a
+        platform that cannot push (the official QQ bot), held until they next message it."""
+        contacts = self.accounts(person)
+        qq, wecom_id = contacts.get("qq"), contacts.get("wecom")
         channel = self.channels.get("qq")
         via, message_id, account = "failed", None, ""
-        if channel is not None and person.qq:
+        if channel is not None and qq:
             try:
-                account = account_for(channel, "private", person.qq)
-                message_id = await channel.send_private(person.qq, text, account=account)
+                account = account_for(channel, "private", qq)
+                message_id = await channel.send_private(qq, text, account=account)
                 via = "private"
             except SendError as exc:
                 # No QQ account connected (a web-only trial): no failure, nothing to try next.
@@ -415,7 +434,7 @@ class CaseService:
                     try:
                         account = account_for(channel, "group", group.id)
                         message_id = await channel.send_group(
-                            group.id, text, at=person.qq, account=account
+                            group.id, text, at=qq, account=account
                         )
                         via = "work_group"
                     except SendError as group_exc:
@@ -424,17 +443,23 @@ class CaseService:
                         )
         platform = "qq"
         wecom = self.channels.get("wecom")
-        if via == "failed" and wecom is not None and person.wecom:
+        if via == "failed" and wecom is not None and wecom_id:
             # Next account of the person: 企业微信 (an app message; cadres answer with /答).
             try:
                 message_id, via, platform, account = (
-                    await wecom.send_private(person.wecom, text),
+                    await wecom.send_private(wecom_id, text),
                     "wecom",
                     "wecom",
                     "",
                 )
             except SendError as exc:
                 log.warning("case %s: 企业微信 message to %s failed: %s", case.id, person.id, exc)
+        if via == "failed":
+            held = await self._hold_notification(case, contacts, text)
+            if held is not None:
+                # Not "notified" through that platform until shown: a cadre's next plain text
+                # there is no answer to a case they have not seen yet.
+                via = "held"
         async with self.db.session() as session:
             if message_id:
                 await insert_ignore(
@@ -448,6 +473,34 @@ class CaseService:
                 )
             self._log(session, case.id, CaseEventKind.NOTIFIED, SYSTEM, to=person.id, via=via)
         return via != "failed"
+
+    async def _hold_notification(
+        self, case: Case, contacts: Mapping[str, str], text: str
+    ) -> str | None:
+        """Hold `text` for the person's private chat on a platform that only replies (the
+        official QQ bot): it goes out with the bot's reply to their next message there, as
+        answers held for youths do. The platform, or None if they have no such account."""
+        for platform, account in contacts.items():
+            channel = self.channels.get(platform)
+            if channel is None or channel.can_push:
+                continue
+            if platform == "web":
+                continue  # the try page acts as people; it is nobody's own chat
+            async with self.db.session() as session:
+                session.add(
+                    Delivery(
+                        case_id=case.id,
+                        platform=platform,
+                        user_id=account,
+                        text=text,
+                        created_at=self.clock(),
+                    )
+                )
+            if self._held_chats is not None:
+                self._held_chats.add(_chat_key(platform, account, None))
+            log.info("case %s: notification held for %s on %s", case.id, account, platform)
+            return platform
+        return None
 
     # ---- what people do --------------------------------------------------------------------
 
@@ -634,8 +687,11 @@ class CaseService:
         )
         if not claimed.rowcount:
             return False
-        self._log(session, delivery.case_id, CaseEventKind.DELIVERED, SYSTEM, delivery=delivery.id)
-        if message_id:
+        if delivery.case_id is not None:
+            self._log(
+                session, delivery.case_id, CaseEventKind.DELIVERED, SYSTEM, delivery=delivery.id
+            )
+        if message_id and delivery.asker_id is not None:
             asker = await session.get(CaseAsker, delivery.asker_id)
             await insert_ignore(
                 session,
@@ -676,13 +732,39 @@ class CaseService:
         self._held_chats.discard(chat)
         texts_out: list[str] = []
         for delivery in held:
-            if push:
+            if push and delivery.asker_id is not None:
                 await self._push(delivery)
                 continue
             async with self.db.session() as session:
                 if await self._mark_sent(session, delivery, None):
                     texts_out.append(delivery.text)
+                    await self._shown(session, delivery)
         return texts_out
+
+    async def _shown(self, session: AsyncSession, delivery: Delivery) -> None:
+        """What a held delivery that is not an answer did on its way out: a case notification
+        now counts as sent there (a cadre's plain text answers it); an outbox row is sent."""
+        if delivery.outbox_id is not None:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == delivery.outbox_id)
+                .values(status=OutboxStatus.SENT.value, sent_at=self.clock(), last_error=None)
+            )
+        if delivery.case_id is not None and delivery.asker_id is None:
+            person = (
+                self.links.person(delivery.platform, delivery.user_id)
+                if self.links is not None
+                else self.grid.person_by_account(delivery.platform, delivery.user_id)
+            )
+            if person is not None:
+                self._log(
+                    session,
+                    delivery.case_id,
+                    CaseEventKind.NOTIFIED,
+                    SYSTEM,
+                    to=person.id,
+                    via=delivery.platform,
+                )
 
     async def refresh_held_chats(self) -> None:
         """Re-read which chats have held answers (other processes may have held some too)."""
@@ -758,14 +840,23 @@ class CaseService:
         return target
 
     def find_person(self, who: str) -> Person | None:
-        """A grid person by id, QQ number or exact name."""
+        """A grid person by id, an account of theirs (a QQ number, a 企业微信 userid…; written
+        bare, or as platform:account) or exact name."""
         who = who.strip().lstrip("@")
         people = self.grid.people
         if who in people:
             return people[who]
-        by_qq = self.grid.person_by_account("qq", who)
-        if by_qq is not None:
-            return by_qq
+        platform, colon, account = who.partition(":")
+        tries = [(platform.lower(), account)] if colon else []
+        tries += [(p, who) for p in ("qq", "wecom", "qqbot", "wechat")]
+        for platform, account in tries:
+            found = (
+                self.links.person(platform, account)
+                if self.links is not None
+                else self.grid.person_by_account(platform, account)
+            )
+            if found is not None:
+                return found
         named = [p for p in people.values() if p.name == who]
         return named[0] if len(named) == 1 else None
 

@@ -174,8 +174,14 @@ class Conversation:
         self.command_start = tuple(sorted((s for s in command_start if s), key=len, reverse=True))
 
     def speaker(self, message: Message) -> Speaker:
-        """Who sent `message`."""
-        return identify(self.runtime.grid.grid, message.platform, message.sender, self.superusers)
+        """Who sent `message` (accounts linked in the bot as last read: see `handle`)."""
+        return identify(
+            self.runtime.grid.grid,
+            message.platform,
+            message.sender,
+            self.superusers,
+            self.runtime.links.linked,
+        )
 
     async def handle(
         self, message: Message, send: Send, *, qa: bool = True, speaker: Speaker | None = None
@@ -188,7 +194,9 @@ class Conversation:
         runtime = self.runtime
         if message.sender in runtime.settings.ignored_users:
             return True
-        speaker = speaker or self.speaker(message)
+        if speaker is None:
+            await runtime.links.fresh()  # a link made in another process counts within seconds
+            speaker = self.speaker(message)
         found = self.registry.match(message, self.command_start)
         restarts = found is not None and found[0].restarts_dialogue
         key = message.dialogue_key
@@ -205,9 +213,11 @@ class Conversation:
             command, name, args, slash = found
             if await self._first(message):
                 await self._run(Turn(self, message, speaker, command, name, args, send))
-                if command.who is Who.ANYONE and not slash:
+                if (command.who is Who.ANYONE and not slash) or speaker.is_staff:
                     # Talking to the bot as to a person (我的问题, 报名 3): what people
-                    # answered meanwhile goes out too, as after a question.
+                    # answered meanwhile goes out too, as after a question. A cadre gets
+                    # what waited for them (case notifications on the official QQ bot) after
+                    # any command.
                     await self._release_held(message, send)
             return True
         if speaker.is_staff:

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
 
 def build_registry() -> Registry:
-    """The registry of every feature: Q&A, privacy, activities, cases, 微心愿, and the help text."""
+    """The registry of every feature: Q&A, privacy, activities, cases, 微心愿, account linking,
+    and the help text."""
+    from bot.accounts.commands import commands as account_commands
     from bot.activities.commands import commands as activity_commands
     from bot.cases.commands import commands as case_commands
     from bot.privacy.commands import commands as privacy_commands
@@ -22,7 +24,7 @@ def build_registry() -> Registry:
     from bot.wishes.commands import commands as wish_commands
 
     registry = Registry([*qa_commands(), *privacy_commands(), *activity_commands()])
-    for command in (*case_commands(), *wish_commands()):
+    for command in (*case_commands(), *wish_commands(), *account_commands()):
         registry.add(command)
     registry.add(
         Command(

@@ -8,7 +8,7 @@ the command registry all read this one `Speaker`.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -69,18 +69,32 @@ class Speaker:
 
 
 def speaker_of(person: Person, platform: str | None = None) -> Speaker:
-    """A grid person as a speaker, on the first platform they have an account on."""
+    """A grid person as a speaker, on the first platform they have an account on (QQ, then
+    企业微信, then any other; the try page for a person of none)."""
     if platform is None:
-        platform = "qq" if person.qq else "wecom" if person.wecom else "web"
-    account = {"qq": person.qq, "wecom": person.wecom}.get(platform) or person.id
+        own = [p for p, _ in person.accounts]
+        platform = next((p for p in ("qq", "wecom", *own) if p in own), "web")
+    account = person.account(platform) or person.id
     return Speaker(platform, account, person, is_admin=person.role is GridRole.ADMIN)
 
 
-def identify(grid: Grid, platform: str, account: str, superusers: Collection[str] = ()) -> Speaker:
+def identify(
+    grid: Grid,
+    platform: str,
+    account: str,
+    superusers: Collection[str] = (),
+    linked: Mapping[tuple[str, str], str] | None = None,
+) -> Speaker:
     """The speaker behind `account` on `platform`: its grid person, if any, and whether it is an
-    admin (a grid admin, or — on QQ — one of SUPERUSERS)."""
+    admin (a grid admin, or — on QQ — one of SUPERUSERS).
+
+    `linked`: (platform, account) -> person id of accounts linked in the bot
+    (`bot.accounts.service.AccountLinks.linked`); the grid files win over a link."""
     account = str(account)
     person = grid.person_by_account(platform, account)
+    if person is None and linked:
+        person_id = linked.get((platform, account))
+        person = grid.people.get(person_id) if person_id else None
     is_admin = (platform in SUPERUSER_PLATFORMS and account in superusers) or (
         person is not None and person.role is GridRole.ADMIN
     )

@@ -505,7 +505,14 @@ def _describe(ctx: _Context, event: CaseEvent) -> str:
     if event.actor and event.actor != "system":
         parts.append(f"· {ctx.person_name(event.actor)}")
     if detail.get("via"):
-        via = {"private": "私聊", "work_group": "工作群", "wecom": "企业微信", "failed": "未送达"}
+        via = {
+            "private": "私聊",
+            "work_group": "工作群",
+            "wecom": "企业微信",
+            "qqbot": "QQ 官方机器人",
+            "held": "待送达（QQ 官方机器人）",
+            "failed": "未送达",
+        }
         parts.append(f"· {via.get(str(detail['via']), detail['via'])}")
     if detail.get("reason"):
         parts.append(f"：{detail['reason']}")

@@ -1,5 +1,6 @@
 """Every table of 青声 on one metadata, for migrations and their tests."""
 
+from bot.accounts import models as account_models
 from bot.activities import models as activity_models
 from bot.cases import models as case_models
 from bot.chat import models as chat_models
@@ -14,6 +15,7 @@ from bot.wishes import models as wish_models
 
 metadata = Base.metadata
 MODEL_MODULES = (
+    account_models,
     activity_models,
     case_models,
     chat_models,

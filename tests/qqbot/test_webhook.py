@@ -345,3 +345,63 @@ async def test_at_most_five_passive_replies() -> None:
     await replies.flush()
     assert [seq for _, seq in bot.calls] == [1, 2, 3, 4, 5]
     assert bot.calls[-1][0] == "b4\n\nb5\n\nb6"
+
+
+async def test_a_cadre_links_the_official_bot_answers_and_gets_held_notifications(
+    runtime: Runtime, platform: Platform, openapi: FakeOpenAPI
+) -> None:
+    from bot.accounts import texts as link_texts
+    from bot.cases import texts as case_texts
+    from bot.cases.models import CaseEvent
+
+    cadre = runtime.grid.grid.people["city-a"]
+    code = await runtime.links.issue(cadre, via="qq")
+    await platform.post(platform.c2c("CADRE1", f"/绑定 {code}"))
+    assert texts(openapi) == [link_texts.LINKED.format(name="市里甲")]
+    # A cadre command on the official bot, through the same conversation.
+    await platform.post(platform.c2c("CADRE1", "/待办"))
+    assert texts(openapi)[-1] == case_texts.TASKS_EMPTY
+    # A youth's question the FAQ cannot answer becomes a case for 市里甲; QQ cannot reach them
+    # (no account connected) and the official bot cannot push: the notification waits.
+    runtime.qa.settings = runtime.settings.model_copy(update={"faq_suggest_threshold": 1.01})
+    await platform.post(platform.group_at("GROUP1", "MEMBER1", "食堂几点开门"))
+    assert "问题编号 #1" in texts(openapi)[-1]
+    async with runtime.db.session() as session:
+        notified = (
+            await session.scalars(select(CaseEvent).where(CaseEvent.kind == "notified"))
+        ).all()
+    assert [(e.detail["to"], e.detail["via"]) for e in notified] == [("city-a", "held")]
+    sent_before = len(openapi.sent)
+    # The cadre's next message to the bot carries it, as a passive reply to that message.
+    await platform.post(platform.c2c("CADRE1", "/待办"))
+    later = openapi.sent[sent_before:]
+    assert [body["msg_seq"] for _, body in later] == [1, 2]
+    assert {path for path, _ in later} == {"/v2/users/CADRE1/messages"}
+    assert "#1" in later[0][1]["content"]
+    assert "#1" in later[1][1]["content"] and "食堂几点开门" in later[1][1]["content"]
+    # Once: the next message carries it no more.
+    await platform.post(platform.c2c("CADRE1", "/待办"))
+    assert len(openapi.sent) == sent_before + 3
+    # No quotes on the official bot: plain text answers the latest notification shown.
+    await platform.post(platform.c2c("CADRE1", "早上七点开门。"))
+    assert texts(openapi)[-1].startswith(case_texts.ANSWER_SENT.split("{")[0])
+    await platform.post(platform.group_at("GROUP1", "MEMBER2", "几岁可以入团"))
+    assert texts(openapi)[-1] == "关于你问的“食堂几点开门”，团干部回复：\n早上七点开门。"
+
+
+async def test_a_plain_text_before_the_notification_is_shown_is_no_answer(
+    runtime: Runtime, platform: Platform, openapi: FakeOpenAPI
+) -> None:
+    from bot.cases.models import Case
+
+    cadre = runtime.grid.grid.people["city-a"]
+    await runtime.links.redeem("qqbot", "CADRE1", await runtime.links.issue(cadre, via="wecom"))
+    runtime.qa.settings = runtime.settings.model_copy(update={"faq_suggest_threshold": 1.01})
+    await platform.post(platform.group_at("GROUP1", "MEMBER1", "食堂几点开门"))
+    before = len(openapi.sent)
+    await platform.post(platform.c2c("CADRE1", "几岁可以入团"))
+    replies = texts(openapi)[before:]
+    assert "入团" in replies[0] and "#1" in replies[-1], "a question, then the notification"
+    async with runtime.db.session() as session:
+        case = await session.get(Case, 1)
+    assert case is not None and case.answer is None
