@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 from bot.grid.model import Grid
+from bot.qa.models import Question
 from bot.runtime import Runtime
-from bot.storage.models import Question
 
 
 class Pushing:

@@ -1,5 +1,6 @@
 """account links: accounts linked with one-time codes; deliveries held for cadres and outbox rows
 
+Branch: accounts (grid people's accounts linked in the bot; deliveries not only to askers)
 Revision ID: 0017_account_links
 Revises: 0010_message_account
 """
