@@ -92,6 +92,20 @@ class _Asked:
     crisis: Assessment | None
 
 
+def _answer_beside_crisis(
+    msg: Incoming, crisis: Assessment, band: Band, matches: list[Match]
+) -> FaqEntry | None:
+    """The FAQ entry whose answer follows the crisis reply, if any: a youth who writes "我爸喝了酒
+    就打我" or "有人在群里造我的谣" asks what the rights entries answer, and gets 12355 first and
+    that answer after it, not the hotline alone. Only where the decision answers directly with a
+    League entry, in private chat (a group's crisis reply names nothing of what the youth wrote),
+    and below imminent danger (there the reply is about getting safe now, nothing else)."""
+    if band is not Band.ANSWER or msg.group_id is not None or crisis.level >= RiskLevel.IMMINENT:
+        return None
+    entry = matches[0].entry
+    return entry if entry.kind is EntryKind.FAQ and not entry.crisis else None
+
+
 class QaService:
     """Turns an `Incoming` message into a recorded question and a `Reply`."""
 
@@ -384,9 +398,12 @@ class QaService:
             kind, reply_text = ReplyKind.CRISIS, texts.crisis_answer(crisis_entry, told)
         elif crisis is not None:
             question.outcome = Outcome.CRISIS.value
+            also = _answer_beside_crisis(msg, crisis, band, matches)
+            if also is not None:
+                question.entry_id = also.id
             kind, reply_text = (
                 ReplyKind.CRISIS,
-                texts.crisis(crisis.level, msg.group_id is not None, told),
+                texts.crisis(crisis.level, msg.group_id is not None, told, also),
             )
         elif band is Band.ANSWER and matches[0].entry.kind is not EntryKind.FAQ:
             # Small talk or a question outside the League's remit: a kind reply, no case.

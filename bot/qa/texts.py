@@ -56,10 +56,12 @@ _CRISIS = {
 }
 
 
-def crisis(level: int, in_group: bool, told: bool = True) -> str:
+def crisis(level: int, in_group: bool, told: bool = True, answer: FaqEntry | None = None) -> str:
     """The crisis reply for risk `level` (1-3), in a group or in private; `told`: a person who
-    can be reached now has been alerted."""
-    return _CRISIS[(level >= 3, in_group, told)]
+    can be reached now has been alerted; `answer`: an FAQ entry whose answer follows it (what the
+    youth also asked, e.g. what to do about a parent who hits them), the hotline still first."""
+    reply = _CRISIS[(level >= 3, in_group, told)]
+    return f"{reply}\n\n{answer.answer.strip()}" if answer is not None else reply
 
 
 def crisis_answer(entry: FaqEntry, told: bool = True) -> str:
