@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import logging
 import re
 import time
@@ -63,28 +64,49 @@ def rows(activity: Activity, signups: Sequence[Signup], zone: ZoneInfo) -> list[
     return result
 
 
-def write_export(
-    folder: Path, token: str, activity: Activity, signups: Sequence[Signup], zone: ZoneInfo
-) -> tuple[Path, Path]:
-    """Write `{token}.xlsx` and `{token}.csv` (UTF-8 with BOM, so Excel reads the Chinese)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    table = [header(activity), *rows(activity, signups, zone)]
-    xlsx = folder / f"{token}.xlsx"
+def xlsx_bytes(activity: Activity, signups: Sequence[Signup], zone: ZoneInfo) -> bytes:
+    """The sign-up sheet as an XLSX workbook, every cell text (a value starting with = stays
+    text, never a formula)."""
     book = Workbook()
     sheet = book.active
     sheet.title = "报名"
-    for line in table:
-        # Text cells only: a value starting with = stays text, never a formula.
+    for line in _table(activity, signups, zone):
         sheet.append(line)
     for row in sheet.iter_rows():
         for cell in row:
             cell.data_type = "s"
     book.properties.title = f"活动 #{activity.id} {activity.title}"
-    book.save(xlsx)
-    csv_path = folder / f"{token}.csv"
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as file:
-        csv.writer(file).writerows(table)
-    return xlsx, csv_path
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(activity: Activity, signups: Sequence[Signup], zone: ZoneInfo) -> bytes:
+    """The sign-up sheet as CSV, UTF-8 with BOM (so Excel reads the Chinese)."""
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(_table(activity, signups, zone))
+    return out.getvalue().encode("utf-8-sig")
+
+
+SHEETS = {"xlsx": xlsx_bytes, "csv": csv_bytes}
+"""Each export format and the function that writes it."""
+
+
+def write_export(
+    folder: Path, token: str, activity: Activity, signups: Sequence[Signup], zone: ZoneInfo
+) -> tuple[Path, Path]:
+    """Write `{token}.xlsx` and `{token}.csv`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for suffix, write in SHEETS.items():
+        path = folder / f"{token}.{suffix}"
+        path.write_bytes(write(activity, signups, zone))
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def _table(activity: Activity, signups: Sequence[Signup], zone: ZoneInfo) -> list[list[str]]:
+    return [header(activity), *rows(activity, signups, zone)]
 
 
 def export_file(

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -65,6 +65,28 @@ class OutboxLike(Protocol):
     ) -> bool: ...
 
     async def progress(self, key_prefix: str) -> list[Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SignupFigures:
+    """How many signed up, wait, and checked in for one activity."""
+
+    signed: int = 0
+    waitlisted: int = 0
+    checked: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GroupProgress:
+    """Where an activity's announcement stands in one target group."""
+
+    platform: str
+    chat_id: str
+    name: str
+    """The group's org name (or 群 for a group outside the grid)."""
+    status: str
+    """The outbox status (`sent`, `failed`, `held`…), `pending` before it is queued."""
+    error: str | None = None
 
 
 class ActivityError(Exception):
@@ -802,62 +824,109 @@ class ActivityService:
     async def status_text(self, organiser: Speaker, activity_id: int) -> str:
         """Sign-up figures and per-group announcement progress, for the organiser."""
         activity = await self._managed(organiser, activity_id)
-        async with self.db.session() as session:
-            signed = await self._count(session, activity_id, SignupStatus.SIGNED)
-            waitlisted = await self._count(session, activity_id, SignupStatus.WAITLISTED)
-            checked = (
-                await session.scalar(
-                    select(func.count(Signup.id)).where(
-                        Signup.activity_id == activity_id, Signup.checked_in_at.is_not(None)
-                    )
-                )
-            ) or 0
+        figures = (await self.figures([activity_id]))[activity_id]
         lines = [
             texts.STATUS_HEADER.format(
                 id=activity.id,
                 title=activity.title,
                 status=texts.STATUS[activity.status],
                 time=self.show(activity.starts_at),
-                signed=signed,
+                signed=figures.signed,
                 quota=f"/{activity.quota}" if activity.quota else "",
-                waitlisted=waitlisted,
-                checked=checked,
+                waitlisted=figures.waitlisted,
+                checked=figures.checked,
                 code=activity.checkin_code,
             )
         ]
         if activity.status == ActivityStatus.SCHEDULED.value and activity.announce_at:
             lines.append(texts.STATUS_SCHEDULED.format(time=self.show(activity.announce_at)))
         if self.outbox is not None and activity.status != ActivityStatus.DRAFT.value:
-            rows: dict[str, Any] = {}
-            for platform in sorted({g.partition(":")[0] for g in activity.target_groups}):
-                for row in await self.outbox.progress(f"activity:{activity.id}:{platform}:"):
-                    rows[f"{platform}:{row.chat_id}"] = row
-            statuses = [_status(row) for row in rows.values()]
-            sent = statuses.count("sent")
-            failed = statuses.count("failed")
+            progress = await self.group_progress(activity)
+            statuses = [group.status for group in progress]
+            sent, failed = statuses.count("sent"), statuses.count("failed")
             lines.append(
                 texts.STATUS_GROUPS.format(
                     sent=sent,
-                    total=len(activity.target_groups),
+                    total=len(progress),
                     failed=failed,
-                    queued=len(activity.target_groups) - sent - failed,
+                    queued=len(progress) - sent - failed,
                 )
             )
-            for group in activity.target_groups[:30]:
-                platform, _, chat_id = group.partition(":")
-                row = rows.get(group)
-                org = self.grid.org_of_chat(platform, chat_id)
-                status = _status(row) if row else "pending"
-                error = getattr(row, "last_error", None) if row else None
+            for group in progress[:30]:
                 lines.append(
                     texts.STATUS_GROUP_ITEM.format(
-                        name=org.name if org else "群",
-                        group=chat_id,
-                        status=texts.OUTBOX_STATUS.get(status, status),
-                        error=f"，{error[:40]}" if error and status != "sent" else "",
+                        name=group.name,
+                        group=group.chat_id,
+                        status=texts.OUTBOX_STATUS.get(group.status, group.status),
+                        error=f"，{group.error[:40]}"
+                        if group.error and group.status != "sent"
+                        else "",
                     )
                 )
         return "\n".join(lines)
+
+    async def figures(self, activity_ids: Collection[int]) -> dict[int, SignupFigures]:
+        """Signed up, waitlisted and checked in, per activity (zeros for one nobody joined)."""
+        found = {activity_id: SignupFigures() for activity_id in activity_ids}
+        if not found:
+            return found
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(
+                    Signup.activity_id,
+                    Signup.status,
+                    func.count(Signup.id),
+                    func.count(Signup.checked_in_at),
+                )
+                .where(Signup.activity_id.in_(list(found)))
+                .group_by(Signup.activity_id, Signup.status)
+            )
+            for activity_id, status, count, checked in rows.all():
+                now = found[activity_id]
+                found[activity_id] = SignupFigures(
+                    signed=now.signed + (count if status == SignupStatus.SIGNED.value else 0),
+                    waitlisted=now.waitlisted
+                    + (count if status == SignupStatus.WAITLISTED.value else 0),
+                    checked=now.checked + checked,
+                )
+        return found
+
+    async def group_progress(self, activity: Activity) -> list[GroupProgress]:
+        """Where the announcement stands in each target group (none before it is sent)."""
+        if self.outbox is None or activity.status == ActivityStatus.DRAFT.value:
+            return []
+        rows: dict[str, Any] = {}
+        for platform in sorted({g.partition(":")[0] for g in activity.target_groups}):
+            for row in await self.outbox.progress(f"activity:{activity.id}:{platform}:"):
+                rows[f"{platform}:{row.chat_id}"] = row
+        progress = []
+        for group in activity.target_groups:
+            platform, _, chat_id = group.partition(":")
+            row = rows.get(group)
+            org = self.grid.org_of_chat(platform, chat_id)
+            progress.append(
+                GroupProgress(
+                    platform=platform,
+                    chat_id=chat_id,
+                    name=org.name if org else "群",
+                    status=_status(row) if row else "pending",
+                    error=getattr(row, "last_error", None) if row else None,
+                )
+            )
+        return progress
+
+    async def signups(self, activity_id: int) -> list[Signup]:
+        """Every sign-up of the activity (cancelled ones too), in sign-up order."""
+        async with self.db.session() as session:
+            return list(
+                (
+                    await session.scalars(
+                        select(Signup)
+                        .where(Signup.activity_id == activity_id)
+                        .order_by(Signup.position)
+                    )
+                ).all()
+            )
 
     # ---- export ------------------------------------------------------------------------------
 
@@ -867,14 +936,7 @@ class ActivityService:
         from bot.activities.export import write_export
 
         activity = await self._managed(organiser, activity_id)
-        async with self.db.session() as session:
-            signups = (
-                await session.scalars(
-                    select(Signup)
-                    .where(Signup.activity_id == activity_id)
-                    .order_by(Signup.position)
-                )
-            ).all()
+        signups = await self.signups(activity_id)
         token = secrets.token_urlsafe(24)
         folder = self.settings.data_dir / "exports"
         await asyncio.get_running_loop().run_in_executor(

@@ -33,6 +33,7 @@ class Action(str, Enum):
     ENTRY_REJECTED = "entry_rejected"
     WISH_CLAIMED = "wish_claimed"
     WISH_LIT = "wish_lit"
+    ACTIVITY_EXPORTED = "activity_exported"
 
 
 ACTION_NAMES = {
@@ -52,6 +53,7 @@ ACTION_NAMES = {
     Action.ENTRY_REJECTED: "审核驳回",
     Action.WISH_CLAIMED: "认领心愿",
     Action.WISH_LIT: "点亮心愿",
+    Action.ACTIVITY_EXPORTED: "导出报名表",
 }
 
 

@@ -9,24 +9,29 @@ them too.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from bot.activities import texts as activity_texts
+from bot.activities.export import SHEETS
+from bot.activities.models import Activity
+from bot.activities.web import MEDIA_TYPES
 from bot.cases import texts as case_texts
 from bot.cases.models import Case, CaseEvent
 from bot.cases.review import LearnedReview
 from bot.cases.service import ACTIVE, CaseError
 from bot.common.text import clean_text
-from bot.console import casebook, charts, dashboard, faqbook
+from bot.console import activitybook, casebook, charts, dashboard, faqbook
 from bot.console.accounts import ROLE_NAMES, AccountError, AccountService
 from bot.console.audit import ACTION_NAMES, Action, AuditLog
 from bot.console.hittest import BAND_NAMES, hit_test
@@ -795,6 +800,93 @@ async def change_wish(request: Request, wish_id: int, change: str) -> Response:
     )
     state = "claimed" if change == "claim" else "lit"
     return ctx.redirect(f"{PREFIX}/wishes?" + _query(state=state, done=state))
+
+
+# ---- activities ----------------------------------------------------------------------------
+
+NO_ACTIVITY = "没有这个活动，或不在你负责的组织范围内。"
+
+
+async def _seen_activity(ctx: _Context, activity_id: int) -> Activity | None:
+    assert ctx.viewer is not None
+    async with ctx.runtime.db.session() as session:
+        activity = await session.get(Activity, activity_id)
+    return activity if activity and activitybook.sees(ctx.viewer, activity) else None
+
+
+@router.get("/activities")
+async def activities_page(request: Request) -> Response:
+    """The activities of the viewer's orgs, newest first, with sign-ups and check-ins."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    found = await activitybook.listing(ctx.runtime.db, ctx.viewer)
+    return ctx.page(
+        "activities.html",
+        title="活动",
+        section="activities",
+        activities=found,
+        figures=await ctx.runtime.activities.figures([a.id for a in found]),
+        status_names=activity_texts.STATUS,
+    )
+
+
+@router.get("/activities/{activity_id}")
+async def activity_page(request: Request, activity_id: int) -> Response:
+    """One activity: its figures, each group's send progress, the sign-ups (masked)."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    activity = await _seen_activity(ctx, activity_id)
+    if activity is None:
+        return ctx.page("error.html", status=404, title=NO_ACTIVITY)
+    service = ctx.runtime.activities
+    return ctx.page(
+        "activity.html",
+        title=f"活动 #{activity.id}",
+        section="activities",
+        activity=activity,
+        figures=(await service.figures([activity.id]))[activity.id],
+        progress=await service.group_progress(activity),
+        signups=await service.signups(activity.id),
+        status_names=activity_texts.STATUS,
+        signup_names=activity_texts.SIGNUP_STATUS,
+        outbox_names=activity_texts.OUTBOX_STATUS,
+        field_names=activity_texts.FIELD_NAMES,
+        masked=mask_pii,
+        masked_name=mask_nickname,
+    )
+
+
+@router.get("/activities/{activity_id}/signups.{suffix}")
+async def export_activity(request: Request, activity_id: int, suffix: str) -> Response:
+    """The sign-up sheet (XLSX or CSV) with contacts, for those who see the activity; every
+    download is in the audit log."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    activity = await _seen_activity(ctx, activity_id)
+    if activity is None or suffix not in SHEETS:
+        return ctx.page("error.html", status=404, title=NO_ACTIVITY)
+    signups = await ctx.runtime.activities.signups(activity.id)
+    content = await asyncio.get_running_loop().run_in_executor(
+        None, SHEETS[suffix], activity, signups, ctx.zone
+    )
+    await services().audit.record(
+        ctx.viewer.account.username,
+        Action.ACTIVITY_EXPORTED,
+        ctx.address,
+        target=f"活动 #{activity.id}",
+        note=f"{suffix}，{len(signups)} 行",
+    )
+    name = quote(f"活动{activity.id}报名表.{suffix}")
+    return ctx.finish(
+        Response(
+            content,
+            media_type=MEDIA_TYPES[suffix],
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+        )
+    )
 
 
 # ---- FAQ hit test ------------------------------------------------------------------------

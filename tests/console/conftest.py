@@ -99,3 +99,19 @@ async def signed_in(
         res = await log_in(c, username, password)
         assert res.status_code == 303 and res.headers["location"] == "/console", res.text
         yield c
+
+
+async def make_cadre(admin: httpx.AsyncClient, username: str, person: str) -> None:
+    """Create a cadre account for grid person `person` through the accounts page, as an admin."""
+    token = csrf_of((await admin.get("/console/accounts")).text)
+    res = await admin.post(
+        "/console/accounts",
+        data={
+            "username": username,
+            "password": "a cadre password",
+            "role": "cadre",
+            "person": person,
+            "csrf": token,
+        },
+    )
+    assert res.status_code == 200 and f"已新建账号 {username}" in res.text, res.text

@@ -24,6 +24,8 @@ async def test_pages_need_a_login(client: Client, console: Runtime) -> None:
             "/console/cases/1",
             "/console/faq/test",
             "/console/faq",
+            "/console/activities",
+            "/console/activities/1",
             "/console/questions",
             "/console/accounts",
             "/console/audit",

@@ -13,7 +13,7 @@ from bot.faq.bands import decision_from
 from bot.qa.model import Outcome
 from bot.qa.models import Feedback, Question
 from bot.runtime import Runtime
-from tests.console.conftest import ask, csrf_of, signed_in
+from tests.console.conftest import ask, csrf_of, make_cadre, signed_in
 from tests.web.conftest import Client
 
 
@@ -62,21 +62,6 @@ async def _seed(runtime: Runtime) -> None:
 async def _count(runtime: Runtime, *where) -> int:
     async with runtime.db.session() as session:
         return int(await session.scalar(select(func.count(Question.id)).where(*where)) or 0)
-
-
-async def _make_cadre(admin, username: str, person: str) -> None:
-    token = csrf_of((await admin.get("/console/accounts")).text)
-    res = await admin.post(
-        "/console/accounts",
-        data={
-            "username": username,
-            "password": "a cadre password",
-            "role": "cadre",
-            "person": person,
-            "csrf": token,
-        },
-    )
-    assert res.status_code == 200 and f"已新建账号 {username}" in res.text, res.text
 
 
 async def test_the_dashboard_shows_what_the_database_holds(
@@ -128,7 +113,7 @@ async def test_a_street_cadre_sees_only_their_orgs(client: Client, console: Runt
         street_case, street2_case = (await session.scalars(select(Case).order_by(Case.id))).all()
     assert (street_case.origin_org_id, street2_case.origin_org_id) == ("street", "street2")
     async with signed_in(client) as admin:
-        await _make_cadre(admin, "jia", "street-a")
+        await make_cadre(admin, "jia", "street-a")
     async with signed_in(client, "jia", "a cadre password") as c:
         page = (await c.get("/console")).text
         assert figure(page, "collected") == "3", "the street's questions only"
@@ -163,7 +148,7 @@ async def test_a_case_is_answered_and_closed_from_the_console(
     async with console.db.session() as session:
         first, second = (await session.scalars(select(Case).order_by(Case.id))).all()
     async with signed_in(client) as admin:
-        await _make_cadre(admin, "jia", "street-a")
+        await make_cadre(admin, "jia", "street-a")
     async with signed_in(client, "jia", "a cadre password") as c:
         page = (await c.get(f"/console/cases/{first.id}")).text
         assert "食堂几点开门" in page and "处理记录" in page
@@ -225,7 +210,7 @@ async def test_a_case_is_handed_to_another_cadre(client: Client, console: Runtim
     async with console.db.session() as session:
         case = (await session.scalars(select(Case))).one()
     async with signed_in(client) as admin:
-        await _make_cadre(admin, "jia", "street-a")
+        await make_cadre(admin, "jia", "street-a")
     async with signed_in(client, "jia", "a cadre password") as c:
         token = csrf_of((await c.get(f"/console/cases/{case.id}")).text)
         unknown = await c.post(
@@ -285,6 +270,7 @@ async def test_every_page_renders_for_an_admin(client: Client, console: Runtime)
             "/console/cases/1",
             "/console/faq/test",
             "/console/faq/test?q=怎么交团费&org=street",
+            "/console/activities",
             "/console/faq",
             "/console/faq?file=nowhere.yaml&tag=none&q=%3Cb%3E",
             "/console/accounts",

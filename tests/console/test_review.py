@@ -10,8 +10,7 @@ from bot.cases.review import learned_path
 from bot.console.models import AuditEntry
 from bot.qa.model import ReplyKind
 from bot.runtime import Runtime
-from tests.console.conftest import ask, csrf_of, signed_in
-from tests.console.test_pages import _make_cadre
+from tests.console.conftest import ask, csrf_of, make_cadre, signed_in
 from tests.web.conftest import Client
 
 
@@ -35,7 +34,7 @@ async def _answered_case(console: Runtime, client: Client, text: str, answer: st
 
 async def test_an_approved_entry_answers_in_chat(client: Client, console: Runtime) -> None:
     async with signed_in(client) as admin:
-        await _make_cadre(admin, "jia", "street-a")
+        await make_cadre(admin, "jia", "street-a")
     case_id = await _answered_case(console, client, "青年之家周末几点开门", "九点开门。")
     entry = f"learned-{case_id}"
     assert "待审核" in learned_path(console.settings).read_text(encoding="utf-8")
@@ -75,7 +74,7 @@ async def test_an_approved_entry_answers_in_chat(client: Client, console: Runtim
 
 async def test_a_rejected_entry_leaves_the_file(client: Client, console: Runtime) -> None:
     async with signed_in(client) as admin:
-        await _make_cadre(admin, "jia", "street-a")
+        await make_cadre(admin, "jia", "street-a")
     case_id = await _answered_case(console, client, "青年之家能借场地吗", "可以，提前一周预约。")
     entry = f"learned-{case_id}"
     async with signed_in(client) as admin:

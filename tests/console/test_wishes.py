@@ -8,8 +8,7 @@ from sqlalchemy import select
 from bot.console.models import AuditEntry
 from bot.runtime import Runtime
 from bot.wishes.models import Wish
-from tests.console.conftest import csrf_of, signed_in
-from tests.console.test_pages import _make_cadre
+from tests.console.conftest import csrf_of, make_cadre, signed_in
 from tests.web.conftest import Client
 
 
@@ -24,7 +23,7 @@ async def test_wishes_page_claim_and_light(client: Client, console: Runtime) -> 
     mine = await _wish(console, "想要一套绘画工具", "street")
     above = await _wish(console, "想要一个篮球", "district")
     async with signed_in(client) as admin:
-        await _make_cadre(admin, "jia", "street-a")
+        await make_cadre(admin, "jia", "street-a")
     async with signed_in(client, "jia", "a cadre password") as c:
         page = (await c.get("/console/wishes")).text
         assert f'data-wish="{mine}"' in page and f'data-wish="{above}"' not in page, "scope"
