@@ -107,6 +107,7 @@ class Runtime:
             {"web": PullOnlyChannel("web"), "qqbot": PullOnlyChannel("qqbot"), **(channels or {})},
             settings,
         )
+        outbox.on_held.append(cases.note_held)
         activities = ActivityService(db, grid, settings, outbox=outbox)
         activity_files = ActivityFileSync(activities, settings.faq_dir, watch=settings.faq_watch)
         privacy = PrivacyService(db, settings, activities)

@@ -844,12 +844,14 @@ class ActivityService:
             progress = await self.group_progress(activity)
             statuses = [group.status for group in progress]
             sent, failed = statuses.count("sent"), statuses.count("failed")
+            held = statuses.count("held")
             lines.append(
                 texts.STATUS_GROUPS.format(
                     sent=sent,
                     total=len(progress),
                     failed=failed,
-                    queued=len(progress) - sent - failed,
+                    queued=len(progress) - sent - failed - held,
+                    held=texts.STATUS_GROUPS_HELD.format(held=held) if held else "",
                 )
             )
             for group in progress[:30]:

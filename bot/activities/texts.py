@@ -111,7 +111,8 @@ STATUS_HEADER = (
     "签到码：{code}"
 )
 STATUS_SCHEDULED = "计划发布：{time}"
-STATUS_GROUPS = "群发进度：已发 {sent}/{total}，失败 {failed}，排队 {queued}"
+STATUS_GROUPS = "群发进度：已发 {sent}/{total}，失败 {failed}，排队 {queued}{held}"
+STATUS_GROUPS_HELD = "，待送达 {held}（QQ 官方机器人的群，有人 @ 青声时送出）"
 STATUS_GROUP_ITEM = "{name}（{group}）：{status}{error}"
 OUTBOX_STATUS = {
     "pending": "排队中",
@@ -120,7 +121,7 @@ OUTBOX_STATUS = {
     "sent": "已发送",
     "failed": "失败",
     "dead": "失败",
-    "held": "待拉取",
+    "held": "待送达",
 }
 EXPORTED = (
     "活动 #{id} 的报名表（{count} 人）：\nExcel：{xlsx}\nCSV：{csv}\n"

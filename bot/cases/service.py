@@ -766,6 +766,11 @@ class CaseService:
                     via=delivery.platform,
                 )
 
+    def note_held(self, platform: str, user_id: str, group_id: str | None) -> None:
+        """Something else (the outbox) held a delivery for this chat: release it there."""
+        if self._held_chats is not None:
+            self._held_chats.add(_chat_key(platform, user_id, group_id))
+
     async def refresh_held_chats(self) -> None:
         """Re-read which chats have held answers (other processes may have held some too)."""
         async with self.db.session() as session:

@@ -21,6 +21,9 @@ class OutboxStatus(str, Enum):
     SENT = "sent"
     FAILED = "failed"
     """Gave up after the last attempt; `last_error` says why."""
+    HELD = "held"
+    """Due on a platform that cannot push (the official QQ bot): waits, as a held delivery,
+    for its chat to message the bot next, then turns `sent`."""
 
 
 class OutboxMessage(Base):

@@ -21,6 +21,12 @@ waits for one (an account whose chats cannot be listed may try any chat). An acc
 such row before the outbox tried to list its chats (told by `connected`, or on the periodic
 listing), so one that connected a moment ago can't reach another account's group. While no account is connected,
 rows wait without spending attempts.
+
+On a platform where the bot cannot message anyone unprompted (the official QQ bot: replies
+only), a row that comes due is not sent but held: it becomes a held delivery (the `deliveries`
+table of pull delivery, see `bot.cases.service.CaseService.release_held`) that goes out with the
+bot's reply when its chat next messages the bot, and the row turns `sent` then. Until then it is
+`held` (待送达), spending no attempts and no account's pace.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.cases.models import Delivery, DeliveryStatus
 from bot.common.wake import wait_event
 from bot.delivery import texts
 from bot.delivery.channel import AccountChannel, Channel, SendError
@@ -83,6 +90,7 @@ OUTBOX = cast(Table, OutboxMessage.__table__)
 """The table, for the statements of the send path (Core: no ORM bookkeeping per message)."""
 ACCOUNTS = cast(Table, OutboxAccount.__table__)
 ROUTES = cast(Table, OutboxRoute.__table__)
+DELIVERIES = cast(Table, Delivery.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +169,9 @@ class Outbox:
         """Told (account, reason in Chinese) when an account pauses; the chat layer tells admins."""
         self.on_failure: list[Callable[[str, str], None]] = []
         """Told (account, error) after each failed attempt (metrics)."""
+        self.on_held: list[Callable[[str, str, str | None], None]] = []
+        """Told (platform, user id, group id) of each row held for pull delivery (the cases'
+        cache of chats with held deliveries)."""
         self._accounts_known: set[str] = set()
         self._connected: set[tuple[str, str]] = set()
         """Accounts that connected since the loop last listed chats."""
@@ -323,6 +334,7 @@ class Outbox:
         Waits out the spacing and the hourly cap (through the injected `sleep`); skips a paused
         account. `limit` bounds the sends of this call. `worker` names the claims in the table.
         """
+        await self.hold_due()
         now = self.clock()
         async with self.db.engine.connect() as conn:
             pairs = (
@@ -334,6 +346,68 @@ class Outbox:
         lanes = self._lanes(pairs)
         counts = await asyncio.gather(*(self._drain(lane, worker, budget) for lane in lanes))
         return sum(counts)
+
+    async def hold_due(self) -> int:
+        """Hand every due row of a platform that cannot push to pull delivery (see the module
+        docstring); returns how many. A compare-and-set per row: of processes doing this at
+        once, one holds each row."""
+        pull = self._pull_platforms()
+        if not pull:
+            return 0
+        now = self.clock()
+        held: list[tuple[str, str, str | None]] = []
+        async with self.db.engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(
+                        OUTBOX.c.id,
+                        OUTBOX.c.platform,
+                        OUTBOX.c.chat_type,
+                        OUTBOX.c.chat_id,
+                        OUTBOX.c.text,
+                    ).where(
+                        OUTBOX.c.platform.in_(pull),
+                        OUTBOX.c.status == OutboxStatus.PENDING.value,
+                        OUTBOX.c.not_before <= now,
+                    )
+                )
+            ).all()
+            values = []
+            for row_id, platform, chat_type, chat_id, text in rows:
+                won = await conn.execute(
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id == row_id, OUTBOX.c.status == OutboxStatus.PENDING.value)
+                    .values(status=OutboxStatus.HELD.value, attempted_at=now)
+                )
+                if not won.rowcount:
+                    continue
+                group = chat_id if chat_type == "group" else None
+                user = "" if group else chat_id
+                values.append(
+                    {
+                        "case_id": None,
+                        "asker_id": None,
+                        "outbox_id": row_id,
+                        "platform": platform,
+                        "user_id": user,
+                        "group_id": group,
+                        "reply_to": None,
+                        "account": "",
+                        "text": text,
+                        "status": DeliveryStatus.HELD.value,
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                )
+                held.append((platform, user, group))
+            for start in range(0, len(values), ENQUEUE_CHUNK):
+                await conn.execute(DELIVERIES.insert(), values[start : start + ENQUEUE_CHUNK])
+        for chat in held:
+            for hook in self.on_held:
+                hook(*chat)
+        if held:
+            log.info("outbox: %d messages held for their chats to message the bot", len(held))
+        return len(held)
 
     def _lanes(self, pairs: Iterable[tuple[str, str]]) -> list[_Lane]:
         """The paced queues that can take the due (platform, account) pairs in this process."""
@@ -355,6 +429,9 @@ class Outbox:
                     platform,
                 )
         return sorted(lanes, key=lambda lane: (lane.account, lane.platform or ""))
+
+    def _pull_platforms(self) -> list[str]:
+        return sorted(p for p, ch in self.channels.items() if not ch.can_push)
 
     def _routed_platforms(self) -> list[str]:
         return [p for p, ch in self.channels.items() if isinstance(ch, AccountChannel)]
@@ -385,9 +462,10 @@ class Outbox:
     def _lane_rows(self, lane: _Lane, now: datetime) -> ColumnElement[bool]:
         """Due rows the lane may take."""
         if lane.platform is None:
-            routed = self._routed_platforms()
+            # Not the routed platforms' rows (their own lanes), nor those held for pull delivery.
+            others = self._routed_platforms() + self._pull_platforms()
             mine = OUTBOX.c.account == lane.account
-            return and_(self._due(now), mine, OUTBOX.c.platform.not_in(routed) if routed else mine)
+            return and_(self._due(now), mine, OUTBOX.c.platform.not_in(others) if others else mine)
         if (lane.platform, lane.account) in self._listed:
             reachable: ColumnElement[bool] = exists().where(
                 ROUTES.c.platform == OUTBOX.c.platform,

@@ -259,6 +259,13 @@ class PrivacyService:
                     OutboxMessage.chat_type == "private",
                     OutboxMessage.chat_id == user_id,
                 ),
+                # Outbox messages held for their private chat (pull delivery) go with them.
+                delete(Delivery).where(
+                    Delivery.platform == platform,
+                    Delivery.user_id == user_id,
+                    Delivery.group_id.is_(None),
+                    Delivery.asker_id.is_(None),
+                ),
                 *(
                     # The callback being answered keeps its record until done, so a retry of
                     # it still gets the same reply (which holds no personal data).

@@ -405,3 +405,49 @@ async def test_a_plain_text_before_the_notification_is_shown_is_no_answer(
     async with runtime.db.session() as session:
         case = await session.get(Case, 1)
     assert case is not None and case.answer is None
+
+
+async def test_an_announcement_to_an_official_bot_group_waits_for_the_next_at(
+    runtime: Runtime, platform: Platform, openapi: FakeOpenAPI
+) -> None:
+    from datetime import timedelta
+
+    from bot.activities.service import ActivityDraft
+    from bot.chat.speaker import Speaker
+
+    orgs = runtime.settings.faq_dir / "grid" / "orgs.yaml"
+    orgs.write_text(
+        orgs.read_text(encoding="utf-8").replace(
+            'groups: ["qq:40001"]', 'groups: ["qq:40001", "qqbot:GROUP1"]'
+        ),
+        encoding="utf-8",
+    )
+    await runtime.grid.reload("test")
+    assert runtime.grid.grid.org_of_chat("qqbot", "GROUP1") is not None
+    admin = Speaker("qq", "10000", None, is_admin=True)
+    activity = await runtime.activities.create(
+        admin,
+        ActivityDraft(
+            title="社区志愿服务",
+            starts_at=datetime.now(timezone.utc) + timedelta(days=2),
+            place="街道活动中心",
+            details="请穿运动鞋",
+            quota=None,
+            targets={"orgs": ["street"]},
+        ),
+    )
+    await runtime.activities.schedule(admin, activity.id)
+    await runtime.outbox.send_due()
+    status = await runtime.activities.status_text(admin, activity.id)
+    assert "GROUP1）：待送达" in status and "待送达 1" in status
+    assert openapi.sent == [], "nothing pushed to the group"
+    # Someone in the group @s the bot: their answer, then the announcement, as passive replies.
+    await platform.post(platform.group_at("GROUP1", "MEMBER1", "几岁可以入团"))
+    assert [body["msg_seq"] for _, body in openapi.sent] == [1, 2]
+    assert "社区志愿服务" in texts(openapi)[1]
+    status = await runtime.activities.status_text(admin, activity.id)
+    assert "GROUP1）：已发送" in status and "待送达" not in status
+    # Once only; and never in private chat.
+    await platform.post(platform.group_at("GROUP1", "MEMBER2", "几岁可以入团"))
+    await platform.post(platform.c2c("MEMBER1", "几岁可以入团"))
+    assert sum("社区志愿服务" in t for t in texts(openapi)) == 1
