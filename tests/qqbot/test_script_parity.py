@@ -1,11 +1,14 @@
-"""The scripted conversation (tests/parity/script.py) on the official QQ bot: the youth in C2C
-(private) chat, over signed webhook events and passive replies to the fake OpenAPI.
+"""The scripted conversation (tests/parity/script.py) on the official QQ bot: the youth and the
+cadre each in C2C (private) chat, over signed webhook events and passive replies to the fake
+OpenAPI.
 
-The official bot has no cadre accounts yet, so the cadre and organiser is a OneBot QQ cadre of
-the same bot: 郑华 (青城团市委, QQ 10006) on a real reverse WebSocket into the running app. The
-youth's C2C question has no org, so it goes to the city's on-duty cadre, 郑华, who quotes the
-notification with the answer. The official bot cannot push: the answer is held (the case shows
-待送达) and goes out with the youth's next message, here 我的问题.
+The cadre and organiser is 郑华 (青城团市委, QQ 10006). He links his official-bot openid first:
+/绑定码 on QQ (a OneBot account on a real reverse WebSocket into the running app, closed
+afterwards so QQ cannot reach him), then /绑定 CODE to the official bot. The youth's C2C
+question has no org, so it goes to the city's on-duty cadre, 郑华. The official bot cannot push:
+his notification waits for his next message (/待办), and plain text answers the latest one shown
+(no quotes there). The answer waits too (the case shows 待送达) and goes out with the youth's
+next message, here 我的问题.
 
 In C2C the fields of a sign-up are asked right there; a group member's openid is not their
 C2C openid, so a youth signs up for an activity with fields in C2C."""
@@ -13,6 +16,7 @@ C2C openid, so a youth signs up for an activity with fields in C2C."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,15 +25,17 @@ import nonebot
 import pytest
 import uvicorn
 
-from bot.bench.onebot_peer import OneBotPeer, SentMessage, reply, text
+from bot.accounts import texts as link_texts
+from bot.bench.onebot_peer import OneBotPeer, text
 from bot.runtime import Runtime
 from bot.settings import Settings
-from tests.parity.script import Run, Step, play
-from tests.parity.setup import on_bundled_faq, said_on_qq
+from tests.parity.script import UNANSWERABLE, Run, Step, play
+from tests.parity.setup import on_bundled_faq
 from tests.qqbot.conftest import FakeOpenAPI, Platform
 
 YOUTH = "C2CYOUTH0001"
-CADRE = 10006
+CADRE = "C2CCADRE0001"
+CADRE_QQ = 10006
 SELF_ID = 2_900_000_002
 STEP_TIMEOUT = 8.0
 
@@ -63,33 +69,31 @@ async def qq() -> AsyncIterator[OneBotPeer]:
 
 
 class OfficialQQ:
-    """The driver: the youth posts signed C2C events, the cadre writes to the OneBot account."""
+    """The driver: the youth and the cadre post signed C2C events."""
 
-    def __init__(self, platform: Platform, openapi: FakeOpenAPI, qq: OneBotPeer) -> None:
-        self.platform, self.openapi, self.qq = platform, openapi, qq
-        self.notice: SentMessage | None = None
+    def __init__(self, platform: Platform, openapi: FakeOpenAPI) -> None:
+        self.platform, self.openapi = platform, openapi
 
-    async def youth(self, step: Step, run: Run) -> str:
+    async def c2c(self, openid: str, said: str) -> str:
         before = len(self.openapi.sent)
-        response = await self.platform.post(self.platform.c2c(YOUTH, run.text(step)))
+        response = await self.platform.post(self.platform.c2c(openid, said))
         assert response.status_code == 200
         sent = self.openapi.sent[before:]
-        assert all(path == f"/v2/users/{YOUTH}/messages" for path, _ in sent), sent
+        assert all(path == f"/v2/users/{openid}/messages" for path, _ in sent), sent
         assert [body["msg_seq"] for _, body in sent] == list(range(1, len(sent) + 1))
         return "\n".join(body["content"] for _, body in sent)
 
+    async def youth(self, step: Step, run: Run) -> str:
+        return await self.c2c(YOUTH, run.text(step))
+
     async def cadre(self, step: Step, run: Run) -> str:
-        before = len(self.qq.sent)
-        if step.kind == "answer":  # QQ: quote the case notification with the answer
-            self.notice = await self.qq.wait_sent(
-                lambda s: s.user_id == CADRE and f"#{run.values['case']}" in s.text,
-                timeout=STEP_TIMEOUT,
+        if step.kind == "answer":
+            # Held for his next message: the notification comes with the reply to /待办.
+            self.notice = await self.c2c(CADRE, "/待办")
+            assert (
+                f"【新问题 #{run.values['case']}】" in self.notice and UNANSWERABLE in self.notice
             )
-            segments = [reply(self.notice.message_id), text(run.text(step))]
-        else:
-            segments = [text(run.text(step))]
-        await self.qq.send_private_message(CADRE, segments, nickname="郑华")
-        return await said_on_qq(self.qq, before, lambda s: s.user_id == CADRE, run, step)
+        return await self.c2c(CADRE, run.text(step))  # an answer is plain text: no quotes
 
     async def receive(self, step: Step, run: Run) -> str:
         # Held: no push on the official bot. The cadre was told so, and the case says 待送达.
@@ -101,12 +105,27 @@ class OfficialQQ:
         return said
 
 
+async def link_on_qq(driver: OfficialQQ, qq: OneBotPeer) -> None:
+    """郑华 gets a link code from QQ, and links his official-bot openid with it."""
+    await qq.send_private_message(CADRE_QQ, [text("/绑定码")], nickname="郑华")
+    issued = await qq.wait_sent(lambda s: s.user_id == CADRE_QQ, timeout=STEP_TIMEOUT)
+    code = re.search(r"/绑定 (\w+)", issued.text)
+    assert code is not None, issued.text
+    await qq.close()  # QQ can no longer reach him: the official bot is all he has
+    for _ in range(100):
+        if str(SELF_ID) not in nonebot.get_bots():
+            break
+        await asyncio.sleep(0.05)
+    linked = await driver.c2c(CADRE, f"/绑定 {code.group(1)}")
+    assert linked == link_texts.LINKED.format(name="郑华")
+
+
 async def test_the_script_on_the_official_qq_bot(
     runtime: Runtime, platform: Platform, openapi: FakeOpenAPI, qq: OneBotPeer
 ) -> None:
-    driver = OfficialQQ(platform, openapi, qq)
+    driver = OfficialQQ(platform, openapi)
+    await link_on_qq(driver, qq)
     run = await play(driver)
-    assert driver.notice is not None and "社区团委周末" in driver.notice.text
     # Delivered once: the next message carries it no more.
     again = await driver.youth(Step("again", "youth", "我的问题"), run)
     assert "团干部回复" not in again
