@@ -61,6 +61,15 @@ class Settings(BaseModel):
         "(calibrated).",
     )
     faq_max_choices: int = Field(3, description="How many 您是不是想问 choices to offer.")
+    faq_out_of_scope_threshold: float = Field(
+        0.10,
+        description="A question whose best match is an out-of-remit entry (非团务) scoring at "
+        "least this, and leading every League entry by FAQ_OUT_OF_SCOPE_LEAD, gets that entry's "
+        "kind reply instead of a menu or a case (lexical and semantic results alike).",
+    )
+    faq_out_of_scope_lead: float = Field(
+        0.10, description="Lead over the best League entry that FAQ_OUT_OF_SCOPE_THRESHOLD needs."
+    )
     # ---- FAQ decision on semantic results (python -m bot.faq calibrate --semantic) ----
     faq_semantic_skip_probability: float = Field(
         0.95,

@@ -15,6 +15,11 @@ result (fitted on labelled queries by `bot.faq.calibrate`):
 They count together, so two related entries are not a tie when one matches much better: an exact
 question (1.00) with a related entry at 0.80 is answered, while 0.45 against 0.40 is a real
 ambiguity and gets the 您是不是想问 menu.
+
+Below that, a question whose best match is an out-of-remit entry (tagged 非团务: homework, games,
+shopping) that leads every League entry (`Decision.declines`) gets that entry's kind reply instead
+of a menu of unrelated League entries or a case for the cadres: "周杰伦新歌叫什么" matches
+oos-entertainment at only 0.19, but no League entry comes near it (0.09).
 """
 
 from __future__ import annotations
@@ -50,6 +55,11 @@ class Decision:
     """Weight of the top entry's semantic cosine (semantic decision only)."""
     cosine_lead_weight: float = 0.0
     """Weight of the top entry's cosine lead over the closest other entry (semantic only)."""
+    out_of_scope_threshold: float = 1.01
+    """An out-of-remit top entry (`EntryKind.OUT_OF_SCOPE`) scoring at least this ..."""
+    out_of_scope_lead: float = 0.0
+    """... and leading the best League entry by at least this gets its kind reply (`declines`);
+    the defaults never decline."""
 
     def probability(self, matches: Sequence[Match]) -> float:
         """The calibrated probability that the first of `matches` is the right entry."""
@@ -93,12 +103,25 @@ class Decision:
             >= self.answer_probability
         )
 
+    def declines(self, matches: Sequence[Match]) -> bool:
+        """Whether `matches` (best first, not empty) are a question outside the League's remit:
+        the top entry is an out-of-remit one, scores at least `out_of_scope_threshold` and leads
+        every League entry among `matches` by `out_of_scope_lead`."""
+        top = matches[0]
+        if top.entry.kind is not EntryKind.OUT_OF_SCOPE:
+            return False
+        league = max((m.score for m in matches if m.entry.kind is EntryKind.FAQ), default=0.0)
+        return top.score >= self.out_of_scope_threshold and top.score - league >= (
+            self.out_of_scope_lead
+        )
+
     def classify(self, matches: Sequence[Match]) -> Band:
-        """The band of `matches` (best first)."""
+        """The band of `matches` (best first). ANSWER with a small-talk or out-of-remit top
+        entry means its kind reply."""
         if not matches:
             return Band.ESCALATE
         top = matches[0].score
-        if self.answers(*features(matches), *semantic_features(matches)):
+        if self.answers(*features(matches), *semantic_features(matches)) or self.declines(matches):
             return Band.ANSWER
         if top >= self.suggest_threshold:
             return Band.SUGGEST
@@ -133,6 +156,8 @@ def choices(matches: Sequence[Match], count: int) -> tuple[FaqEntry, ...]:
 
 
 class _DecisionSettings(Protocol):
+    faq_out_of_scope_threshold: float
+    faq_out_of_scope_lead: float
     faq_answer_bias: float
     faq_answer_top_weight: float
     faq_answer_lead_weight: float
@@ -143,6 +168,8 @@ class _DecisionSettings(Protocol):
 
 
 class _SemanticDecisionSettings(Protocol):
+    faq_out_of_scope_threshold: float
+    faq_out_of_scope_lead: float
     faq_semantic_bias: float
     faq_semantic_top_weight: float
     faq_semantic_lead_weight: float
@@ -166,6 +193,8 @@ def semantic_decision_from(settings: _SemanticDecisionSettings) -> Decision:
         coverage_weight=settings.faq_semantic_coverage_weight,
         cosine_weight=settings.faq_semantic_cosine_weight,
         cosine_lead_weight=settings.faq_semantic_cosine_lead_weight,
+        out_of_scope_threshold=settings.faq_out_of_scope_threshold,
+        out_of_scope_lead=settings.faq_out_of_scope_lead,
     )
 
 
@@ -187,4 +216,6 @@ def decision_from(settings: _DecisionSettings) -> Decision:
         suggest_threshold=settings.faq_suggest_threshold,
         answer_threshold=settings.faq_answer_threshold,
         coverage_weight=settings.faq_answer_coverage_weight,
+        out_of_scope_threshold=settings.faq_out_of_scope_threshold,
+        out_of_scope_lead=settings.faq_out_of_scope_lead,
     )

@@ -56,6 +56,14 @@ the cascade serves each set (`cascade_outcomes`). The defaults come from
 
 (youth_semantic_tune's lexical answers sure enough to skip the semantic step are already 3.9 %
 wrong, so there the semantic step may add no wrong answer at all).
+
+The out-of-remit rule (`bot.faq.bands.Decision.declines`, FAQ_OUT_OF_SCOPE_THRESHOLD 0.10 and
+FAQ_OUT_OF_SCOPE_LEAD 0.10) is not fitted here. It was chosen on the tune files above
+(youth_tune, domain@tune, youth_semantic_tune), searched with the bundled FAQ and with two copies
+of it that keep only a seeded 40 % of each entry's similar questions (unseen wording, roughly):
+with either cascade or lexical results, none of their League or unanswerable questions is
+declined, while 5 to 10 out-of-remit questions that would have become cases get their kind
+reply. A lead of 0.05 declined more (11 to 16) but declined a League question on a six-entry FAQ.
 """
 
 from __future__ import annotations

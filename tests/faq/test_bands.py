@@ -10,7 +10,7 @@ import pytest
 from bot.faq.bands import Decision, choices, decision_from, features
 from bot.faq.index import FaqIndex
 from bot.faq.loader import load_faq_dir
-from bot.faq.model import SMALL_TALK_TAG, Band, FaqEntry, Match
+from bot.faq.model import OUT_OF_SCOPE_TAG, SMALL_TALK_TAG, Band, FaqEntry, Match
 from bot.settings import Settings
 
 # p(right) = sigmoid(-4 + 2 * top + 20 * lead); answer at p >= 0.5, i.e. 2 * top + 20 * lead >= 4.
@@ -143,3 +143,40 @@ def test_unmatched_counts_the_words_of_every_question_of_the_entry() -> None:
     assert found["fee-standard"].unmatched < found["fee-why"].unmatched
     assert index.search("团费交多少钱", 1)[0].unmatched == 0.0
     assert 0.0 < found["fee-why"].unmatched < 1.0
+
+
+def _entry(entry_id: str, tags: tuple[str, ...] = ()) -> FaqEntry:
+    return FaqEntry(entry_id, f"问题{entry_id}", "答", tags=tags)
+
+
+DECLINING = dataclasses.replace(RULE, out_of_scope_threshold=0.1, out_of_scope_lead=0.1)
+
+
+def test_an_out_of_remit_question_gets_its_kind_reply_though_it_scores_low() -> None:
+    # "周杰伦新歌叫什么": only the entertainment entry comes near it (0.21 against 0.09).
+    found = [
+        Match(_entry("oos-entertainment", (OUT_OF_SCOPE_TAG,)), 0.21, "有什么好听的歌"),
+        Match(_entry("chat-about-me", (SMALL_TALK_TAG,)), 0.09, "你是谁"),
+        Match(_entry("leave-after"), 0.09, "离团以后"),
+    ]
+    assert RULE.classify(found) is Band.ESCALATE, "before: a case for the cadres"
+    assert DECLINING.classify(found) is Band.ANSWER
+
+
+def test_a_league_entry_close_behind_keeps_the_menu_or_the_case() -> None:
+    close = [
+        Match(_entry("oos-homework", (OUT_OF_SCOPE_TAG,)), 0.45, "帮我做作业"),
+        Match(_entry("study-tuanke"), 0.42, "团课作业"),
+    ]
+    assert DECLINING.classify(close) is Band.SUGGEST
+    low = [
+        Match(_entry("oos-homework", (OUT_OF_SCOPE_TAG,)), 0.08, "帮我做作业"),
+        Match(_entry("join-age"), 0.0, "几岁入团"),
+    ]
+    assert DECLINING.classify(low) is Band.ESCALATE, "below the floor nothing is declined"
+
+
+def test_small_talk_at_a_low_score_is_not_declined() -> None:
+    # A pinyin question ("ru tuan liu cheng") can land on small talk by chance: it goes to a person.
+    found = [Match(_entry("chat-thanks", (SMALL_TALK_TAG,)), 0.17, "谢谢"), *matches(0.05)]
+    assert DECLINING.classify(found) is Band.ESCALATE

@@ -107,3 +107,32 @@ async def test_small_talk_is_never_offered_as_a_choice(make_qa: Callable[..., Qa
     assert reply is not None
     assert all(not entry.id.startswith(("chat-", "oos-")) for entry in reply.choices)
     assert reply.kind in (ReplyKind.SUGGEST, ReplyKind.UNANSWERED)
+
+
+async def test_an_out_of_remit_question_matching_weakly_is_declined_not_a_case(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    # oos-daily-life matches at about 0.4, below the answer floor, but no League entry is near.
+    qa = make_qa()
+    qa.handover = handover = RecordingHandover()
+
+    reply = await qa.handle(ask("驾照科目二怎么练"))
+
+    assert reply is not None and reply.kind is ReplyKind.SMALL_TALK
+    assert "转人工" in reply.text
+    assert handover.calls == []
+    assert await outcomes(database) == [
+        ("驾照科目二怎么练", Outcome.OUT_OF_SCOPE.value, "oos-daily-life")
+    ]
+
+
+async def test_a_league_question_is_still_handed_over_when_nothing_matches_it(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    qa = make_qa()
+    qa.handover = handover = RecordingHandover(told="已转给团干部 #6")
+
+    reply = await qa.handle(ask("团支部书记任期几年"))
+
+    assert reply is not None and reply.kind is ReplyKind.UNANSWERED
+    assert handover.calls == [("团支部书记任期几年", False)]
