@@ -149,11 +149,13 @@ class _Context:
                 COOKIE,
                 self.sessions.dump(self.session),
                 max_age=int(self.sessions.max_age_seconds),
-                path=PREFIX,
+                path="/",  # the try page's cadre mode reads it too
                 httponly=True,
                 samesite="lax",
                 secure=is_https(self.request, self.settings.trusted_proxy_networks),
             )
+            # Sessions of earlier versions lived under /console only: that cookie goes.
+            response.delete_cookie(COOKIE, path=PREFIX)
         return response
 
     def page(self, template: str, *, status: int = 200, **context: Any) -> Response:
@@ -201,12 +203,27 @@ async def _context(request: Request) -> _Context:
     loaded = _sessions().load(request.cookies.get(COOKIE))
     ctx = _Context(request, loaded or Sessions.anonymous(), loaded is None)
     if loaded is not None and loaded.signed_in:
-        account = await services().accounts.get(loaded.account_id or 0)
-        if account is not None and account.active and account.session_epoch == loaded.epoch:
-            ctx.viewer = Viewer.of(account, ctx.runtime.grid.grid)
-        else:
+        ctx.viewer = await _viewer(loaded)
+        if ctx.viewer is None:
             ctx.session, ctx.fresh = Sessions.anonymous(), True
     return ctx
+
+
+async def _viewer(session: Session) -> Viewer | None:
+    """The viewer of a signed-in session, if its account is still active and not logged out
+    everywhere since (the epoch)."""
+    account = await services().accounts.get(session.account_id or 0)
+    if account is None or not account.active or account.session_epoch != session.epoch:
+        return None
+    return Viewer.of(account, get_runtime().grid.grid)
+
+
+async def signed_in_viewer(request: Request) -> Viewer | None:
+    """Who is signed in to the console in this browser (the try page's cadre mode asks)."""
+    loaded = _sessions().load(request.cookies.get(COOKIE))
+    if loaded is None or not loaded.signed_in:
+        return None
+    return await _viewer(loaded)
 
 
 async def _form(request: Request) -> dict[str, str]:

@@ -4,9 +4,11 @@ A surface of the one conversation (bot.chat, platform "web"), like a private cha
 answers, choices (buttons here), likes, 我的问题, activities (活动, 报名 with its fields asked
 right here, 我的报名, 取消报名, 签到) and the record of questions behave as on QQ. Who the youth is
 comes from a signed cookie the server issues (bot.web.identity), never from the page; messages
-are also limited per client address, so new cookies don't buy more. When WEB_CHAT_CADRES is on,
-a visitor on this very machine can also act as a person of the grid (bot.web.access.cadre_refusal)
-and use every cadre and organiser command, so the whole case loop can be tried without QQ.
+are also limited per client address, so new cookies don't buy more. A cadre signed in to the
+console (/console) in the same browser acts on the page as their own grid person, from any
+computer. When WEB_CHAT_CADRES is on, a visitor on this very machine can also act as any person
+of the grid (bot.web.access.cadre_refusal) and use every cadre and organiser command, so the
+whole case loop can be tried without QQ.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hmac
 import logging
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 import nonebot
@@ -24,6 +27,8 @@ from pydantic import BaseModel, Field
 from bot.chat.conversation import Bubble, Message, Quote
 from bot.chat.features import conversation
 from bot.chat.speaker import speaker_of
+from bot.console.web import signed_in_viewer
+from bot.grid.model import Person
 from bot.runtime import Runtime, get_runtime
 from bot.safety.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -137,8 +142,9 @@ def cadre_trial_link(settings: Settings, host: str, port: int) -> str:
 def may_act_as_cadre(request: Request) -> str | None:
     """Why this request may not act as a cadre (a Chinese message), or None when it may.
 
-    The seam for a real login later: every cadre power of the page asks here. Today: a trial on
-    this machine (see `cadre_refusal`) by a browser that opened the link printed at start-up.
+    Every cadre power of the page asks here, unless a console account is signed in in this
+    browser (then the page acts as that account's person only, see `_console_person`). The
+    trial: on this machine (see `cadre_refusal`), a browser that opened the link printed at start-up.
     A same-host proxy with a bare configuration sends no header that gives it away, so the
     loopback checks alone do not suffice; the key in the cookie does.
     """
@@ -195,11 +201,23 @@ async def chat_page(
     return _PAGE.read_text(encoding="utf-8")
 
 
+async def _console_person(request: Request) -> Person | None:
+    """The grid person of the console account signed in in this browser, if any: the page may
+    act as them (and only them), from any computer."""
+    viewer = await signed_in_viewer(request)
+    return viewer.person if viewer is not None else None
+
+
 @router.get("/api/chat/cadres")
 async def cadres(request: Request) -> list[Cadre]:
-    """The grid people the page may act as (only where cadre powers are allowed)."""
-    _require_cadre_powers(request)
-    people = get_runtime().grid.grid.people.values()
+    """The grid people the page may act as: the console account's own person when one is
+    signed in, else everyone where the local trial allows it."""
+    signed_in = await _console_person(request)
+    if signed_in is not None:
+        people: Iterable[Person] = [signed_in]
+    else:
+        _require_cadre_powers(request)
+        people = get_runtime().grid.grid.people.values()
     return [Cadre(id=p.id, name=p.name, role=p.role.value) for p in people]
 
 
@@ -216,8 +234,12 @@ async def chat(
         return ChatResponse(text=TOO_FAST, kind="rate_limited", message_id=None)
     speaker, sender = None, user
     if body.cadre:
-        _require_cadre_powers(request)
-        person = runtime.grid.grid.people.get(body.cadre)
+        signed_in = await _console_person(request)
+        if signed_in is not None and signed_in.id == body.cadre:
+            person: Person | None = signed_in
+        else:
+            _require_cadre_powers(request)
+            person = runtime.grid.grid.people.get(body.cadre)
         if person is None:
             raise HTTPException(status_code=400, detail=UNKNOWN_PERSON)
         speaker, sender = speaker_of(person), f"{user}:{person.id}"
