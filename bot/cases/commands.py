@@ -29,7 +29,7 @@ HELP = {
     "转": "转 编号 人员：转给别人处理",
     "关闭": "关闭 编号 原因：关闭一个问题",
     "入库": "入库 编号：把答案加入问答库（待审核）",
-    "统计": "统计 [组织编号] [开始日期 [结束日期]]：答疑数据",
+    "统计": "统计 [组织编号|网页] [开始日期 [结束日期]]：答疑数据",
     "待审核": "待审核：查看待审核的问答",
     "通过": "通过 编号 [修改后的答案]：审核通过",
     "驳回": "驳回 编号 [原因]：审核驳回",
@@ -226,7 +226,13 @@ class CaseCommands:
         grid = self.cases.grid
         words = args.split()
         org_id = words.pop(0) if words and not words[0][:1].isdigit() else None
-        if org_id is not None and org_id not in grid.orgs:
+        web = org_id == texts.STATS_WEB and org_id not in grid.orgs
+        if web:
+            # The try page's questions belong to no org: a bucket of their own, for admins.
+            if not actor.is_admin:
+                raise CaseError(texts.NOT_ALLOWED_STATS)
+            org_id = None
+        elif org_id is not None and org_id not in grid.orgs:
             raise CaseError(texts.UNKNOWN_ORG.format(org=org_id))
         if org_id is None and not actor.is_admin and actor.person is not None:
             org_id = actor.person.orgs[0] if actor.person.orgs else None
@@ -237,9 +243,22 @@ class CaseCommands:
         since = self._date(words[0]) if words else None
         until = self._date(words[1]) + timedelta(days=1) if len(words) > 1 else None
         orgs = grid.descendants(org_id) if org_id else None
-        figures = await report(self.cases.db, self.cases.clock(), orgs, since, until)
+        figures = await report(
+            self.cases.db,
+            self.cases.clock(),
+            orgs,
+            since,
+            until,
+            unassigned_on="web" if web else None,
+        )
         names = {org.id: org.name for org in grid.orgs.values()}
-        scope = names.get(org_id, org_id) if org_id else "全部"
+        scope = (
+            texts.UNASSIGNED_BUCKETS["web"]
+            if web
+            else names.get(org_id, org_id)
+            if org_id
+            else "全部"
+        )
         if since is not None:
             scope += f"（{words[0]} 起" + (f"至 {words[1]}）" if until else "）")
         median = figures.median_first_response
@@ -255,6 +274,10 @@ class CaseCommands:
                 ((names.get(org or "", "未分组"), n) for org, n in figures.overdue_by_org.items()),
                 key=lambda item: -item[1],
             ),
+            [
+                (texts.UNASSIGNED_BUCKETS.get(platform, platform), n)
+                for platform, n in sorted(figures.unassigned.items())
+            ],
         )
 
 

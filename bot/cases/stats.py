@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from bot.cases.models import Case, CaseStatus
-from bot.qa.stats import question_stats
+from bot.qa.models import Question
+from bot.qa.stats import question_stats, unassigned_by_platform
 from bot.storage.database import Database
 
 
@@ -26,6 +27,8 @@ class Report:
     overdue_by_org: dict[str | None, int]
     not_helpful: int = 0
     """没用 given to answers of those questions."""
+    unassigned: dict[str, int] = field(default_factory=dict)
+    """Of an everywhere report: platform -> questions that belong to no org (counted above)."""
 
     @property
     def answer_rate(self) -> float:
@@ -39,12 +42,26 @@ async def report(
     orgs: Collection[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    *,
+    unassigned_on: str | None = None,
 ) -> Report:
-    """Figures for questions asked in [since, until), in `orgs` (None: everywhere)."""
-    questions = await question_stats(db, since, until, orgs)
+    """Figures for questions asked in [since, until), in `orgs` (None: everywhere).
+
+    `unassigned_on`: instead, the questions of that platform that belong to no org (the try
+    page's), and the cases they opened."""
+    questions = await question_stats(db, since, until, orgs, unassigned_on=unassigned_on)
     opened = []
     if orgs is not None:
         opened.append(Case.origin_org_id.in_(orgs))
+    if unassigned_on is not None:
+        opened.append(Case.origin_org_id.is_(None))
+        opened.append(
+            Case.question_id.in_(
+                select(Question.id).where(
+                    Question.platform == unassigned_on, Question.org_id.is_(None)
+                )
+            )
+        )
     if since is not None:
         opened.append(Case.opened_at >= since)
     if until is not None:
@@ -79,4 +96,9 @@ async def report(
         median_first_response=statistics.median(waits) if waits else None,
         overdue_by_org=overdue,
         not_helpful=questions.not_helpful,
+        unassigned=(
+            await unassigned_by_platform(db, since, until)
+            if orgs is None and unassigned_on is None
+            else {}
+        ),
     )

@@ -98,7 +98,7 @@ USAGE = {
     "入库": "用法：/入库 编号",
     "通过": "用法：/通过 编号 [修改后的答案]",
     "驳回": "用法：/驳回 编号 [原因]",
-    "统计": "用法：/统计 [组织编号] [开始日期 [结束日期]]，日期如 2026-11-01",
+    "统计": "用法：/统计 [组织编号|网页] [开始日期 [结束日期]]，日期如 2026-11-01",
 }
 
 STATUS = {
@@ -166,8 +166,9 @@ def stats(
     median_first_response: str,
     likes: int,
     overdue: Sequence[tuple[str, int]],
+    unassigned: Sequence[tuple[str, int]] = (),
 ) -> str:
-    """The /统计 report."""
+    """The /统计 report; `unassigned`: (bucket, questions) that belong to no org."""
     lines = [
         f"【统计】{scope}",
         f"收集问题：{collected}",
@@ -181,7 +182,27 @@ def stats(
         lines.append("超时未回复：" + "，".join(f"{org} {n} 个" for org, n in overdue))
     else:
         lines.append("超时未回复：无")
+    if unassigned:
+        web = any(bucket == UNASSIGNED_BUCKETS["web"] for bucket, _ in unassigned)
+        lines.append(
+            "其中未归属组织："
+            + "，".join(f"{bucket} {n} 个" for bucket, n in unassigned)
+            + (f"（{STATS_WEB_HINT}）" if web else "")
+        )
     return "\n".join(lines)
+
+
+UNASSIGNED_BUCKETS = {
+    "web": "网页（未归属组织）",
+    "qq": "QQ 私聊",
+    "qqbot": "QQ 官方机器人私聊",
+    "wechat": "微信服务号",
+    "wecom": "企业微信",
+}
+"""Per platform, how /统计 names its questions that belong to no org."""
+STATS_WEB = "网页"
+"""The /统计 scope word for the try page's questions (admins)."""
+STATS_WEB_HINT = "网页的明细：/统计 网页"
 
 
 EVENT_NAMES = {

@@ -32,11 +32,18 @@ async def question_stats(
     since: datetime | None = None,
     until: datetime | None = None,
     orgs: Collection[str] | None = None,
+    *,
+    unassigned_on: str | None = None,
 ) -> QuestionStats:
-    """Questions by outcome and feedback counts, optionally within [since, until) and `orgs`."""
+    """Questions by outcome and feedback counts, optionally within [since, until) and `orgs`.
+
+    `unassigned_on`: only the questions of that platform that belong to no org (the try page's:
+    the bucket 网页（未归属组织）)."""
     where = []
     if orgs is not None:
         where.append(Question.org_id.in_(orgs))
+    if unassigned_on is not None:
+        where += [Question.org_id.is_(None), Question.platform == unassigned_on]
     if since is not None:
         where.append(Question.created_at >= since)
     if until is not None:
@@ -70,3 +77,19 @@ async def question_stats(
         not_helpful=by_feedback.get(False, 0),
         answered_by_people=by_outcome.get(Outcome.HUMAN.value, 0),
     )
+
+
+async def unassigned_by_platform(
+    db: Database, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, int]:
+    """Platform -> questions that belong to no org (private chats, the try page) in the range."""
+    where = [Question.org_id.is_(None)]
+    if since is not None:
+        where.append(Question.created_at >= since)
+    if until is not None:
+        where.append(Question.created_at < until)
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Question.platform, func.count()).where(*where).group_by(Question.platform)
+        )
+        return {str(platform): int(count) for platform, count in rows.all()}
