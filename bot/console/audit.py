@@ -34,6 +34,7 @@ class Action(str, Enum):
     WISH_CLAIMED = "wish_claimed"
     WISH_LIT = "wish_lit"
     ACTIVITY_EXPORTED = "activity_exported"
+    LINK_CODE_ISSUED = "link_code_issued"
 
 
 ACTION_NAMES = {
@@ -54,6 +55,7 @@ ACTION_NAMES = {
     Action.WISH_CLAIMED: "认领心愿",
     Action.WISH_LIT: "点亮心愿",
     Action.ACTIVITY_EXPORTED: "导出报名表",
+    Action.LINK_CODE_ISSUED: "获取绑定码",
 }
 
 

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from bot.accounts import texts as link_texts
+from bot.accounts.service import CODE_MINUTES
 from bot.activities import texts as activity_texts
 from bot.activities.export import SHEETS
 from bot.activities.models import Activity
@@ -330,11 +332,41 @@ async def logout(request: Request) -> Response:
 
 @router.get("/password")
 async def password_page(request: Request) -> Response:
-    """Change one's own password."""
+    """Change one's own password; get a code to link the official QQ bot."""
     ctx = await _context(request)
     if ctx.viewer is None:
         return _login_first(ctx)
-    return ctx.page("password.html", title="修改密码", role=_role_name)
+    return ctx.page("password.html", title="修改密码", role=_role_name, **_link_state(ctx))
+
+
+def _link_state(ctx: _Context, code: str | None = None) -> dict[str, Any]:
+    """The viewer's official-QQ link, and a code just issued, for the account page."""
+    assert ctx.viewer is not None
+    person = ctx.viewer.person
+    linked = ctx.runtime.links.account(person, "qqbot") if person is not None else None
+    return {
+        "linkable": person is not None,
+        "linked": linked,
+        "link_code": code,
+        "link_minutes": CODE_MINUTES,
+    }
+
+
+@router.post("/link-code")
+async def link_code(request: Request) -> Response:
+    """A one-time code to send to the official QQ bot (`/绑定 code`), for a viewer who is a
+    person of the grid; audited."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    person = ctx.viewer.person
+    if person is None:
+        return ctx.page("error.html", status=403, title=link_texts.NOT_IN_GRID)
+    code = await ctx.runtime.links.issue(person, via="console")
+    await services().audit.record(ctx.viewer.account.username, Action.LINK_CODE_ISSUED, ctx.address)
+    return ctx.page("password.html", title="修改密码", role=_role_name, **_link_state(ctx, code))
 
 
 @router.post("/password")
@@ -352,13 +384,20 @@ async def change_password(request: Request) -> Response:
         )
     except AccountError as exc:
         return ctx.page(
-            "password.html", status=400, title="修改密码", role=_role_name, error=str(exc)
+            "password.html",
+            status=400,
+            title="修改密码",
+            role=_role_name,
+            error=str(exc),
+            **_link_state(ctx),
         )
     account = await accounts.get(ctx.viewer.account.id)
     assert account is not None
     ctx.session, ctx.fresh = Sessions.signed_in(account.id, account.session_epoch), True
     ctx.viewer = Viewer.of(account, ctx.runtime.grid.grid)
-    return ctx.page("password.html", title="修改密码", role=_role_name, notice="密码已修改")
+    return ctx.page(
+        "password.html", title="修改密码", role=_role_name, notice="密码已修改", **_link_state(ctx)
+    )
 
 
 def _role_name(role: str) -> str:

@@ -4,13 +4,14 @@ on every form, limits on failed logins, the audit log."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from sqlalchemy import select
 
 from bot.console.models import AuditEntry, ConsoleAccount
 from bot.runtime import Runtime
-from tests.console.conftest import ADMIN, PASSWORD, csrf_of, log_in, signed_in
+from tests.console.conftest import ADMIN, PASSWORD, csrf_of, log_in, make_cadre, signed_in
 from tests.web.conftest import Client
 
 
@@ -194,3 +195,27 @@ def test_settings_refuse_a_half_or_weak_first_admin() -> None:
     with pytest.raises(ValueError, match="10 characters"):
         Settings(console_admin_user="x", console_admin_password="short")
     assert Settings(console_admin_user="x", console_admin_password="long enough!").console
+
+
+async def test_a_cadre_gets_a_link_code_for_the_official_bot(
+    client: Client, console: Runtime
+) -> None:
+    async with signed_in(client) as admin:
+        await make_cadre(admin, "jia", "street-a")
+        page = (await admin.get("/console/password")).text
+        assert "获取绑定码" not in page, "the first admin is no person of the grid"
+        refused = await admin.post("/console/link-code", data={"csrf": csrf_of(page)})
+        assert refused.status_code == 403
+    async with signed_in(client, "jia", "a cadre password") as cadre:
+        page = (await cadre.get("/console/password")).text
+        assert "还没有绑定" in page
+        assert (await cadre.post("/console/link-code", data={})).status_code == 403, "CSRF"
+        res = await cadre.post("/console/link-code", data={"csrf": csrf_of(page)})
+        assert res.status_code == 200
+        code = re.search(r"绑定码：<strong>(\d{6})</strong>", res.text)
+        assert code, res.text
+        person = await console.links.redeem("qqbot", "OPENID-JIA", code.group(1))
+        assert person.id == "street-a"
+        assert "已绑定（OPENID…）" in (await cadre.get("/console/password")).text
+    async with signed_in(client) as admin:
+        assert "获取绑定码" in (await admin.get("/console/audit")).text
