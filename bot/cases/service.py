@@ -101,10 +101,10 @@ class CaseService:
         self.calendar = BusinessCalendar.from_settings(settings)
         self._timers = Periodic("case timers", self.tick, lambda: self.settings.case_tick_seconds)
         self._held_chats: set[tuple[str, str]] | None = None
+        """Chats that may have held answers (None: not read yet); spares every message a query."""
+        self._similarity: Similarity | None = None
         self.links: AccountLinks | None = None
         """Accounts linked in the bot (official-QQ openids); None: the grid files' alone."""
-        self._similarity: Similarity | None = None
-        """Chats that may have held answers (None: not read yet); spares every message a query."""
 
     @property
     def grid(self) -> Grid:
