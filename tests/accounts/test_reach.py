@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from bot.chat.conversation import Message
+from bot.chat.features import conversation
 from bot.grid.model import Grid
 from bot.qa.models import Question
 from bot.runtime import Runtime
@@ -47,6 +49,9 @@ async def test_a_qqbot_only_cadre_is_not_reachable_at_once(runtime: Runtime) -> 
     person = runtime.grid.grid.people["street-a"]
     assert runtime.cases.accounts(person) == {"qqbot": "OPENID-street-a"}
     assert not runtime.cases.reachable(person)
+    # An openid written in people.yaml is that person on the official bot, no code needed.
+    speaker = conversation(runtime).speaker(Message("qqbot", "OPENID-street-a", "/待办", "m1"))
+    assert (speaker.person_id, speaker.is_staff) == ("street-a", True)
     # One cadre of the alert list with a QQ number: told at once.
     _with_accounts(runtime, {"street-a": {"qq": "10001", "qqbot": "OPENID-street-a"}})
     assert runtime.cases.alerts_at_once(_urgent("street"))
