@@ -8,11 +8,11 @@ from sqlalchemy import select
 from bot.faq.service import FaqService
 from bot.qa import texts
 from bot.qa.model import Outcome, ReplyKind
+from bot.qa.models import Question
 from bot.qa.service import QaService
 from bot.safety.crisis import Assessment, CrisisKind, RiskLevel
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.models import Question
 from tests.qa.conftest import ask
 from tests.qa.test_service import RecordingHandover
 from tests.utils import Clock
