@@ -26,7 +26,7 @@ HELP_HEADER = {
     Role.EXPERT: "专家可以使用：",
     Role.ADMIN: "管理员可以使用：",
 }
-HELP_QUOTE = "引用（或在企业微信里直接回复）问题通知即可作答。"
+HELP_QUOTE = "引用（或在企业微信、QQ 官方机器人里直接回复）问题通知即可作答。"
 
 
 class Who(str, Enum):
