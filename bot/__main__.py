@@ -8,12 +8,15 @@ import nonebot
 
 from bot.app import setup
 from bot.logs import setup_logging
-from bot.settings import get_settings
+from bot.settings import SettingsError, get_settings
 
 
 def main() -> None:
     """Initialise NoneBot, assemble the bot and serve until stopped."""
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        raise SystemExit(f"设置有误（.env 或环境变量），请改正后再启动：\n{exc}") from None
     # The official QQ bot's adapter calls its OpenAPI through the driver: it needs an HTTP client.
     nonebot.init(**({"driver": "~fastapi+~httpx"} if settings.qq_bot_appid else {}))
     setup_logging(zone=ZoneInfo(settings.timezone))

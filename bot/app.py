@@ -75,8 +75,8 @@ def register_qqbot(settings: Settings) -> None:
     """Receive the official QQ bot's webhook events at /qq/webhook (QQ_BOT_APPID is set)."""
     from nonebot.drivers import HTTPClientMixin
 
-    from bot.qqbot import Adapter as QQBotAdapter
-    from bot.qqbot import adapter_config
+    from bot.qqbot.adapter import Adapter as QQBotAdapter
+    from bot.qqbot.adapter import adapter_config
 
     driver = nonebot.get_driver()
     if not isinstance(driver, HTTPClientMixin):

@@ -9,15 +9,6 @@ from zoneinfo import ZoneInfo
 from bot.settings import Settings
 
 
-def _parse_days(spec: str) -> frozenset[int]:
-    days: set[int] = set()
-    for part in spec.split(","):
-        first, _, last = part.strip().partition("-")
-        if first:
-            days.update(range(int(first), int(last or first) + 1))
-    return frozenset(days)
-
-
 @dataclass(frozen=True, slots=True)
 class BusinessCalendar:
     """Working hours on working weekdays in one time zone; `start is None` means every hour counts."""
@@ -31,15 +22,10 @@ class BusinessCalendar:
     def from_settings(cls, settings: Settings) -> BusinessCalendar:
         """The calendar configured by BUSINESS_HOURS, BUSINESS_DAYS and TIMEZONE."""
         zone = ZoneInfo(settings.timezone)
-        if not settings.business_hours.strip():
+        if settings.business_hours is None:
             return cls(zone)
-        first, _, last = settings.business_hours.partition("-")
-        return cls(
-            zone,
-            time.fromisoformat(first.strip()),
-            time.fromisoformat(last.strip()),
-            _parse_days(settings.business_days),
-        )
+        start, end = settings.business_hours
+        return cls(zone, start, end, settings.business_days)
 
     def add(self, start: datetime, hours: float) -> datetime:
         """The moment `hours` of working time after `start` (UTC in, UTC out)."""

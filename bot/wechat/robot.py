@@ -22,17 +22,6 @@ WEBHOOK = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 PER_ROBOT_PER_MINUTE = 20
 
 
-def parse_robot_keys(value: str) -> dict[str, str]:
-    """`name=key,name2=key2` (a bare key is named by itself) as name -> key."""
-    robots: dict[str, str] = {}
-    for item in value.split(","):
-        name, sep, key = item.strip().partition("=")
-        if not name:
-            continue
-        robots[name.strip() if sep else name] = (key if sep else name).strip()
-    return robots
-
-
 class WeComRobotChannel:
     """Text to a WeCom group through its robot webhook; no private messages, no late pushes."""
 

@@ -13,7 +13,7 @@ from bot.settings import Settings
 from bot.wechat.api import WeChatApi
 from bot.wechat.channel import WeChatChannel
 from bot.wechat.oa import OaCallback
-from bot.wechat.robot import WeComRobotChannel, parse_robot_keys
+from bot.wechat.robot import WeComRobotChannel
 from bot.wechat.wecom import WeComCallback, WeComChannel
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def channels(settings: Settings) -> dict[str, Channel]:
 
         client = WeComClient(settings.wecom_corp_id, settings.wecom_secret, timeout=10)
         out["wecom"] = WeComChannel(WeChatApi(client), settings.wecom_agent_id)
-    robots = parse_robot_keys(settings.wecom_robot_keys)
+    robots = settings.wecom_robot_keys
     if robots:
         out["wecom-robot"] = WeComRobotChannel(robots)
     return out

@@ -26,7 +26,7 @@ from bot.chat.conversation import Bubble
 from bot.chat.conversation import Message as ChatMessage
 from bot.chat.features import conversation
 from bot.delivery.channel import SendError
-from bot.qqbot import PLATFORM
+from bot.qqbot.adapter import PLATFORM
 from bot.runtime import get_runtime
 
 __plugin_meta__ = PluginMetadata(

@@ -147,7 +147,7 @@ async def test_group_admin_turns_on_auto_ask(app: App, runtime: Runtime) -> None
 
 
 async def test_ignores_itself_and_listed_bots(app: App, runtime: Runtime) -> None:
-    runtime.settings = runtime.settings.model_copy(update={"ignore_users": "30020"})
+    runtime.settings = runtime.settings.model_copy(update={"ignore_users": frozenset({"30020"})})
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
         ctx.receive_event(bot, group_message("怎么交团费？", user_id=30020))

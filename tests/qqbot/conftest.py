@@ -27,7 +27,7 @@ from nonebot.drivers import combine_driver
 from nonebot.drivers.fastapi import Driver as FastAPIDriver
 from nonebot.drivers.httpx import Mixin as HTTPXMixin
 
-from bot.qqbot import Adapter, adapter_config
+from bot.qqbot.adapter import Adapter, adapter_config
 from bot.runtime import Runtime
 
 APPID = "102030405"

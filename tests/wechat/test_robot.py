@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from bot.delivery.channel import SendError
-from bot.wechat.robot import WeComRobotChannel, parse_robot_keys
+from bot.wechat.robot import WeComRobotChannel
+from bot.wechat.settings import parse_robot_keys
 
 
 def test_parse_robot_keys() -> None:
