@@ -13,7 +13,8 @@ from bot.ops import metrics
 from bot.runtime import Runtime, get_runtime, set_runtime
 from bot.settings import Settings, get_settings
 
-PLUGINS = ("plugins.qa", "plugins.qqbot", "plugins.delivery")
+PLUGINS = ("plugins.delivery", "plugins.qa", "plugins.qqbot")
+"""Loaded in this order; a plugin `require()`s those it builds on (qa: delivery)."""
 
 
 def setup(settings: Settings | None = None) -> None:

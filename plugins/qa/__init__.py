@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 import nonebot
-from nonebot import on_message
+from nonebot import on_message, require
 from nonebot.adapters import Message as BaseMessage
 from nonebot.adapters.onebot.v11 import (
     ActionFailed,
@@ -19,16 +19,20 @@ from nonebot.adapters.onebot.v11 import (
     MessageSegment,
     NetworkError,
 )
-from nonebot.plugin import PluginMetadata
+from nonebot.plugin import PluginMetadata, inherit_supported_adapters
 
 from bot.chat.conversation import Bubble, Quote
 from bot.chat.conversation import Message as ChatMessage
 from bot.chat.features import conversation
-from bot.delivery.channel import SendError, tell_each
+from bot.chat.settings import ChatSettings
+from bot.delivery.channel import SendError
 from bot.faq.service import ReloadReport
 from bot.qa import admin_texts as texts
 from bot.qa.model import Reply
 from bot.runtime import get_runtime
+
+require("plugins.delivery")
+from plugins.delivery import tell_superusers  # noqa: E402 - after require(), as NoneBot asks
 
 __plugin_meta__ = PluginMetadata(
     name="青声",
@@ -40,7 +44,9 @@ __plugin_meta__ = PluginMetadata(
         "@青声 怎么交团费\n我的问题\n活动 / 报名 编号 / 我的报名 / 取消报名 编号 / 签到 签到码\n"
         "我的数据 / 删除我的数据\n团干部：/待办 /答 编号 答案 /发布活动 …（发送“帮助”查看全部）"
     ),
-    supported_adapters={"~onebot.v11"},
+    type="application",
+    config=ChatSettings,
+    supported_adapters=inherit_supported_adapters("plugins.delivery"),
 )
 
 log = logging.getLogger(__name__)
@@ -131,11 +137,7 @@ async def notify_admins(report: ReloadReport, bot: Bot | None = None) -> None:
     account they are a friend of (through `bot`'s if it is connected)."""
     if report.ok:
         return
-    channel = get_runtime().cases.channels.get(PLATFORM)
-    if channel is not None:
-        admins = sorted(nonebot.get_driver().config.superusers)
-        account = bot.self_id if bot is not None else None
-        await tell_each(channel, admins, texts.reload_report(report), account=account)
+    await tell_superusers(texts.reload_report(report), bot.self_id if bot is not None else None)
 
 
 driver = nonebot.get_driver()

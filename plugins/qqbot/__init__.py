@@ -27,12 +27,15 @@ from bot.chat.conversation import Message as ChatMessage
 from bot.chat.features import conversation
 from bot.delivery.channel import SendError
 from bot.qqbot.adapter import PLATFORM
+from bot.qqbot.settings import QQBotSettings
 from bot.runtime import get_runtime
 
 __plugin_meta__ = PluginMetadata(
     name="青声（QQ 官方机器人）",
     description="在群里 @ 青声或私聊青声提问；团干部的回复会在下次有人 @ 青声时一并送达。",
     usage="@青声 怎么交团费\n我的问题\n帮助",
+    type="application",
+    config=QQBotSettings,
     supported_adapters={"~qq"},
 )
 
