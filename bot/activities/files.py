@@ -33,12 +33,14 @@ import yaml
 from bot.activities import texts
 from bot.activities.service import ActivityDraft, ActivityError, parse_quota
 from bot.activities.when import parse_local
-from bot.common.files import is_ignored
+from bot.common.folder import AdminFolder
 from bot.common.issues import FileIssue, IssueCollector
 from bot.common.yaml_source import compose_yaml, is_null, node_line
 
 ACTIVITIES_SUBDIR = "activities"
 SUFFIXES = frozenset({".yaml", ".yml"})
+ACTIVITY_FILES = AdminFolder(ACTIVITIES_SUBDIR, SUFFIXES)
+"""The activity files under activities/."""
 KEYS = {
     "id": "编号",
     "title": "标题",
@@ -88,23 +90,17 @@ class ActivityFiles:
     warnings: list[FileIssue] = field(default_factory=list)
 
 
-def is_relevant(path: Path) -> bool:
-    """True for a YAML file admins may have meant as activities."""
-    return path.suffix.lower() in SUFFIXES and not is_ignored(path.name)
+def is_relevant(faq_dir: Path, path: Path) -> bool:
+    """True if a change of `path` may change what `load_activity_files(faq_dir, ...)` reads."""
+    return ACTIVITY_FILES.is_relevant(faq_dir, path)
 
 
 def load_activity_files(faq_dir: Path, now: datetime, zone: ZoneInfo) -> ActivityFiles:
     """Read `faq_dir/activities/**/*.yaml`. Never raises for bad content."""
     result = ActivityFiles()
-    folder = faq_dir / ACTIVITIES_SUBDIR
-    if not folder.is_dir():
-        return result
     seen: dict[str, str] = {}
-    for file in sorted(folder.rglob("*")):
-        if not file.is_file() or not is_relevant(file):
-            continue
-        rel = file.relative_to(faq_dir).as_posix()
-        issues = IssueCollector(result.errors, result.warnings, rel)
+    for file, issues in ACTIVITY_FILES.each(faq_dir, result.errors, result.warnings):
+        rel = issues.rel
         try:
             root = compose_yaml(file, issues)
         except OSError as exc:

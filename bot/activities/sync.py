@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -39,7 +40,7 @@ class ActivityFileSync:
             FolderWatcher(
                 faq_dir / ACTIVITIES_SUBDIR,
                 self.sync,
-                is_relevant=is_relevant,
+                is_relevant=partial(is_relevant, faq_dir.resolve()),
                 name="activities",
             )
             if watch

@@ -1,2 +1,3 @@
-"""Small building blocks shared by the domain packages: watching admin folders (`watch`) and
-reading admin-edited files (`issues`, `files`, `yaml_source`, `spreadsheet`)."""
+"""Small building blocks shared by the domain packages: watching admin folders (`watch`, `live`),
+one kind of admin-edited files in a folder (`folder`) and reading them (`issues`, `files`,
+`yaml_source`, `spreadsheet`); settings text parsed into typed values (`config`)."""

@@ -52,7 +52,8 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from rapidfuzz import fuzz, process
 
-from bot.common.files import decode_text, is_ignored
+from bot.common.files import decode_text
+from bot.common.folder import AdminFolder
 from bot.common.issues import FileIssue, IssueCollector
 from bot.common.spreadsheet import sheet_rows
 from bot.common.yaml_source import compose_yaml, is_null, node_line
@@ -69,6 +70,14 @@ YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 TABLE_SUFFIXES = frozenset({".csv", ".xlsx"})
 FAQ_SUFFIXES = YAML_SUFFIXES | TABLE_SUFFIXES
 UNSUPPORTED_SUFFIXES = frozenset({".xls"})
+FAQ_FILES = AdminFolder(
+    FAQ_SUBDIR,
+    FAQ_SUFFIXES,
+    UNSUPPORTED_SUFFIXES,
+    "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx；此文件已忽略",
+    top_files=frozenset({USERDICT_FILE, SYNONYMS_FILE}),
+)
+"""The FAQ files under faq/, and the dictionary and synonyms beside that folder."""
 """Found and reported (with a hint to convert), but not read."""
 
 NEAR_DUPLICATE_RATIO = 95.0
@@ -180,17 +189,10 @@ def load_faq_dir(path: Path) -> LoadResult:
             FileIssue(f"{FAQ_SUBDIR}/", None, None, "没有 faq 文件夹，问答库为空")
         )
     records: list[tuple[IssueCollector, _Record]] = []
-    for file in _faq_files(faq_root):
-        rel = file.relative_to(path).as_posix()
-        issues = IssueCollector(result.errors, result.warnings, rel)
-        if file.suffix.lower() in UNSUPPORTED_SUFFIXES:
-            issues.warning(
-                None, None, "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx；此文件已忽略"
-            )
-            continue
+    for file, issues in FAQ_FILES.each(path, result.errors, result.warnings):
         result.files.append(file)
         file_records = list(_read_faq_file(file, issues))
-        if not file_records and not any(i.file == rel for i in result.errors):
+        if not file_records and not any(i.file == issues.rel for i in result.errors):
             issues.warning(None, None, "文件里没有任何问答条目")
         records.extend((issues, record) for record in file_records)
 
@@ -221,33 +223,7 @@ def load_faq_dir(path: Path) -> LoadResult:
 
 def is_relevant(faq_dir: Path, path: Path) -> bool:
     """True if a change of `path` may change what `load_faq_dir(faq_dir)` returns."""
-    try:
-        rel = path.relative_to(faq_dir)
-    except ValueError:
-        return False
-    if not rel.parts or any(is_ignored(part) for part in rel.parts):
-        return False
-    if len(rel.parts) == 1:
-        return rel.name in (USERDICT_FILE, SYNONYMS_FILE, FAQ_SUBDIR)
-    if rel.parts[0] != FAQ_SUBDIR:
-        return False
-    # A suffix-less path under faq/ may be a folder that was moved or deleted with its files.
-    suffix = rel.suffix.lower()
-    return suffix in FAQ_SUFFIXES or suffix in UNSUPPORTED_SUFFIXES or not suffix
-
-
-def _faq_files(root: Path) -> list[Path]:
-    """FAQ files under `root`, in a stable order, skipping ignored files and folders."""
-    if not root.is_dir():
-        return []
-    found = []
-    for file in root.rglob("*"):
-        rel = file.relative_to(root)
-        if any(is_ignored(part) for part in rel.parts) or not file.is_file():
-            continue
-        if file.suffix.lower() in FAQ_SUFFIXES | UNSUPPORTED_SUFFIXES:
-            found.append(file)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    return FAQ_FILES.is_relevant(faq_dir, path)
 
 
 def _read_faq_file(file: Path, issues: IssueCollector) -> Iterator[_Record]:

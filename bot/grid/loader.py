@@ -45,7 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.common.issues import FileIssue, IssueCollector
+from bot.common.issues import FileIssue
 from bot.grid.model import (
     DEFAULT_MAX_OPEN,
     PLATFORMS,
@@ -58,14 +58,12 @@ from bot.grid.model import (
 )
 from bot.grid.sources import (
     FIELD_NAMES_ZH,
-    GRID_SUBDIR,
+    GRID_FILES,
     ORGS,
     PEOPLE,
     REQUIRED,
     TOPICS,
-    UNSUPPORTED_SUFFIXES,
     Record,
-    grid_files,
     is_relevant,
     read_grid_file,
 )
@@ -132,15 +130,7 @@ def load_grid_dir(faq_dir: Path) -> GridLoadResult:
     """
     result = GridLoadResult()
     records: dict[str, list[Record]] = {ORGS: [], PEOPLE: [], TOPICS: []}
-    for file in grid_files(faq_dir / GRID_SUBDIR):
-        issues = IssueCollector(
-            result.errors, result.warnings, file.relative_to(faq_dir).as_posix()
-        )
-        if file.suffix.lower() in UNSUPPORTED_SUFFIXES:
-            issues.warning(
-                None, None, "青情地图只读取 .yaml 和 .xlsx 文件，请另存为 .xlsx；此文件已忽略"
-            )
-            continue
+    for file, issues in GRID_FILES.each(faq_dir, result.errors, result.warnings):
         result.files.append(file)
         read_grid_file(file, issues, records)
 

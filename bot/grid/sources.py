@@ -17,7 +17,7 @@ import yaml
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from bot.common.files import is_ignored
+from bot.common.folder import AdminFolder
 from bot.common.issues import IssueCollector
 from bot.common.spreadsheet import sheet_rows
 from bot.common.yaml_source import compose_yaml, is_null, node_line
@@ -29,6 +29,13 @@ YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 GRID_SUFFIXES = YAML_SUFFIXES | {".xlsx"}
 UNSUPPORTED_SUFFIXES = frozenset({".xls", ".csv"})
 """Found and reported (with a hint), but not read."""
+GRID_FILES = AdminFolder(
+    GRID_SUBDIR,
+    GRID_SUFFIXES,
+    UNSUPPORTED_SUFFIXES,
+    "青情地图只读取 .yaml 和 .xlsx 文件，请另存为 .xlsx；此文件已忽略",
+)
+"""The grid files under grid/."""
 
 ORGS, PEOPLE, TOPICS = "orgs", "people", "topics"
 SECTION_ALIASES = {
@@ -132,29 +139,7 @@ class Record:
 
 def is_relevant(faq_dir: Path, path: Path) -> bool:
     """True if a change of `path` may change what `load_grid_dir(faq_dir)` returns."""
-    try:
-        rel = path.relative_to(faq_dir)
-    except ValueError:
-        return False
-    if not rel.parts or rel.parts[0] != GRID_SUBDIR or any(is_ignored(p) for p in rel.parts):
-        return False
-    # A suffix-less path may be a folder that was moved or deleted with its files.
-    suffix = rel.suffix.lower()
-    return suffix in GRID_SUFFIXES or suffix in UNSUPPORTED_SUFFIXES or not suffix
-
-
-def grid_files(root: Path) -> list[Path]:
-    """Grid files under `root`, in a stable order, skipping ignored files and folders."""
-    if not root.is_dir():
-        return []
-    found = [
-        file
-        for file in root.rglob("*")
-        if file.is_file()
-        and not any(is_ignored(part) for part in file.relative_to(root).parts)
-        and file.suffix.lower() in GRID_SUFFIXES | UNSUPPORTED_SUFFIXES
-    ]
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    return GRID_FILES.is_relevant(faq_dir, path)
 
 
 def read_grid_file(file: Path, issues: IssueCollector, records: dict[str, list[Record]]) -> None:
