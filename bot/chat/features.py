@@ -15,16 +15,22 @@ if TYPE_CHECKING:
 
 def build_registry() -> Registry:
     """The registry of every feature: Q&A, privacy, activities, cases, 微心愿, account linking,
-    and the help text."""
+    the monthly report, and the help text."""
     from bot.accounts.commands import commands as account_commands
     from bot.activities.commands import commands as activity_commands
     from bot.cases.commands import commands as case_commands
     from bot.privacy.commands import commands as privacy_commands
     from bot.qa.commands import commands as qa_commands
+    from bot.reports.commands import commands as report_commands
     from bot.wishes.commands import commands as wish_commands
 
     registry = Registry([*qa_commands(), *privacy_commands(), *activity_commands()])
-    for command in (*case_commands(), *wish_commands(), *account_commands()):
+    for command in (
+        *case_commands(),
+        *wish_commands(),
+        *account_commands(),
+        *report_commands(),
+    ):
         registry.add(command)
     registry.add(
         Command(

@@ -43,6 +43,11 @@ from bot.console.questions import KIND_NAMES, OUTCOME_NAMES, Kind, questions
 from bot.console.scope import ScopeError, Viewer
 from bot.console.sessions import COOKIE, Session, Sessions, sessions
 from bot.console.templates import render
+from bot.reports.monthly import MonthlyReport, ReportError, parse_month
+from bot.reports.monthly import build as build_monthly
+from bot.reports.summary import month_name
+from bot.reports.summary import text as summary_text
+from bot.reports.summary import workbook as report_workbook
 from bot.runtime import Runtime, get_runtime
 from bot.safety.masking import mask_nickname, mask_pii
 from bot.web.access import client_address, is_https, rate_key
@@ -940,6 +945,85 @@ async def export_activity(request: Request, activity_id: int, suffix: str) -> Re
         Response(
             content,
             media_type=MEDIA_TYPES[suffix],
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+        )
+    )
+
+
+# ---- the monthly report ------------------------------------------------------------------
+
+
+async def _monthly(ctx: _Context, request: Request) -> MonthlyReport | Response:
+    """The report the query asks for (org in scope; a cadre's own org by default), or an
+    error page."""
+    viewer = ctx.viewer
+    assert viewer is not None
+    params = request.query_params
+    org_id = params.get("org", "").strip() or None
+    if org_id is None and not viewer.is_admin:
+        person = viewer.person
+        org_id = person.orgs[0] if person is not None and person.orgs else None
+        if org_id is None:
+            return ctx.page("error.html", status=403, title=OUT_OF_SCOPE)
+    grid = ctx.runtime.grid.grid
+    if org_id is not None and (org_id not in grid.orgs or not viewer.sees_org(org_id)):
+        return ctx.page("error.html", status=403, title=OUT_OF_SCOPE)
+    try:
+        month = parse_month(params.get("month"), ctx.now(), ctx.zone)
+        return await build_monthly(
+            ctx.runtime.db,
+            grid,
+            ctx.runtime.faq.index.entries,
+            ctx.runtime.activities,
+            ctx.now(),
+            ctx.zone,
+            month,
+            org_id,
+        )
+    except ReportError as exc:
+        return ctx.page("error.html", status=400, title=str(exc))
+
+
+@router.get("/report")
+async def report_page(request: Request) -> Response:
+    """The monthly 团情分析 report as a page, with the XLSX download."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    found = await _monthly(ctx, request)
+    if isinstance(found, Response):
+        return found
+    query = _query(org=found.org_id or "", month=found.month.strftime("%Y-%m"))
+    return ctx.page(
+        "report.html",
+        title=f"团情分析 {month_name(found)}",
+        section="report",
+        report=found,
+        month_value=found.month.strftime("%Y-%m"),
+        orgs=ctx.viewer.visible_orgs(ctx.runtime.grid.grid),
+        summary=summary_text(found),
+        download=f"{PREFIX}/report.xlsx?{query}",
+        share=charts.share_bar(
+            found.figures.by_faq, found.figures.by_people, found.figures.collected
+        ),
+    )
+
+
+@router.get("/report.xlsx")
+async def report_download(request: Request) -> Response:
+    """The monthly report as an XLSX workbook."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    found = await _monthly(ctx, request)
+    if isinstance(found, Response):
+        return found
+    content = await asyncio.get_running_loop().run_in_executor(None, report_workbook, found)
+    name = quote(f"团情分析-{found.scope}-{found.month.strftime('%Y-%m')}.xlsx")
+    return ctx.finish(
+        Response(
+            content,
+            media_type=MEDIA_TYPES["xlsx"],
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
         )
     )

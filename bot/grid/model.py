@@ -249,6 +249,18 @@ class Grid:
             and (person.on_duty or not on_duty_only)
         ]
 
+    def find_org(self, name: str) -> str | None:
+        """The org someone named: its id or exact name, else the only one whose name contains
+        the text (or is contained in it)."""
+        name = name.strip()
+        if name in self._orgs:
+            return name
+        exact = [o.id for o in self._orgs.values() if o.name == name]
+        if exact:
+            return exact[0]
+        near = [o.id for o in self._orgs.values() if name and (name in o.name or o.name in name)]
+        return near[0] if len(near) == 1 else None
+
     def person_by_account(self, platform: str, account: str | int) -> Person | None:
         """The person the grid files give this account on `platform` (see `PLATFORMS`)."""
         return self._accounts.get((platform, str(account)))

@@ -182,16 +182,8 @@ class WishService:
         return wish
 
     def find_org(self, name: str) -> str | None:
-        """The org a youth named (exact name or id, else the one whose name contains it)."""
-        name = name.strip()
-        orgs = self.grid.orgs
-        if name in orgs:
-            return name
-        exact = [o.id for o in orgs.values() if o.name == name]
-        if exact:
-            return exact[0]
-        near = [o.id for o in orgs.values() if name and (name in o.name or o.name in name)]
-        return near[0] if len(near) == 1 else None
+        """The org a youth named (see `Grid.find_org`)."""
+        return self.grid.find_org(name)
 
     # ---- cadres ----------------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ async def test_pages_need_a_login(client: Client, console: Runtime) -> None:
             "/console/faq",
             "/console/activities",
             "/console/activities/1",
+            "/console/report",
+            "/console/report.xlsx",
             "/console/questions",
             "/console/accounts",
             "/console/audit",

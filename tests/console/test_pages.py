@@ -271,6 +271,8 @@ async def test_every_page_renders_for_an_admin(client: Client, console: Runtime)
             "/console/faq/test",
             "/console/faq/test?q=怎么交团费&org=street",
             "/console/activities",
+            "/console/report",
+            "/console/report?org=street&month=2026-10",
             "/console/faq",
             "/console/faq?file=nowhere.yaml&tag=none&q=%3Cb%3E",
             "/console/accounts",

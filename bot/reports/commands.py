@@ -1,0 +1,70 @@
+"""/月报 [组织] [月份]: the monthly 团情分析 summary in chat, with a link to the full report."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from bot.chat.registry import Command, Who
+from bot.reports.monthly import MONTH, ReportError, build, parse_month
+from bot.reports.summary import text
+
+if TYPE_CHECKING:
+    from bot.chat.conversation import Turn
+
+USAGE = "月报 [组织] [月份]：团情分析月报，例如“/月报 2026-11”“/月报 青城一中团委 11月”"
+NOT_YOURS = "只能查看你负责的组织及下级组织的月报。"
+NO_ORG = "没有找到这个组织，请写组织名称或编号。"
+
+
+def _split(args: str) -> tuple[str, str]:
+    """(org words, month word): the month is the last word when it looks like one."""
+    words = args.split()
+    if words and (MONTH.fullmatch(words[-1]) or words[-1].rstrip("月").isdigit()):
+        return " ".join(words[:-1]), words[-1]
+    return " ".join(words), ""
+
+
+async def _monthly(turn: Turn) -> str:
+    runtime, speaker = turn.runtime, turn.speaker
+    grid = runtime.grid.grid
+    org_words, month_word = _split(turn.args)
+    person = speaker.person
+    if org_words:
+        org_id = grid.find_org(org_words)
+        if org_id is None:
+            return NO_ORG
+    elif speaker.is_admin:
+        org_id = None
+    else:
+        org_id = person.orgs[0] if person is not None and person.orgs else None
+    if not speaker.is_admin and (
+        org_id is None or person is None or not grid.is_above_or_at(person, org_id)
+    ):
+        return NOT_YOURS
+    settings = runtime.settings
+    zone = ZoneInfo(settings.timezone)
+    now = runtime.cases.clock()
+    try:
+        month = parse_month(month_word, now, zone)
+        report = await build(
+            runtime.db,
+            grid,
+            runtime.faq.index.entries,
+            runtime.activities,
+            now,
+            zone,
+            month,
+            org_id,
+        )
+    except ReportError as exc:
+        return str(exc)
+    query = urlencode({"org": org_id or "", "month": month.strftime("%Y-%m")})
+    link = f"{settings.public_url.rstrip('/')}/console/report?{query}"
+    return text(report, link)
+
+
+def commands() -> list[Command]:
+    """The report's command of the registry."""
+    return [Command("月报", _monthly, USAGE, who=Who.STAFF)]

@@ -1,0 +1,247 @@
+"""The monthly 团情分析 report of an org (and those below it), or of everything.
+
+For the month: the dashboard's figures (questions, answered by the FAQ and by people, likes,
+没用, overdue, median first response) beside last month's; the hot topics (each question's
+topic is the first tag of the FAQ entry that answered it, else of the entry that matched it best,
+else the grid topic its words name, else 其他) with counts,
+last month's count and a few examples; the activities held in the month with their turnout;
+the 微心愿 lit. Crisis messages count in the figures but are never shown as examples, and
+examples are masked (phone numbers, ids).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bot.activities.models import Activity, ActivityStatus
+from bot.activities.service import ActivityService, SignupFigures
+from bot.console.dashboard import Figures, figures
+from bot.console.period import Period
+from bot.faq.model import EntryKind, FaqEntry
+from bot.grid.model import Grid
+from bot.qa.models import Question
+from bot.safety.masking import mask_pii
+from bot.storage.database import Database
+from bot.wishes.models import Wish, WishStatus
+
+MONTH = re.compile(r"(\d{4})[-/.年](\d{1,2})月?")
+OTHER = "其他"
+TOPICS_SHOWN = 10
+EXAMPLES = 3
+TEXTS_READ = 20000
+"""Most question texts read to find topics by words (the FAQ-matched ones are grouped in SQL)."""
+
+
+class ReportError(ValueError):
+    """A month or org that cannot be reported on (the message is for the user)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One hot topic of the month."""
+
+    name: str
+    count: int
+    last_month: int
+    examples: tuple[str, ...]
+
+    @property
+    def is_new(self) -> bool:
+        """Asked this month and not the month before."""
+        return self.last_month == 0
+
+
+@dataclass(frozen=True, slots=True)
+class HeldActivity:
+    """An activity of the month and its turnout."""
+
+    activity: Activity
+    figures: SignupFigures
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyReport:
+    """Everything the report shows."""
+
+    scope: str
+    """The org's name, or 全部."""
+    org_id: str | None
+    month: date
+    """The first day of the month."""
+    figures: Figures
+    previous: Figures
+    topics: list[Topic]
+    activities: list[HeldActivity]
+    wishes_lit: int
+    wishes_open: int
+    zone: ZoneInfo
+
+    @property
+    def answer_rate(self) -> float:
+        """Share of the month's questions answered by the FAQ or by a person."""
+        f = self.figures
+        return (f.by_faq + f.by_people) / f.collected if f.collected else 0.0
+
+    @property
+    def signed(self) -> int:
+        return sum(held.figures.signed for held in self.activities)
+
+    @property
+    def checked(self) -> int:
+        return sum(held.figures.checked for held in self.activities)
+
+
+def parse_month(text: str | None, now: datetime, zone: ZoneInfo) -> date:
+    """The month of `text` (2026-11, 2026年11月, 11月 of this year); empty: last month."""
+    today = now.astimezone(zone).date()
+    text = (text or "").strip()
+    if not text:
+        first = today.replace(day=1)
+        return (first - timedelta(days=1)).replace(day=1)
+    match = MONTH.fullmatch(text)
+    if match:
+        year, month = int(match.group(1)), int(match.group(2))
+    elif text.rstrip("月").isdigit():
+        year, month = today.year, int(text.rstrip("月"))
+    else:
+        raise ReportError("月份请写成 2026-11 或 11月")
+    if not 1 <= month <= 12:
+        raise ReportError("月份请写成 2026-11 或 11月")
+    chosen = date(year, month, 1)
+    if chosen > today:
+        raise ReportError("这个月还没到")
+    return chosen
+
+
+def month_period(month: date, zone: ZoneInfo) -> Period:
+    """The local days of `month`."""
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return Period(month, following - timedelta(days=1), zone)
+
+
+def _previous(month: date) -> date:
+    return (month - timedelta(days=1)).replace(day=1)
+
+
+def topic_of(entry: FaqEntry | None, text: str, grid: Grid) -> str | None:
+    """A question's topic; None for small talk and out-of-remit questions."""
+    if entry is not None:
+        if entry.kind is not EntryKind.FAQ:
+            return None
+        if entry.tags:
+            return entry.tags[0]
+    return grid.topic_of(text) or OTHER
+
+
+async def _topic_counts(
+    db: Database,
+    period: Period,
+    orgs: Collection[str] | None,
+    entries: Mapping[str, FaqEntry],
+    grid: Grid,
+    examples: int,
+) -> tuple[Counter[str], dict[str, list[str]]]:
+    where = [Question.created_at >= period.since, Question.created_at < period.until]
+    if orgs is not None:
+        where.append(Question.org_id.in_(orgs))
+    counts: Counter[str] = Counter()
+    shown: dict[str, list[str]] = {}
+    async with db.session() as session:
+        by_entry = await session.execute(
+            select(Question.entry_id, func.count(Question.id))
+            .where(*where, Question.entry_id.is_not(None))
+            .group_by(Question.entry_id)
+        )
+        for entry_id, count in by_entry.all():
+            topic = topic_of(entries.get(entry_id), "", grid)
+            if topic is not None:
+                counts[topic] += int(count)
+        rows = await session.execute(
+            select(Question.text, Question.entry_id, Question.matches, Question.risk_level)
+            .where(*where)
+            .order_by(Question.id.desc())
+            .limit(TEXTS_READ)
+        )
+        for text, entry_id, matches, risk in rows.all():
+            nearest = entry_id or (matches[0].get("id") if matches else None)
+            topic = topic_of(entries.get(nearest or ""), text, grid)
+            if topic is None:
+                continue
+            if entry_id is None:
+                counts[topic] += 1
+            if examples and risk is None and len(shown.setdefault(topic, [])) < examples:
+                example = mask_pii(text.strip())[:60]
+                if example not in shown[topic]:
+                    shown[topic].append(example)
+    return counts, shown
+
+
+async def build(
+    db: Database,
+    grid: Grid,
+    entries: Mapping[str, FaqEntry],
+    activities: ActivityService,
+    now: datetime,
+    zone: ZoneInfo,
+    month: date,
+    org_id: str | None = None,
+) -> MonthlyReport:
+    """The report of `month` for `org_id` and the orgs below it (None: everywhere)."""
+    if org_id is not None and org_id not in grid.orgs:
+        raise ReportError(f"没有编号为 {org_id} 的组织")
+    orgs = grid.descendants(org_id) if org_id else None
+    period, before = month_period(month, zone), month_period(_previous(month), zone)
+    this, last = await figures(db, now, orgs, period), await figures(db, now, orgs, before)
+    counts, shown = await _topic_counts(db, period, orgs, entries, grid, EXAMPLES)
+    previous_counts, _ = await _topic_counts(db, before, orgs, entries, grid, 0)
+    topics = [
+        Topic(name, count, previous_counts.get(name, 0), tuple(shown.get(name, ())))
+        for name, count in counts.most_common(TOPICS_SHOWN)
+    ]
+    held_where = [
+        Activity.starts_at >= period.since,
+        Activity.starts_at < period.until,
+        Activity.status == ActivityStatus.ANNOUNCED.value,
+    ]
+    if orgs is not None:
+        held_where.append(Activity.org_id.in_(orgs))
+    async with db.session() as session:
+        held = list(
+            (
+                await session.scalars(
+                    select(Activity).where(*held_where).order_by(Activity.starts_at)
+                )
+            ).all()
+        )
+        wish_where = [] if orgs is None else [Wish.org_id.in_(orgs)]
+        lit = await session.scalar(
+            select(func.count(Wish.id)).where(
+                *wish_where,
+                Wish.status == WishStatus.LIT.value,
+                Wish.lit_at >= period.since,
+                Wish.lit_at < period.until,
+            )
+        )
+        waiting = await session.scalar(
+            select(func.count(Wish.id)).where(*wish_where, Wish.status == WishStatus.OPEN.value)
+        )
+    turnout = await activities.figures([a.id for a in held])
+    return MonthlyReport(
+        scope=grid.orgs[org_id].name if org_id else "全部",
+        org_id=org_id,
+        month=month,
+        figures=this,
+        previous=last,
+        topics=topics,
+        activities=[HeldActivity(a, turnout[a.id]) for a in held],
+        wishes_lit=int(lit or 0),
+        wishes_open=int(waiting or 0),
+        zone=zone,
+    )

@@ -1,0 +1,109 @@
+"""The monthly report as a short chat message and as an XLSX workbook (blocking: run the
+workbook in an executor)."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from openpyxl import Workbook
+
+from bot.reports.monthly import MonthlyReport
+
+
+def _duration(value: timedelta | None) -> str:
+    if value is None:
+        return "暂无"
+    minutes = int(value.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} 分钟"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} 小时 {minutes} 分" if hours < 48 else f"{hours // 24} 天"
+
+
+def _change(now: int, before: int) -> str:
+    if before == 0:
+        return "（上月 0）" if now else ""
+    delta = (now - before) / before
+    return f"（比上月{'多' if delta >= 0 else '少'} {abs(delta):.0%}）"
+
+
+def month_name(report: MonthlyReport) -> str:
+    return f"{report.month.year}年{report.month.month}月"
+
+
+def text(report: MonthlyReport, link: str = "") -> str:
+    """The summary a cadre can forward in chat."""
+    f, p = report.figures, report.previous
+    lines = [
+        f"【团情分析 · {report.scope} · {month_name(report)}】",
+        f"收到问题 {f.collected}{_change(f.collected, p.collected)}，"
+        f"机器人答 {f.by_faq}，团干部答 {f.by_people}，答复率 {report.answer_rate:.0%}",
+        f"首次回复中位 {_duration(f.median_first_response)}；超时 {f.overdue}；"
+        f"点赞 {f.likes}，没用 {f.not_helpful}",
+    ]
+    if report.topics:
+        hot = "、".join(
+            f"{t.name} {t.count}{'（新）' if t.is_new else ''}" for t in report.topics[:5]
+        )
+        lines.append(f"热点话题：{hot}")
+    if report.activities:
+        lines.append(
+            f"活动 {len(report.activities)} 场，报名 {report.signed} 人，签到 {report.checked} 人"
+        )
+    lines.append(f"点亮微心愿 {report.wishes_lit} 个，待认领 {report.wishes_open} 个")
+    if link:
+        lines.append(f"详细报告：{link}")
+    return "\n".join(lines)
+
+
+def workbook(report: MonthlyReport) -> bytes:
+    """The report as XLSX: 概况, 热点话题, 活动 (text cells: nothing becomes a formula)."""
+    book = Workbook()
+    summary = book.active
+    summary.title = "概况"
+    f, p = report.figures, report.previous
+    rows = [
+        ["项目", month_name(report), "上月"],
+        ["范围", report.scope, ""],
+        ["收到问题", f.collected, p.collected],
+        ["机器人回答", f.by_faq, p.by_faq],
+        ["团干部回答", f.by_people, p.by_people],
+        ["答复率", f"{report.answer_rate:.0%}", ""],
+        ["首次回复中位", _duration(f.median_first_response), _duration(p.median_first_response)],
+        ["超时工单", f.overdue, p.overdue],
+        ["点赞", f.likes, p.likes],
+        ["没用", f.not_helpful, p.not_helpful],
+        ["点亮微心愿", report.wishes_lit, ""],
+        ["待认领微心愿", report.wishes_open, ""],
+    ]
+    for row in rows:
+        summary.append(row)
+    topics = book.create_sheet("热点话题")
+    topics.append(["话题", "本月", "上月", "新话题", "例子"])
+    for t in report.topics:
+        topics.append(
+            [t.name, t.count, t.last_month, "是" if t.is_new else "", " / ".join(t.examples)]
+        )
+    held = book.create_sheet("活动")
+    held.append(["编号", "活动", "时间", "报名", "候补", "签到"])
+    for h in report.activities:
+        held.append(
+            [
+                h.activity.id,
+                h.activity.title,
+                h.activity.starts_at.astimezone(report.zone).strftime("%Y-%m-%d %H:%M"),
+                h.figures.signed,
+                h.figures.waitlisted,
+                h.figures.checked,
+            ]
+        )
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+    book.properties.title = f"团情分析 {report.scope} {month_name(report)}"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
