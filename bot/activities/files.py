@@ -88,6 +88,8 @@ class ActivityFiles:
     specs: list[ActivitySpec] = field(default_factory=list)
     errors: list[FileIssue] = field(default_factory=list)
     warnings: list[FileIssue] = field(default_factory=list)
+    reason: str = ""
+    """Why the files were read (启动, 文件变化：…), for the log."""
 
 
 def is_relevant(faq_dir: Path, path: Path) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -22,44 +21,40 @@ from bot.activities.models import Activity, ActivityStatus
 from bot.activities.service import ActivityError, ActivityService
 from bot.chat.speaker import Speaker
 from bot.common.issues import FileIssue
-from bot.common.watch import FolderWatcher
+from bot.common.live import LiveFiles
 from bot.grid.model import Role
 
 log = logging.getLogger(__name__)
 
 
-class ActivityFileSync:
+class ActivityFileSync(LiveFiles[ActivityFiles]):
     """Makes each file activity once (by its id), updates it until announced, cancels it on
-    `cancelled: true`. Announced activities change only through /修改活动 (participants are told)."""
+    `cancelled: true`. Announced activities change only through /修改活动 (participants are told).
+
+    Live like the FAQ and the grid (bot.common.live): one sync at a time, on start and after
+    every change of `faq_dir/activities/`."""
+
+    name = "activities"
 
     def __init__(self, service: ActivityService, faq_dir: Path, watch: bool = True) -> None:
+        super().__init__(faq_dir / ACTIVITIES_SUBDIR, watch_files=watch)
         self.service = service
         self.faq_dir = faq_dir
-        self.last: ActivityFiles | None = None
-        self._watcher = (
-            FolderWatcher(
-                faq_dir / ACTIVITIES_SUBDIR,
-                self.sync,
-                is_relevant=partial(is_relevant, faq_dir.resolve()),
-                name="activities",
-            )
-            if watch
-            else None
-        )
+        self._faq_root = faq_dir.resolve()
 
-    async def start(self) -> None:
-        """Sync once, then watch the folder."""
-        await self.sync("启动")
-        if self._watcher is not None:
-            await self._watcher.start()
-
-    async def stop(self) -> None:
-        """Stop watching."""
-        if self._watcher is not None:
-            await self._watcher.stop()
+    @property
+    def last(self) -> ActivityFiles | None:
+        """What the latest sync read and found wrong."""
+        return self.last_report
 
     async def sync(self, reason: str = "") -> ActivityFiles:
         """Read the files and bring the database in line; returns what was read and found wrong."""
+        return await self.reload(reason)
+
+    def _is_relevant(self, path: Path) -> bool:
+        return is_relevant(self._faq_root, path)
+
+    async def _reload(self, reason: str) -> ActivityFiles:
         service = self.service
         result = await asyncio.get_running_loop().run_in_executor(
             None, load_activity_files, self.faq_dir, service.clock(), service.zone
@@ -69,16 +64,18 @@ class ActivityFileSync:
                 await self._apply(spec, result)
             except ActivityError as exc:
                 result.errors.append(FileIssue(spec.file, spec.line, None, str(exc)))
-        for issue in result.errors:
+        result.reason = reason
+        return result
+
+    def _log_report(self, report: ActivityFiles) -> None:
+        for issue in report.errors:
             log.warning("activity file: %s", issue)
         log.info(
             "activity files synced (%s): %d activities, %d errors",
-            reason,
-            len(result.specs),
-            len(result.errors),
+            report.reason,
+            len(report.specs),
+            len(report.errors),
         )
-        self.last = result
-        return result
 
     def _organiser(self, spec: ActivitySpec) -> Speaker:
         person = self.service.grid.people.get(spec.organiser or "")

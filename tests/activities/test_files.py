@@ -80,3 +80,32 @@ async def test_a_yaml_file_can_be_broken_without_stopping_start(
     assert len(result.errors) == 1
     assert result.errors[0].file == "activities/quote.yaml"
     assert "YAML 格式错误" in result.errors[0].message
+
+
+async def test_a_saved_file_is_synced_by_the_watcher(
+    runtime: Runtime, activities: ActivityService
+) -> None:
+    import asyncio
+
+    from bot.activities.files import ActivityFiles
+
+    faq_dir = runtime.settings.faq_dir
+    (faq_dir / "activities").mkdir(exist_ok=True)
+    sync = ActivityFileSync(activities, faq_dir, watch=True)
+    synced: asyncio.Queue[ActivityFiles] = asyncio.Queue()
+
+    async def heard(report: ActivityFiles) -> None:
+        await synced.put(report)
+
+    sync.add_listener(heard)
+    first = await sync.start()
+    try:
+        assert first.reason == "启动"
+        await synced.get()
+        write(faq_dir, "winter.yaml", GOOD)
+        report = await asyncio.wait_for(synced.get(), timeout=20)
+        assert report.reason == "文件变化：winter.yaml"
+        assert [spec.key for spec in report.specs] == ["winter-volunteer"]
+        assert sync.last is report
+    finally:
+        await sync.stop()
