@@ -80,6 +80,7 @@ class Runtime:
                 if embedder is not None
                 else None
             ),
+            max_wait_s=settings.semantic_max_wait_ms / 1000,
         )
         grid = GridService(settings.faq_dir, watch=settings.faq_watch)
         await faq.start()

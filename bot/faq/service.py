@@ -29,7 +29,7 @@ from bot.faq.loader import LoadResult, is_relevant, load_faq_dir
 from bot.faq.model import FaqEntry, Match
 from bot.semantic.cache import EmbeddingCache
 from bot.semantic.embedder import Embedder
-from bot.semantic.faq import Searched, SemanticSearch, attach_vectors
+from bot.semantic.faq import MAX_WAIT_S, Searched, SemanticSearch, attach_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -74,19 +74,21 @@ class FaqService(LiveFiles[ReloadReport]):
         debounce_s: float = 0.5,
         embedder: Embedder | None = None,
         cache: EmbeddingCache | None = None,
+        max_wait_s: float = MAX_WAIT_S,
     ) -> None:
         """`debounce_s`: quiet time after the last file change before a reload starts.
         `embedder`: the semantic layer (`bot.semantic.embedder.get_embedder()`); given, every
         index gets the embeddings of its questions (`cache`: where they are kept between
         starts; the first load serves lexically until they are made, see `semantic_ready`),
-        and `semantic` searches with it. None: lexical only."""
+        and `semantic` searches with it (waiting at most `max_wait_s` for a question's
+        embedding). None: lexical only."""
         super().__init__(faq_dir, watch_files=watch, debounce_s=debounce_s)
         self._faq_dir = self._folder
         self._index: FaqIndex | None = None
         self._embedder = embedder
         self._cache = cache
         self.semantic: SemanticSearch | None = (
-            SemanticSearch(embedder) if embedder is not None else None
+            SemanticSearch(embedder, max_wait_s=max_wait_s) if embedder is not None else None
         )
         self._attaching: asyncio.Task[None] | None = None
         self._attach_tasks: set[asyncio.Task[None]] = set()

@@ -35,13 +35,14 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING = 2
 """Embeddings waiting or running at which further questions skip the semantic step."""
-MAX_WAIT_S = 0.3
-"""Longest wait for a question's embedding before it is answered lexically: a guard against a
-stalled engine, not the load shedding (`MAX_PENDING` is: at most one question waits behind the
-one being embedded, so the reply time stays bounded under load). The embedding takes about 12 ms
-on an idle core but 60-100 ms on a busy 2-core machine; a bound near the idle time (it was
-25 ms) sent nearly every unsure question of a busy machine to the lexical decision, whose
-hand-overs and menus are what the semantic step is there to turn into right answers."""
+MAX_WAIT_S = 1.0
+"""Longest wait for a question's embedding before it is answered lexically (SEMANTIC_MAX_WAIT_MS):
+a guard against a stalled engine, not the load shedding (`MAX_PENDING` is: at most one question
+waits behind the one being embedded, so the reply time stays bounded under load). The embedding
+takes about 12 ms on an idle core but 60-400 ms on a 2-core machine that many processes share; a
+bound near the idle time (it was 25 ms) sent nearly every unsure question of a busy machine to
+the lexical decision, whose hand-overs and menus the semantic step is there to turn into right
+answers. A youth does not notice a second; a hand-over for a question the FAQ answers, they do."""
 
 
 def attach_vectors(

@@ -21,6 +21,13 @@ class SemanticSettings(BaseModel):
         description="Folder where question embeddings are kept between starts (keyed by text "
         "hash, so several bots on one machine may share it); empty: DATA_DIR/embeddings.",
     )
+    semantic_max_wait_ms: int = Field(
+        1000,
+        description="Longest wait for a question's embedding before it is answered lexically "
+        "(about 12 ms on an idle core, hundreds on a busy one; under load the semantic step is "
+        "shed anyway once two questions wait for it).",
+        ge=0,
+    )
     semantic_threads: int = Field(
         1,
         ge=1,
