@@ -32,8 +32,6 @@ from bot.wishes.models import Wish, WishStatus
 log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 100
-PULL_ONLY = frozenset({"web"})
-"""Platforms the bot cannot push to: the youth sees the state with 我的心愿."""
 
 
 DEMO_WISHES = (
@@ -385,8 +383,9 @@ class WishService:
         return roots[0] if roots else None
 
     async def _tell(self, wish: Wish, event: str, text: str) -> None:
-        """Queue a private message to the youth (not on a pull-only platform)."""
-        if self.outbox is None or wish.platform in PULL_ONLY:
+        """Queue a private message to the youth; where the platform cannot push (the try page,
+        the official QQ bot) the outbox holds it for the youth's next message or poll."""
+        if self.outbox is None:
             return
         await self.outbox.enqueue(
             f"wish:{wish.id}:{event}",

@@ -38,5 +38,10 @@ async def test_wish_on_the_page(client: Client, runtime: Runtime, cadres_on: Run
         claimed = await cadre.post("/api/chat", json={"text": "/认领心愿 1", "cadre": "street-a"})
         assert "13812345678" in claimed.json()["text"]
         assert "#1 想要一套绘画工具 · 进行中" in await say("我的心愿")
+        # The page cannot be pushed to: the news waits for its next poll.
+        await runtime.outbox.hold_due()
+        told = (await youth.post("/api/chat/poll", json={})).json()
+        assert told == [texts.TOLD_CLAIMED.format(id=1, text="想要一套绘画工具")]
+        assert (await youth.post("/api/chat/poll", json={})).json() == [], "once"
         assert await say("撤回心愿 1") == texts.WITHDRAWN.format(id=1)
         assert "已撤回" in await say("我的心愿")
