@@ -168,3 +168,61 @@ async def test_an_admin_reads_the_dashboard_and_answers_a_case(
         assert later == [
             "关于你问的“我们街道青年之家周末几点开门”，团干部回复：\n周末上午九点到下午五点开门。"
         ]
+
+
+async def test_the_monthly_report_and_the_new_pages_on_a_phone(
+    site: tuple[str, Path], tmp_path: Path
+) -> None:
+    """An admin reads this month's 团情分析 (figures as the database holds them), downloads its
+    Excel file, and browses the FAQ and the activities, all without sideways scrolling."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from openpyxl import load_workbook
+
+    address, database = site
+    async with httpx.AsyncClient(base_url=address, timeout=30) as youth:
+        for text in ("怎么交团费", "团费交多少钱", "我们街道青年之家周末几点开门"):
+            assert (await youth.post("/api/chat", json={"text": text})).status_code == 200
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    async with playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = await browser.new_context(
+            viewport={"width": 390, "height": 844}, accept_downloads=True
+        )
+        page = await context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        await page.goto(f"{address}/console/login")
+        await page.fill("input[name=username]", ADMIN)
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"{address}/console")
+
+        await page.click("header nav >> text=团情分析")
+        await page.fill("input[name=month]", month)
+        await page.click("button:text('查看')")
+        collected = _count(database, "SELECT count(*) FROM questions")
+        assert collected == 3
+        assert await page.inner_text('[data-figure="collected"]') == str(collected)
+        assert await page.locator("tr[data-topic]").count() >= 1
+        assert "【团情分析 · 全部 · " in await page.inner_text("[data-summary]")
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        await page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        async with page.expect_download() as download_info:
+            await page.click("text=下载 Excel 报告")
+        download = await download_info.value
+        saved = tmp_path / "report.xlsx"
+        await download.save_as(saved)
+        book = load_workbook(saved)
+        assert book.sheetnames == ["概况", "热点话题", "活动"]
+        rows = {row[0].value: row[1].value for row in book["概况"].iter_rows(min_row=2)}
+        assert rows["收到问题"] == collected
+
+        for section, marker in (("问答库", "li[data-entry]"), ("活动", "h1")):
+            await page.click(f"header nav >> text={section}")
+            assert await page.locator(marker).count() >= 1, section
+            assert await page.evaluate(
+                "document.documentElement.scrollWidth <= window.innerWidth"
+            ), section
+            await page.screenshot(path=str(tmp_path / f"{section}.png"), full_page=True)
+        await browser.close()
