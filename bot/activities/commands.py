@@ -55,12 +55,21 @@ class ActivityCommands:
         group_id: str | None,
         nickname: str = "",
         quoted: int | None = None,
+        reaches_privately: bool = True,
     ) -> Reply:
-        """`报名 <编号>` or 报名 quoting an announcement; extra fields are asked in private."""
+        """`报名 <编号>` or 报名 quoting an announcement; extra fields are asked in private.
+        `reaches_privately`: False where the bot cannot message a group's sender privately
+        (the official QQ bot): there a sign-up with fields is made in private chat only."""
         try:
             activity_id = quoted if quoted is not None and not args.strip() else None
             if activity_id is None:
                 activity_id, _ = _number(args, texts.SIGNUP_USAGE)
+            if group_id is not None and not reaches_privately:
+                wanted = await self.service.get(activity_id)
+                if wanted.fields:
+                    return Reply(
+                        texts.FIELDS_SIGN_UP_PRIVATELY.format(id=wanted.id, title=wanted.title)
+                    )
             result = await self.service.sign_up(activity_id, platform, user_id, group_id, nickname)
         except ActivityError as exc:
             return Reply(str(exc))
@@ -322,6 +331,7 @@ async def _sign_up(turn: Turn) -> str:
         message.chat,
         message.nickname,
         _quoted(message),
+        message.reaches_privately,
     )
     text = reply.text
     if reply.private and not await turn.tell_privately(reply.private):

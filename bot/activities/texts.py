@@ -57,6 +57,9 @@ WAITLISTED = (
 ALREADY_SIGNED = "你已经报名了活动 #{id}「{title}」（{status}）。"
 FIELDS_BY_PRIVATE = "还需要补充报名信息，我已私聊你，请在私聊里回复（个人信息不会发在群里）。"
 FIELDS_PRIVATE_FAILED = "还需要补充报名信息，但我没能私聊你：请加我为好友，再私聊我发送“我的报名”。"
+FIELDS_SIGN_UP_PRIVATELY = (
+    "活动 #{id}「{title}」报名要填写个人信息，不在群里填：请私聊我发送“报名 {id}”。"
+)
 FIELDS_START = "活动 #{id}「{title}」报名还需要补充信息。"
 FIELDS_DONE = "信息已收到，活动 #{id}「{title}」报名完成。"
 NO_SUCH_ACTIVITY = "没有找到活动 #{id}。"

@@ -70,6 +70,9 @@ class Message:
     can_quote: bool = True
     """Whether the platform lets a sender quote a message (企业微信's app chat cannot: a cadre's
     plain text there answers the latest case notification)."""
+    reaches_privately: bool = True
+    """Whether the bot can message the sender in private chat from here (from a group on the
+    official QQ bot it cannot: a member's openid there is not their openid in C2C chat)."""
 
     @property
     def incoming(self) -> Incoming:

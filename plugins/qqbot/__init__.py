@@ -63,6 +63,7 @@ def to_message(bot: Bot, event: GroupAtMessageCreateEvent | C2CMessageCreateEven
             to_me=True,
             group_manager=event.author.member_role in ("admin", "owner"),
             can_quote=False,
+            reaches_privately=False,
         )
     return ChatMessage(
         platform=PLATFORM,

@@ -274,3 +274,35 @@ async def test_an_announcement_to_an_official_bot_group_waits_for_the_next_at(
     await platform.post(platform.group_at("GROUP1", "MEMBER2", "几岁可以入团"))
     await platform.post(platform.c2c("MEMBER1", "几岁可以入团"))
     assert sum("社区志愿服务" in t for t in texts(openapi)) == 1
+
+
+async def test_a_sign_up_with_fields_in_a_group_is_sent_to_private_chat(
+    runtime: Runtime, platform: Platform, openapi: FakeOpenAPI, clock
+) -> None:
+    """The official bot cannot message a group member privately, and their C2C openid is
+    another: a sign-up that needs fields is not started in the group (it could never be
+    completed) but the youth is told to sign up in private chat, where the fields are asked."""
+    from datetime import timedelta
+
+    from bot.activities import texts as activity_texts
+    from bot.activities.models import Signup
+    from tests.activities.helpers import announced, make_outbox
+
+    service = runtime.activities
+    service.clock = clock
+    service.outbox = make_outbox(runtime.db, runtime.settings, clock, runtime.cases.channels["qq"])
+    with_fields = await announced(
+        service, clock, fields=["name"], starts_at=clock() + timedelta(hours=3)
+    )
+    without = await announced(service, clock, starts_at=clock() + timedelta(hours=3))
+    await platform.post(platform.group_at("GROUP1", "MEMBER1", f"报名 {with_fields}"))
+    assert texts(openapi)[-1] == activity_texts.FIELDS_SIGN_UP_PRIVATELY.format(
+        id=with_fields, title="社区志愿服务"
+    )
+    async with runtime.db.session() as session:
+        assert (await session.scalars(select(Signup))).all() == [], "no sign-up left half made"
+    await platform.post(platform.c2c("USER1", f"报名 {with_fields}"))
+    assert activity_texts.FIELD_PROMPTS["name"] in texts(openapi)[-1]
+    # Nothing to ask: the group is fine.
+    await platform.post(platform.group_at("GROUP1", "MEMBER1", f"报名 {without}"))
+    assert texts(openapi)[-1].startswith("报名成功")
