@@ -25,8 +25,9 @@ def commands() -> list[Command]:
             "绑定码：获取绑定码，在 QQ 官方机器人上绑定你的账号",
             who=Who.STAFF,
         ),
-        # Anyone: on the official bot a cadre is nobody until the code links them.
-        Command(LINK, _link, ""),
+        # Anyone: on the official bot a cadre is nobody until the code links them. Not listed
+        # in 帮助 (youths would see it); the code's message says how to use it.
+        Command(LINK, _link, "绑定 绑定码：在 QQ 官方机器人上绑定你的团干部账号", listed=False),
         Command(
             UNLINK,
             _unlink,

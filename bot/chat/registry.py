@@ -87,6 +87,8 @@ class Command:
     """Runs even while a guided dialogue waits for the sender (it starts one)."""
     group_only: bool = False
     """Only meaningful in a group (left out of the help text elsewhere)."""
+    listed: bool = True
+    """Shown in 帮助 (False: a step someone is told about where it applies, e.g. /绑定)."""
     kind: str = "command"
     """What a surface is told the reply is."""
 
@@ -177,7 +179,7 @@ class Registry:
                 continue  # what youths can do is their help text, not the cadres'
             if command.group_only and message.chat is None:
                 continue
-            if not command.help:
+            if not command.listed:
                 continue
             prefix = "" if command.word else start
             lines.append(f"{prefix}{command.help}")
