@@ -5,12 +5,13 @@ where it can, `bot.semantic.cache`) and returns the index `with_vectors`.
 
 Search (`SemanticSearch`), a cascade so that confident lexical answers stay at about 1 ms:
 
-1. lexical search (`FaqIndex.search`);
+1. lexical search (`FaqIndex.search_lexical`);
 2. if the lexical decision already answers directly (`lexical.answers`), that is the result: the
    calibrated lexical rule is right on 97-99 % of what it answers;
-3. otherwise the query is embedded (about 12 ms, off the event loop in `search_async`) and
-   searched again with its vector: the rows closest in meaning join the candidates and each
-   score fuses lexical and semantic similarity (`bot.faq.index.SemanticWeights`). The semantic
+3. otherwise the query is embedded (about 12 ms, off the event loop in `search_async`) and the
+   first search goes on with its vector (`FaqIndex.search_fused`, which keeps the lexical
+   scores already computed): the rows closest in meaning join the candidates and each score
+   fuses lexical and semantic similarity (`bot.faq.index.SemanticWeights`). The semantic
    decision (`bot.faq.bands.Decision` with cosine weights) then decides on those matches.
 """
 
@@ -51,7 +52,8 @@ def attach_vectors(
     """`index` with the passage embedding of each of its questions. CPU-bound (seconds for a
     few hundred new questions; cached ones are read back): run it in an executor."""
     started = time.perf_counter()
-    vectors = embed_passages(embedder, index.row_questions, cache)
+    # float16, as the cache keeps them and the index stores them: no float32 copy of them all.
+    vectors = embed_passages(embedder, index.row_questions, cache, dtype=np.float16)
     log.info(
         "semantic index: %d questions embedded or read from the cache in %.1f s",
         len(index.row_questions),
@@ -107,11 +109,11 @@ class SemanticSearch:
         orgs: Collection[str] | None = None,
     ) -> Searched:
         """The cascade, blocking (benchmarks, tools)."""
-        matches = index.search(query, k, orgs)
-        if not index.has_vectors or self.confident(matches, lexical):
-            return Searched(matches, False)
+        first = index.search_lexical(query, k, orgs)
+        if not index.has_vectors or self.confident(first.matches, lexical):
+            return Searched(first.matches, False)
         vector = self.embedder.embed([query], query=True)[0]
-        return Searched(self._fused(index, query, k, orgs, vector), True)
+        return Searched(index.search_fused(first, vector, self.weights), True)
 
     async def search_async(
         self,
@@ -125,7 +127,8 @@ class SemanticSearch:
         semantic step is shed, never queued without bound: with `max_pending` embeddings
         already waiting, or when one takes longer than `max_wait_s`, the question gets its
         lexical result (and the lexical decision), as without the semantic layer."""
-        matches = index.search(query, k, orgs)
+        first = index.search_lexical(query, k, orgs)
+        matches = first.matches
         if not index.has_vectors or self.confident(matches, lexical):
             return Searched(matches, False)
         if self.embedder.pending >= self.max_pending:
@@ -136,7 +139,7 @@ class SemanticSearch:
             )
         except asyncio.TimeoutError:  # not the built-in TimeoutError before Python 3.11
             return self._shed(matches, "slow")
-        return Searched(self._fused(index, query, k, orgs, vectors[0]), True)
+        return Searched(index.search_fused(first, vectors[0], self.weights), True)
 
     def _shed(self, matches: list[Match], why: str) -> Searched:
         self.shed += 1
@@ -147,13 +150,3 @@ class SemanticSearch:
                 self.shed,
             )
         return Searched(matches, False)
-
-    def _fused(
-        self,
-        index: FaqIndex,
-        query: str,
-        k: int,
-        orgs: Collection[str] | None,
-        vector: np.ndarray,
-    ) -> list[Match]:
-        return index.search(query, k, orgs, query_vector=vector, semantic=self.weights)
