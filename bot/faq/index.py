@@ -246,8 +246,9 @@ class _View:
 
 SKETCH_DIMS = 96
 """Dimensions of the float32 sketch that `RowVectors.nearest` scans (of e5's 384)."""
-SKETCH_OVERFETCH = 4
-"""Rows taken by sketch per row wanted, then ranked by their exact cosines."""
+SKETCH_OVERFETCH = 8
+"""Rows taken by sketch per row wanted, then ranked by their exact cosines (4 kept 92 % of the
+exact 40 nearest on lcqmc_dev, 8 keeps 96 %, at no cost in the scan)."""
 _SKETCH_SAMPLE = 8192
 """Rows the sketch's directions are computed from (evenly spaced; all of a smaller index)."""
 _CHUNK = 8192
@@ -261,8 +262,10 @@ class RowVectors:
     query costs about 130 MB and 10 ms at 85k rows, so `nearest` scans a sketch instead: each
     unit row projected on the `SKETCH_DIMS` principal directions of the rows (of their second
     moments, not centred, so the projection keeps dot products as well as it can), then ranks
-    the best `SKETCH_OVERFETCH` x count rows of the sketch by their exact cosines. On the
-    benchmark sets that finds the same nearest rows as an exact scan for nearly every query."""
+    the best `SKETCH_OVERFETCH` x count rows of the sketch by their exact cosines. On lcqmc_dev
+    at 20k rows that keeps 96 % of an exact scan's 40 nearest rows (what it misses is far down
+    the 40), and every query's top-1, fused with the lexical score, stayed the same on
+    lcqmc_dev (4,091 queries) and bq (2,766)."""
 
     __slots__ = ("_basis", "_half", "_norms", "_sketch")
 
