@@ -58,28 +58,28 @@ class FaqSettings(BaseModel):
         "probability skips the semantic step (the cascade: ~1 ms instead of ~15 ms).",
     )
     faq_semantic_bias: float = Field(
-        -5.037, description="Intercept of the calibrated probability on semantic results."
+        -5.742, description="Intercept of the calibrated probability on semantic results."
     )
-    faq_semantic_top_weight: float = Field(3.417, description="Weight of the fused top score.")
+    faq_semantic_top_weight: float = Field(2.028, description="Weight of the fused top score.")
     faq_semantic_lead_weight: float = Field(
-        10.169, description="Weight of the fused top score's lead over the runner-up."
+        14.268, description="Weight of the fused top score's lead over the runner-up."
     )
     faq_semantic_coverage_weight: float = Field(
-        3.622, description="Weight of the top entry's coverage lead (as for lexical results)."
+        3.438, description="Weight of the top entry's coverage lead (as for lexical results)."
     )
     faq_semantic_cosine_weight: float = Field(
-        4.262, description="Weight of the top entry's semantic cosine."
+        5.273, description="Weight of the top entry's semantic cosine."
     )
     faq_semantic_cosine_lead_weight: float = Field(
-        4.325, description="Weight of the top entry's cosine lead over the closest other entry."
+        7.031, description="Weight of the top entry's cosine lead over the closest other entry."
     )
     faq_semantic_probability: float = Field(
-        0.80, description="Answer a semantic result directly at this calibrated probability."
+        0.81, description="Answer a semantic result directly at this calibrated probability."
     )
     faq_semantic_threshold: float = Field(
-        0.322, description="Never answer a semantic result directly below this fused top score."
+        0.262, description="Never answer a semantic result directly below this fused top score."
     )
     faq_semantic_suggest_threshold: float = Field(
-        0.322,
+        0.262,
         description="Fused top score at or above which semantic results are offered as choices.",
     )

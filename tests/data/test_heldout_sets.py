@@ -55,3 +55,12 @@ def test_domain_set_is_well_formed_and_names_bundled_entries() -> None:
         assert isinstance(text, str) and text.strip(), text
     questions = [item["q"] for item in data["in_scope"]]
     assert repeated(questions + data["out_of_scope"] + data["small_talk"]) == []
+
+
+def test_independent_calibration_set_refers_to_bundled_entries() -> None:
+    path = HELDOUT.parent / "calibration" / "youth_independent.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert set(data) == {"in_scope", "out_of_scope", "unanswerable", "small_talk"}
+    ids = {entry.id for entry in load_faq_dir(BUNDLED_FAQ).entries}
+    assert len(data["in_scope"]) >= 500
+    assert all(item["entry"] in ids for item in data["in_scope"]), "entry ids of faq_data"
