@@ -24,6 +24,7 @@ from bot.chat.registry import Who
 from bot.chat.speaker import Speaker, identify
 from bot.delivery.channel import SendError
 from bot.qa.model import Incoming, Reply, ReplyKind
+from bot.safety.crisis import RiskLevel, default_detector
 from bot.storage.inbound import DEFAULT_ACCOUNT, claim
 
 if TYPE_CHECKING:
@@ -207,6 +208,10 @@ class Conversation:
         # (/心愿 asks its fields there): a youth's group message costs no look-up.
         holds = speaker.is_staff or message.chat is None
         if holds and not restarts and await runtime.dialogues.active(key):
+            if await self._in_crisis(message, speaker):
+                # A cry for help is no answer to the step: the dialogue ends, 12355 comes first.
+                await runtime.dialogues.end(key)
+                return await self._ask_instead(message, send, qa)
             if await self._first(message):
                 replies = await runtime.dialogues.answer(key, speaker, message.text)
                 for text in replies or []:
@@ -233,6 +238,8 @@ class Conversation:
                     await send(self.to_asker(message, text))
                 return True
         if await self._pending_field(message):
+            if await self._in_crisis(message, speaker):
+                return await self._ask_instead(message, send, qa)  # the field waits
             if await self._first(message):
                 text = await runtime.activities.answer_field(
                     message.platform, message.sender, message.text
@@ -312,6 +319,25 @@ class Conversation:
         elif result:
             for bubble in result:
                 await turn.send(bubble)
+
+    async def _in_crisis(self, message: Message, speaker: Speaker) -> bool:
+        """Whether a youth's message that a dialogue step or a sign-up field would take is a
+        crisis message: it must get the crisis reply instead. Only where a crisis cue names it
+        (说想死, 被打…): the learned screen alone takes short answers of a step (我自己, 不知道)
+        for cries for help."""
+        text = message.text.strip()
+        if speaker.is_staff or not text or text.startswith(self.command_start):
+            return False
+        if not any(cue.level >= RiskLevel.DISTRESS for cue in default_detector().read(text).cues):
+            return False
+        found = await self.runtime.qa.assess(text)
+        return found is not None and found.is_crisis
+
+    async def _ask_instead(self, message: Message, send: Send, qa: bool) -> bool:
+        if not qa:
+            return False
+        await self.ask(message, send)
+        return True
 
     async def _first(self, message: Message) -> bool:
         """Whether this is the first delivery of `message` (a command acts once)."""
