@@ -21,7 +21,7 @@ NO_ORG = "没有找到这个组织，请写组织名称或编号。"
 def _split(args: str) -> tuple[str, str]:
     """(org words, month word): the month is the last word when it looks like one."""
     words = args.split()
-    if words and (MONTH.fullmatch(words[-1]) or words[-1].rstrip("月").isdigit()):
+    if words and (MONTH.fullmatch(words[-1]) or words[-1].rstrip("月").isdecimal()):
         return " ".join(words[:-1]), words[-1]
     return " ".join(words), ""
 

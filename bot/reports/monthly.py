@@ -33,6 +33,7 @@ from bot.wishes.models import Wish, WishStatus
 
 MONTH = re.compile(r"(\d{4})[-/.年](\d{1,2})月?")
 OTHER = "其他"
+BAD_MONTH = "月份请写成 2026-11 或 11月"
 TOPICS_SHOWN = 10
 EXAMPLES = 3
 TEXTS_READ = 20000
@@ -99,22 +100,26 @@ class MonthlyReport:
 
 
 def parse_month(text: str | None, now: datetime, zone: ZoneInfo) -> date:
-    """The month of `text` (2026-11, 2026年11月, 11月 of this year); empty: last month."""
+    """The month of `text` (2026-11, 2026年11月, 11月: the latest November up to now); empty:
+    last month."""
     today = now.astimezone(zone).date()
     text = (text or "").strip()
     if not text:
         first = today.replace(day=1)
         return (first - timedelta(days=1)).replace(day=1)
     match = MONTH.fullmatch(text)
+    bare = text.rstrip("月")
     if match:
         year, month = int(match.group(1)), int(match.group(2))
-    elif text.rstrip("月").isdigit():
-        year, month = today.year, int(text.rstrip("月"))
+    elif bare.isdecimal():
+        year, month = today.year, int(bare)
     else:
-        raise ReportError("月份请写成 2026-11 或 11月")
-    if not 1 <= month <= 12:
-        raise ReportError("月份请写成 2026-11 或 11月")
+        raise ReportError(BAD_MONTH)
+    if not 1 <= month <= 12 or year < 1:
+        raise ReportError(BAD_MONTH)
     chosen = date(year, month, 1)
+    if chosen > today and not match:
+        chosen = chosen.replace(year=year - 1)  # in January, 12月 is the December just past
     if chosen > today:
         raise ReportError("这个月还没到")
     return chosen

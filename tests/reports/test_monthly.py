@@ -34,6 +34,13 @@ def test_months_as_people_write_them() -> None:
     for bad in ("2026-13", "下个月", "2027-01"):
         with pytest.raises(ReportError):
             parse_month(bad, NOW, ZONE)
+    # In January, 12月 is the December just past, not the one to come.
+    january = datetime(2027, 1, 5, 2, 0, tzinfo=timezone.utc)
+    assert parse_month("12月", january, ZONE) == date(2026, 12, 1)
+    assert parse_month("1月", january, ZONE) == date(2027, 1, 1)
+    for bad in ("0000-11", "²月", "0月"):
+        with pytest.raises(ReportError):  # a message, never a crash
+            parse_month(bad, NOW, ZONE)
     november = month_period(date(2026, 11, 1), ZONE)
     assert (november.first, november.last) == (date(2026, 11, 1), date(2026, 11, 30))
 
