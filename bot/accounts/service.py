@@ -166,6 +166,11 @@ class AccountLinks:
             raise LinkError(texts.LINK_ONLY_QQBOT)
         account = str(account)
         now = self.clock()
+        # The attempt is written (as a failure) before the count: of guesses sent at the same
+        # instant, the last to be written sees all the others, so at most MAX_FAILURES are tried.
+        async with self.db.session() as session:
+            attempt = LinkFailure(platform=platform, account=account, at=now)
+            session.add(attempt)
         async with self.db.session() as session:
             failures = await session.scalar(
                 select(func.count(LinkFailure.id)).where(
@@ -174,7 +179,8 @@ class AccountLinks:
                     LinkFailure.at > now - FAILURE_WINDOW,
                 )
             )
-        if (failures or 0) >= MAX_FAILURES:
+        if (failures or 0) > MAX_FAILURES:
+            await self._forget(attempt.id)  # a refused attempt does not make the wait longer
             raise LinkError(texts.TOO_MANY.format(minutes=int(FAILURE_WINDOW.seconds / 60)))
         code = "".join(code.split())
         row = None
@@ -187,7 +193,6 @@ class AccountLinks:
                     .limit(1)
                 )
         if row is None or row.used_at is not None or row.expires_at <= now:
-            await self._failed(platform, account)
             if row is None:
                 raise LinkError(texts.WRONG_CODE)
             raise LinkError(texts.USED_CODE if row.used_at is not None else texts.EXPIRED_CODE)
@@ -198,7 +203,6 @@ class AccountLinks:
         owner = self.person(platform, account)
         if owner is not None and owner.id != person.id:
             # Someone else's account (a code given away, or two people on one phone).
-            await self._failed(platform, account)
             raise LinkError(texts.TAKEN.format(name=owner.name))
         async with self.db.session() as session:
             won = await session.execute(
@@ -224,6 +228,7 @@ class AccountLinks:
                     await session.flush()
                 except IntegrityError as exc:  # linked to someone else a moment ago
                     raise LinkError(texts.TAKEN.format(name="其他人员")) from exc
+        await self._forget(attempt.id)
         await self.reload()
         log.info("%s account linked to %s", platform, person.id)
         return person
@@ -254,6 +259,7 @@ class AccountLinks:
         await self.reload()
         return bool(result.rowcount)
 
-    async def _failed(self, platform: str, account: str) -> None:
+    async def _forget(self, attempt_id: int) -> None:
+        """An attempt that is not a failure after all (it linked, or was refused unread)."""
         async with self.db.session() as session:
-            session.add(LinkFailure(platform=platform, account=account, at=self.clock()))
+            await session.execute(delete(LinkFailure).where(LinkFailure.id == attempt_id))

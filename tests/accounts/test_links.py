@@ -3,6 +3,7 @@ conversation (SQLite and PostgreSQL): issue, redeem, refusals, limits, and who i
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 
@@ -169,3 +170,22 @@ async def test_another_process_sees_a_link_after_its_refresh(
     await elsewhere.fresh()
     person = elsewhere.person("qqbot", "OPENID-C")
     assert person is not None and person.id == "city-a"
+
+
+async def test_guesses_sent_at_once_stay_within_the_limit(
+    runtime: Runtime, links_clock: Clock
+) -> None:
+    """Many guesses at the same instant (the platform delivers them concurrently) are counted
+    before any is judged: no more than MAX_FAILURES of them are tried."""
+    links = runtime.links
+
+    async def guess(n: int) -> str:
+        try:
+            await links.redeem("qqbot", "RACER", f"{n:06d}")
+        except LinkError as exc:
+            return str(exc)
+        return "linked"
+
+    said = await asyncio.gather(*(guess(n) for n in range(4 * MAX_FAILURES)))
+    assert said.count(texts.WRONG_CODE) <= MAX_FAILURES, said
+    assert said.count(texts.TOO_MANY.format(minutes=15)) >= 3 * MAX_FAILURES
