@@ -1,4 +1,5 @@
-"""The FAQ as admins browse it in the console: entries by file and tag, with a text filter.
+"""The FAQ as the console lists it (to every signed-in account): entries by file and tag, with a
+text filter.
 
 It reads the index being served, so what the page lists is what chat answers from; learned
 entries still waiting for review are not served and are on the review page instead.

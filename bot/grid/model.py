@@ -18,7 +18,7 @@ PLATFORMS = {
 }
 """Platforms a person's accounts may be on -> their name for admins. `qq`: a QQ number (OneBot);
 `wecom`: a 企业微信 userid; `qqbot`: the person's openid with the official QQ bot (per app: most
-cadres link it with a one-time code instead, see `bot.grid.links`); `wechat`: a 服务号 openid."""
+cadres link it with a one-time code instead, see `bot.accounts.service`); `wechat`: a 服务号 openid."""
 
 
 class OrgLevel(str, Enum):
@@ -118,7 +118,7 @@ class Person:
 
     def account(self, platform: str) -> str | None:
         """This person's account on `platform` as the grid files give it, if any (accounts
-        linked in the bot, such as an official-QQ openid, are in `bot.grid.links`)."""
+        linked in the bot, such as an official-QQ openid, are in `bot.accounts.service`)."""
         for own, account in self.accounts:
             if own == platform:
                 return account
