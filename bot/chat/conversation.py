@@ -208,7 +208,7 @@ class Conversation:
         # (/心愿 asks its fields there): a youth's group message costs no look-up.
         holds = speaker.is_staff or message.chat is None
         if holds and not restarts and await runtime.dialogues.active(key):
-            if await self._in_crisis(message, speaker):
+            if await self._in_crisis(message.text, speaker):
                 # A cry for help is no answer to the step: the dialogue ends, 12355 comes first.
                 await runtime.dialogues.end(key)
                 return await self._ask_instead(message, send, qa)
@@ -219,6 +219,9 @@ class Conversation:
             return True
         if found is not None:
             command, name, args, slash = found
+            if await self._in_crisis(args, speaker):
+                # "/心愿 我爸天天打我": what the youth wrote is answered first, as a question.
+                return await self._ask_instead(replace(message, text=args), send, qa)
             if await self._first(message):
                 await self._run(Turn(self, message, speaker, command, name, args, send))
                 if (command.who is Who.ANYONE and not slash) or speaker.is_staff:
@@ -238,7 +241,7 @@ class Conversation:
                     await send(self.to_asker(message, text))
                 return True
         if await self._pending_field(message):
-            if await self._in_crisis(message, speaker):
+            if await self._in_crisis(message.text, speaker):
                 return await self._ask_instead(message, send, qa)  # the field waits
             if await self._first(message):
                 text = await runtime.activities.answer_field(
@@ -320,12 +323,12 @@ class Conversation:
             for bubble in result:
                 await turn.send(bubble)
 
-    async def _in_crisis(self, message: Message, speaker: Speaker) -> bool:
-        """Whether a youth's message that a dialogue step or a sign-up field would take is a
-        crisis message: it must get the crisis reply instead. Only where a crisis cue names it
-        (说想死, 被打…): the learned screen alone takes short answers of a step (我自己, 不知道)
-        for cries for help."""
-        text = message.text.strip()
+    async def _in_crisis(self, text: str, speaker: Speaker) -> bool:
+        """Whether a youth's text that a command, a dialogue step or a sign-up field would take
+        is a crisis message: it must get the crisis reply instead. Only where a crisis cue names
+        it (说想死, 被打…): the learned screen alone takes short answers of a step (我自己,
+        不知道) for cries for help."""
+        text = text.strip()
         if speaker.is_staff or not text or text.startswith(self.command_start):
             return False
         if not any(cue.level >= RiskLevel.DISTRESS for cue in default_detector().read(text).cues):

@@ -60,3 +60,12 @@ async def test_short_answers_of_a_step_stay_answers(client: Client, runtime: Run
 
         await say("/心愿 想要一套绘画工具")
         assert await say("我自己") == texts.ASK_CONTACT
+
+
+async def test_crisis_in_a_command_s_text(client: Client, runtime: Runtime) -> None:
+    async with client() as youth:
+        res = await youth.post("/api/chat", json={"text": "/心愿 我爸天天打我，我不想活了"})
+        reply = res.json()["text"]
+        assert HOTLINE in reply.split("\n")[0], reply
+        mine = (await youth.post("/api/chat", json={"text": "我的心愿"})).json()["text"]
+        assert "不想活" not in mine, "no wish was made of it"
