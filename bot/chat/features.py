@@ -41,6 +41,7 @@ def build_registry() -> Registry:
             word=True,
             args=Args.NONE,
             in_group=InGroup.TO_ME,
+            listed=False,  # the help text itself
         )
     )
     return registry

@@ -5,9 +5,10 @@ from __future__ import annotations
 from nonebot.adapters.onebot.v11 import Bot, Message
 from nonebug import App
 
+from bot.chat.conversation import Message as ChatMessage
 from bot.chat.features import build_registry
 from bot.chat.registry import HELP_HEADER
-from bot.chat.speaker import Role
+from bot.chat.speaker import Role, Speaker
 from bot.runtime import Runtime
 from tests.conftest import SUPERUSER
 from tests.utils import SELF_ID, private_message
@@ -51,3 +52,10 @@ def test_every_command_is_registered_once_with_help() -> None:
     names = [name for command in registry.commands for name in command.names]
     assert len(names) == len(set(names))
     assert all(c.help for c in registry.commands if c.name != "帮助")
+
+
+def test_the_help_text_has_no_empty_line() -> None:
+    registry = build_registry()
+    youth = Speaker("qq", "30001", None)
+    text = registry.help(youth, ChatMessage("qq", "30001", "帮助", "m1"))
+    assert "" not in text.split("\n"), text
