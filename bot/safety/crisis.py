@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.safety.cues import ABSTRACT, CUES, HYPOTHETICAL, JOKING, Cue, negated
+from bot.safety.cues import ABSTRACT, ASKS_HELP, CUES, HYPOTHETICAL, JOKING, Cue, negated
 from bot.safety.learned import LearnedScreen, package_examples, prepare
 from bot.safety.text import clauses, warm_up
 
@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+MIN_LEARNED_CHARS = 4
+"""A message with no cue is judged by the learned screen only when at least this many letters
+are left: "我自己", "不知道" or "我妈" (answers in a dialogue) say too little to be a crisis."""
 
 
 class CrisisKind(str, Enum):
@@ -229,7 +233,7 @@ class CrisisDetector:
             assessment = Assessment(CrisisKind(top.kind), RiskLevel(top.level), "；".join(reasons))
             if assessment.is_crisis:
                 return self._checked(assessment, reading.residual)
-        if self.learned is None or not reading.residual.strip():
+        if self.learned is None or _meaningful(reading.residual) < MIN_LEARNED_CHARS:
             return assessment
         probability = self.learned.probability(reading.residual)
         if reading.guarded:
@@ -248,8 +252,13 @@ class CrisisDetector:
 
     def _checked(self, found: Assessment, residual: str) -> Assessment:
         """A cue's finding, unless it is below imminent and the screen, which has read the
-        look-alikes, finds the message nothing like a cry for help: then a concern, with why."""
+        look-alikes ("累死了", "我妈骂我 烦死了"), finds the message nothing like a cry for help:
+        then a concern, with why. An abuse, sexual abuse or bullying cue in a message that asks
+        what to do always stands: "被同学霸凌了怎么办" reads like a question to the screen, but
+        the youth asking it is most likely bullied."""
         if self.learned is None or found.level >= RiskLevel.IMMINENT or not residual.strip():
+            return found
+        if found.kind is not CrisisKind.SELF_HARM and ASKS_HELP.search(residual):
             return found
         if self.learned.probability(residual) >= self.learned.veto:
             return found
@@ -270,6 +279,11 @@ class CrisisDetector:
             RiskLevel(max(verdict.level, RiskLevel.DISTRESS)),
             f"与求助的话相近（{verdict.words}{also}）",
         )
+
+
+def _meaningful(text: str) -> int:
+    """How many letters, digits and Chinese characters `text` has."""
+    return sum(1 for ch in text if ch.isalnum())
 
 
 def residual(text: str) -> str:

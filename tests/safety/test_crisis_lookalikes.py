@@ -32,11 +32,8 @@ def lexical() -> CrisisDetector:
         # hyperbole the cues read as a wish to die
         "这天热得我不想活了哈哈 空调快修好吧",
         "想死的心都有了 哈哈 主要是英语单词太多了",
-        # a joke, a pet, help for others asked about in general
+        # a joke
         "给你讲个冷笑话 从前有个人跳楼 跳到一半想起来钥匙没带 哈哈 是不是很冷",
-        "家里来了个小表弟 天天欺负我的猫 烦死了",
-        "如果我身边有人被欺负 我可以打12355帮他问吗",
-        "如何帮助被网暴的人 我们想做一期公众号推文",
     ],
 )
 def test_a_weak_cue_in_a_look_alike_is_overruled(text: str) -> None:
@@ -45,6 +42,38 @@ def test_a_weak_cue_in_a_look_alike_is_overruled(text: str) -> None:
     found = lexical().assess(text)
     assert found is not None and found.level is RiskLevel.CONCERN, text
     assert "日常说法" in found.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a pet, help for others asked about in general: the cues themselves read them so
+        "家里来了个小表弟 天天欺负我的猫 烦死了",
+        "如果我身边有人被欺负 我可以打12355帮他问吗",
+        "如何帮助被网暴的人 我们想做一期公众号推文",
+    ],
+)
+def test_look_alikes_of_abuse_and_bullying_are_read_so_by_the_cues(text: str) -> None:
+    found = CUES_ONLY.assess(text)
+    assert found is None or not found.is_crisis, text
+
+
+@pytest.mark.parametrize(
+    "text", ["被同学霸凌了怎么办", "被人欺负了怎么办", "我爸打我怎么办", "继父对我动手动脚怎么办"]
+)
+def test_abuse_and_bullying_cues_are_never_overruled(text: str) -> None:
+    """The screen finds "被同学霸凌了怎么办" nothing like its crisis examples (it reads like a
+    question), but a youth asking it most likely is bullied: only self-harm talk is overruled."""
+    found = lexical().assess(text)
+    assert found is not None and found.is_crisis, text
+    assert found.kind is not CrisisKind.SELF_HARM
+
+
+@pytest.mark.parametrize("text", ["我自己", "不知道", "我妈", "在吗", "好的"])
+def test_a_few_words_without_a_cue_are_not_a_crisis(text: str) -> None:
+    """Answers in a dialogue ("给谁的心愿？" "我自己") are too short for the screen to judge."""
+    found = default_detector().assess(text)
+    assert found is None or not found.is_crisis, text
 
 
 def test_an_overruled_cue_is_recorded_as_a_concern_with_its_reason() -> None:
