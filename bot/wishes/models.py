@@ -1,11 +1,12 @@
-"""The table of 微心愿: one row per wish, from its draft to 已点亮 or 已撤回."""
+"""The tables of 微心愿: one row per wish, from its draft to 已点亮 or 已撤回, and the campaigns
+(六一 …) that batches of imported wishes belong to."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models import Base, Id, utcnow
@@ -54,4 +55,27 @@ class Wish(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     """The cadre's note when fulfilled (may hold a photo link)."""
     escalations: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("wish_campaigns.id", ondelete="CASCADE"), index=True
+    )
+    """The campaign it was imported for (None: posted by a youth)."""
+    campaign_org_id: Mapped[str | None] = mapped_column(String(64))
+    """The org a campaign's wish counts for in the campaign's progress (where it was imported;
+    `org_id` may climb above it when nobody claims it)."""
+
+
+class WishCampaign(Base):
+    """A campaign (六一 …): wishes imported in batches from XLSX for some orgs, a target date."""
+
+    __tablename__ = "wish_campaigns"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(60))
+    target_date: Mapped[date] = mapped_column()
+    """The day the wishes should all be lit by."""
+    orgs: Mapped[list[str]] = mapped_column(JSON)
+    """The orgs (and those below them) whose wishes it takes."""
+    created_by: Mapped[str] = mapped_column(String(64))
+    """The console account that created it."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

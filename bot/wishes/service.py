@@ -27,11 +27,13 @@ from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.models import utcnow
 from bot.wishes import texts
-from bot.wishes.models import Wish, WishStatus
+from bot.wishes.models import Wish, WishCampaign, WishStatus
 
 log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 100
+IMPORTED = "import"
+"""The platform of a wish imported for a campaign (no youth account to tell)."""
 
 
 DEMO_WISHES = (
@@ -195,22 +197,34 @@ class WishService:
         return frozenset(found)
 
     async def listing(
-        self, orgs: Collection[str] | None, statuses: Collection[str] = (WishStatus.OPEN.value,)
+        self,
+        orgs: Collection[str] | None,
+        statuses: Collection[str] = (WishStatus.OPEN.value,),
+        *,
+        campaign_id: int | None = None,
     ) -> list[Wish]:
-        """Wishes in the scope of `orgs` (None: all) with one of `statuses`, oldest first."""
+        """Wishes in the scope of `orgs` (None: all) with one of `statuses`, oldest first
+        (only those of one campaign, if `campaign_id` is given)."""
         scope = self.scope(orgs)
         query = select(Wish).where(Wish.status.in_(tuple(statuses))).order_by(Wish.id)
         if scope is not None:
             query = query.where(Wish.org_id.in_(sorted(scope)))
+        if campaign_id is not None:
+            query = query.where(Wish.campaign_id == campaign_id)
         async with self.db.session() as session:
             return list((await session.scalars(query)).all())
 
-    async def counts(self, orgs: Collection[str] | None) -> dict[str, int]:
-        """How many wishes per status in the scope of `orgs` (drafts left out)."""
+    async def counts(
+        self, orgs: Collection[str] | None, *, campaign_id: int | None = None
+    ) -> dict[str, int]:
+        """How many wishes per status in the scope of `orgs` (drafts left out; only those of
+        one campaign, if `campaign_id` is given)."""
         scope = self.scope(orgs)
         query = select(Wish.status, func.count()).where(Wish.status != WishStatus.DRAFT.value)
         if scope is not None:
             query = query.where(Wish.org_id.in_(sorted(scope)))
+        if campaign_id is not None:
+            query = query.where(Wish.campaign_id == campaign_id)
         async with self.db.session() as session:
             rows = await session.execute(query.group_by(Wish.status))
         return {status: int(n) for status, n in rows.all()}
@@ -224,15 +238,28 @@ class WishService:
         done, target = await self.progress(person_id)
         return texts.PROGRESS.format(done=done, target=target)
 
-    def masked(self, wish: Wish) -> str:
-        """A wish as cadres see it before claiming: masked name and text."""
+    def masked(self, wish: Wish, campaign: str = "") -> str:
+        """A wish as cadres see it before claiming: masked name and text (and the name of the
+        campaign it belongs to, if any: see `campaign_names`)."""
         org = self.grid.orgs.get(wish.org_id or "")
         return texts.LIST_ITEM.format(
             id=wish.id,
             text=mask_pii(wish.text),
             who=mask_nickname(wish.nickname),
             org=org.name if org else "未分配",
+            campaign=texts.LIST_CAMPAIGN.format(name=campaign) if campaign else "",
         )
+
+    async def campaign_names(self, wishes: Collection[Wish]) -> dict[int, str]:
+        """The names of the campaigns `wishes` belong to, by campaign id."""
+        ids = sorted({w.campaign_id for w in wishes if w.campaign_id is not None})
+        if not ids:
+            return {}
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(WishCampaign.id, WishCampaign.name).where(WishCampaign.id.in_(ids))
+            )
+        return {int(i): name for i, name in rows.all()}
 
     async def claim(self, actor: Actor, wish_id: int) -> Wish:
         """`actor` takes on the wish (in their scope, under the cap of open claims)."""
@@ -384,8 +411,9 @@ class WishService:
 
     async def _tell(self, wish: Wish, event: str, text: str) -> None:
         """Queue a private message to the youth; where the platform cannot push (the try page,
-        the official QQ bot) the outbox holds it for the youth's next message or poll."""
-        if self.outbox is None:
+        the official QQ bot) the outbox holds it for the youth's next message or poll. A wish
+        imported for a campaign has nobody in chat to tell."""
+        if self.outbox is None or wish.platform == IMPORTED:
             return
         await self.outbox.enqueue(
             f"wish:{wish.id}:{event}",
