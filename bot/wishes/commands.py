@@ -137,7 +137,8 @@ async def _list(turn: Turn) -> str:
         return texts.LIST_EMPTY
     progress = await service.progress_text(actor.id)
     lines = [texts.LIST_HEADER.format(progress=progress)]
-    lines += [service.masked(wish) for wish in wishes[:LIST_LIMIT]]
+    campaigns = await service.campaign_names(wishes[:LIST_LIMIT])
+    lines += [service.masked(w, campaigns.get(w.campaign_id or 0, "")) for w in wishes[:LIST_LIMIT]]
     if len(wishes) > LIST_LIMIT:
         lines.append(texts.LIST_MORE.format(count=len(wishes) - LIST_LIMIT))
     lines.append(texts.LIST_FOOTER)
