@@ -33,6 +33,8 @@ class Action(str, Enum):
     ENTRY_REJECTED = "entry_rejected"
     WISH_CLAIMED = "wish_claimed"
     WISH_LIT = "wish_lit"
+    CAMPAIGN_CREATED = "campaign_created"
+    WISHES_IMPORTED = "wishes_imported"
     ACTIVITY_EXPORTED = "activity_exported"
     LINK_CODE_ISSUED = "link_code_issued"
 
@@ -54,6 +56,8 @@ ACTION_NAMES = {
     Action.ENTRY_REJECTED: "审核驳回",
     Action.WISH_CLAIMED: "认领心愿",
     Action.WISH_LIT: "点亮心愿",
+    Action.CAMPAIGN_CREATED: "新建心愿活动",
+    Action.WISHES_IMPORTED: "导入微心愿",
     Action.ACTIVITY_EXPORTED: "导出报名表",
     Action.LINK_CODE_ISSUED: "获取绑定码",
 }

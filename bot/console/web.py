@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -43,6 +43,7 @@ from bot.console.questions import KIND_NAMES, OUTCOME_NAMES, Kind, questions
 from bot.console.scope import ScopeError, Viewer
 from bot.console.sessions import COOKIE, Session, Sessions, sessions
 from bot.console.templates import render
+from bot.console.upload import parse as parse_upload
 from bot.reports.monthly import MonthlyReport, ReportError, parse_month
 from bot.reports.monthly import build as build_monthly
 from bot.reports.summary import month_name
@@ -51,10 +52,14 @@ from bot.reports.summary import workbook as report_workbook
 from bot.runtime import Runtime, get_runtime
 from bot.safety.masking import mask_nickname, mask_pii
 from bot.web.access import client_address, is_https, rate_key
+from bot.wishes import sheet as wish_sheet
 from bot.wishes import texts as wish_texts
+from bot.wishes.campaigns import CampaignService
 from bot.wishes.commands import actor_of as wish_actor_of
+from bot.wishes.models import WishCampaign
 from bot.wishes.service import Actor as WishActor
 from bot.wishes.service import WishError
+from bot.wishes.sheet import SheetError
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +239,7 @@ async def signed_in_viewer(request: Request) -> Viewer | None:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """A urlencoded form body (no multipart: no file is ever uploaded here)."""
+    """A urlencoded form body (the one upload, a campaign's XLSX, reads its own body)."""
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return {}
     body = await request.body()
@@ -788,14 +793,21 @@ def _wish_actor(viewer: Viewer) -> WishActor:
 
 
 async def _wishes_response(
-    ctx: _Context, state: str, *, status: int = 200, notice: str = "", error: str = ""
+    ctx: _Context,
+    state: str,
+    *,
+    status: int = 200,
+    notice: str = "",
+    error: str = "",
+    campaign: WishCampaign | None = None,
 ) -> Response:
     viewer = ctx.viewer
     assert viewer is not None
     service = ctx.runtime.wishes
     actor = _wish_actor(viewer)
-    rows = await service.listing(actor.orgs, (state,))
-    counts = await service.counts(actor.orgs)
+    campaign_id = campaign.id if campaign is not None else None
+    rows = await service.listing(actor.orgs, (state,), campaign_id=campaign_id)
+    counts = await service.counts(actor.orgs, campaign_id=campaign_id)
     done, target = await service.progress(actor.id)
     return ctx.page(
         "wishes.html",
@@ -804,6 +816,8 @@ async def _wishes_response(
         section="wishes",
         tabs=WISH_TABS,
         state=state,
+        campaign=campaign,
+        campaign_names=await service.campaign_names(rows),
         counts=counts,
         rows=rows,
         mine=actor.id,
@@ -824,8 +838,13 @@ async def wishes_page(request: Request) -> Response:
     state = request.query_params.get("state", "open")
     if state not in dict(WISH_TABS):
         return ctx.page("error.html", status=400, title="没有这种心愿列表")
+    campaign = None
+    if "campaign" in request.query_params:
+        campaign = await _seen_campaign(ctx, request.query_params["campaign"])
+        if campaign is None:
+            return ctx.page("error.html", status=404, title=wish_texts.CAMPAIGN_NOT_FOUND)
     done = request.query_params.get("done", "")
-    return await _wishes_response(ctx, state, notice=WISH_NOTICES.get(done, ""))
+    return await _wishes_response(ctx, state, notice=WISH_NOTICES.get(done, ""), campaign=campaign)
 
 
 WISH_NOTICES = {"claimed": "已认领，联系方式见“进行中”。", "lit": "已点亮，谢谢你！"}
@@ -861,6 +880,225 @@ async def change_wish(request: Request, wish_id: int, change: str) -> Response:
     )
     state = "claimed" if change == "claim" else "lit"
     return ctx.redirect(f"{PREFIX}/wishes?" + _query(state=state, done=state))
+
+
+# ---- 微心愿 campaigns ------------------------------------------------------------------------
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+CAMPAIGN_PROBLEMS_SHOWN = 30
+TEMPLATE_NAME = "微心愿导入模板.xlsx"
+
+
+def _campaigns(ctx: _Context) -> CampaignService:
+    return CampaignService(ctx.runtime.wishes)
+
+
+async def _seen_campaign(ctx: _Context, campaign_id: object) -> WishCampaign | None:
+    """The campaign `campaign_id` if the viewer sees it (it covers one of their orgs)."""
+    assert ctx.viewer is not None
+    try:
+        number = int(str(campaign_id))
+    except ValueError:
+        return None
+    try:
+        return await _campaigns(ctx).get(number, ctx.viewer.orgs)
+    except WishError:
+        return None
+
+
+async def _form_values(request: Request, name: str) -> list[str]:
+    """Every value of a field that a urlencoded form may repeat (checkboxes)."""
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return []
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return []
+    pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return [value for key, value in pairs if key == name]
+
+
+async def _campaigns_response(
+    ctx: _Context, *, status: int = 200, error: str = "", form: Mapping[str, Any] | None = None
+) -> Response:
+    viewer = ctx.viewer
+    assert viewer is not None
+    service = _campaigns(ctx)
+    found = await service.listing(viewer.orgs)
+    return ctx.page(
+        "campaigns.html",
+        status=status,
+        title="微心愿活动",
+        section="wishes",
+        campaigns=found,
+        progress=await service.progress(found, viewer.orgs),
+        days=service.days_text,
+        orgs=viewer.visible_orgs(ctx.runtime.grid.grid),
+        form=form or {},
+        today=service.today().isoformat(),
+        error=error,
+    )
+
+
+@router.get("/wishes/campaigns")
+async def campaigns_page(request: Request) -> Response:
+    """The campaigns that cover the viewer's orgs with their progress, and a form for a new one."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    return await _campaigns_response(ctx)
+
+
+@router.post("/wishes/campaigns")
+async def create_campaign(request: Request) -> Response:
+    """A new campaign (name, target date, orgs in the viewer's scope)."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    viewer = ctx.viewer
+    if viewer is None:
+        return _login_first(ctx)
+    orgs = await _form_values(request, "org")
+    name = clean_text(form.get("name", "")).strip()
+    try:
+        target = date.fromisoformat(form.get("target_date", "").strip())
+    except ValueError:
+        target = None
+    try:
+        campaign = await _campaigns(ctx).create(
+            name, target, orgs, orgs=viewer.orgs, by=viewer.account.username
+        )
+    except WishError as exc:
+        kept = {"name": name, "target_date": form.get("target_date", ""), "orgs": set(orgs)}
+        return await _campaigns_response(ctx, status=422, error=str(exc), form=kept)
+    await services().audit.record(
+        viewer.account.username,
+        Action.CAMPAIGN_CREATED,
+        ctx.address,
+        target=f"心愿活动 #{campaign.id}",
+        note=campaign.name,
+    )
+    return ctx.redirect(f"{PREFIX}/wishes/campaigns/{campaign.id}?done=created")
+
+
+@router.get("/wishes/campaigns/template.xlsx")
+async def campaign_template(request: Request) -> Response:
+    """The XLSX to fill with a campaign's wishes."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    content = await asyncio.to_thread(wish_sheet.template)
+    return ctx.finish(
+        Response(
+            content,
+            media_type=MEDIA_TYPES["xlsx"],
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(TEMPLATE_NAME)}"},
+        )
+    )
+
+
+async def _campaign_response(
+    ctx: _Context,
+    campaign: WishCampaign,
+    *,
+    status: int = 200,
+    notice: str = "",
+    error: str = "",
+    problems: Sequence[str] = (),
+) -> Response:
+    viewer = ctx.viewer
+    assert viewer is not None
+    service = _campaigns(ctx)
+    progress = (await service.progress([campaign], viewer.orgs))[campaign.id]
+    return ctx.page(
+        "campaign.html",
+        status=status,
+        title=campaign.name,
+        section="wishes",
+        campaign=campaign,
+        progress=progress,
+        days=service.days_text(campaign),
+        status_names=wish_texts.STATUS,
+        notice=notice,
+        error=error,
+        problems=problems[:CAMPAIGN_PROBLEMS_SHOWN],
+        more=wish_texts.SHEET_MORE.format(count=len(problems) - CAMPAIGN_PROBLEMS_SHOWN)
+        if len(problems) > CAMPAIGN_PROBLEMS_SHOWN
+        else "",
+    )
+
+
+CAMPAIGN_NOTICES = {"created": "已新建微心愿活动，请下载模板、填好心愿后上传。"}
+
+
+@router.get("/wishes/campaigns/{campaign_id}")
+async def campaign_page(request: Request, campaign_id: int) -> Response:
+    """One campaign: progress per org (点亮 N / M 个微心愿), days left, the XLSX upload."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    campaign = await _seen_campaign(ctx, campaign_id)
+    if campaign is None:
+        return ctx.page("error.html", status=404, title=wish_texts.CAMPAIGN_NOT_FOUND)
+    done = request.query_params.get("done", "")
+    notice = CAMPAIGN_NOTICES.get(done, "")
+    if done.isdigit():
+        notice = wish_texts.CAMPAIGN_IMPORTED.format(count=int(done))
+    return await _campaign_response(ctx, campaign, notice=notice)
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None when it is longer than `limit` (read no further)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+@router.post("/wishes/campaigns/{campaign_id}/import")
+async def import_campaign(request: Request, campaign_id: int) -> Response:
+    """An XLSX of wishes into the campaign, all rows or none (multipart, CSRF in the form)."""
+    ctx = await _context(request)
+    body = await _bounded_body(request, MAX_UPLOAD_BYTES + MAX_FORM_BYTES)
+    if body is None:
+        limit = MAX_UPLOAD_BYTES // (1024 * 1024)
+        return ctx.page(
+            "error.html", status=413, title=wish_texts.UPLOAD_TOO_BIG.format(limit=limit)
+        )
+    upload = parse_upload(request.headers.get("content-type", ""), body)
+    token = upload.fields.get("csrf") if upload is not None else None
+    if upload is None or not ctx.sessions.csrf_ok(None if ctx.fresh else ctx.session, token):
+        log.warning(
+            "console: POST %s without a valid CSRF token from %s", request.url.path, ctx.address
+        )
+        return _refused(ctx)
+    viewer = ctx.viewer
+    if viewer is None:
+        return _login_first(ctx)
+    campaign = await _seen_campaign(ctx, campaign_id)
+    if campaign is None:
+        return ctx.page("error.html", status=404, title=wish_texts.CAMPAIGN_NOT_FOUND)
+    _, content = upload.files.get("file", ("", b""))
+    if not content:
+        return await _campaign_response(ctx, campaign, status=422, error=wish_texts.UPLOAD_NEEDED)
+    try:
+        wishes = await _campaigns(ctx).import_sheet(campaign, content, orgs=viewer.orgs)
+    except SheetError as exc:
+        error = wish_texts.SHEET_REFUSED.format(count=len(exc.problems))
+        problems = [str(p) for p in exc.problems]
+        return await _campaign_response(ctx, campaign, status=422, error=error, problems=problems)
+    await services().audit.record(
+        viewer.account.username,
+        Action.WISHES_IMPORTED,
+        ctx.address,
+        target=f"心愿活动 #{campaign.id}",
+        note=f"{len(wishes)} 个",
+    )
+    return ctx.redirect(f"{PREFIX}/wishes/campaigns/{campaign.id}?done={len(wishes)}")
 
 
 # ---- activities ----------------------------------------------------------------------------
