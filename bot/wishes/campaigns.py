@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.storage.database import Database
 from bot.wishes import sheet, texts
@@ -209,6 +209,14 @@ class CampaignService:
         placed = self._place(campaign, rows, self.wishes.scope(orgs))
         now = self.wishes.clock()
         async with self.db.session() as session:
+            # One import of a campaign at a time (two uploads of one file, two processes): a
+            # no-op write locks the campaign's row on PostgreSQL, the database on SQLite, so
+            # the second sees the first's wishes as already imported.
+            await session.execute(
+                update(WishCampaign)
+                .where(WishCampaign.id == campaign.id)
+                .values(name=WishCampaign.name)
+            )
             existing = await session.execute(
                 select(Wish.id, Wish.text, Wish.nickname, Wish.campaign_org_id).where(
                     Wish.campaign_id == campaign.id
@@ -222,7 +230,7 @@ class CampaignService:
             ]
             if problems:
                 raise SheetError(problems)
-            wishes = [self._wish(campaign, row, org_id, now) for row, org_id in placed]
+            wishes = [self.imported_wish(campaign, row, org_id, now) for row, org_id in placed]
             session.add_all(wishes)
             await session.flush()
         log.info("wish campaign %s: %d wishes imported", campaign.id, len(wishes))
@@ -271,7 +279,8 @@ class CampaignService:
         return placed
 
     @staticmethod
-    def _wish(campaign: WishCampaign, row: SheetRow, org_id: str, now: datetime) -> Wish:
+    def imported_wish(campaign: WishCampaign, row: SheetRow, org_id: str, now: datetime) -> Wish:
+        """The open wish a checked row of the campaign's file becomes."""
         for_whom = row.for_whom if row.age is None else f"{row.for_whom}，{row.age}岁"
         return Wish(
             text=row.text,

@@ -5,11 +5,12 @@ PostgreSQL, the `runtime` fixture)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
 from alembic import command
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.delivery.models import OutboxMessage
 from bot.runtime import Runtime
@@ -153,6 +154,30 @@ async def test_one_bad_row_and_nothing_is_imported(
     assert [str(p) for p in again.value.problems] == [
         "工作表“心愿”第 2 行：这个心愿已导入过（#1），请删去这一行。"
     ]
+    assert await _count(runtime) == 1
+
+
+async def test_an_import_waits_for_another_of_the_same_campaign(
+    runtime: Runtime, campaigns: CampaignService, clock: Clock
+) -> None:
+    """Two uploads of one file at once (two tabs, two processes) cannot both pass the check for
+    wishes already imported: an import holds the campaign until it is done."""
+    campaign = await campaigns.create("六一", date(2026, 11, 12), ["street"], orgs=None, by="a")
+    async with runtime.db.session() as held:
+        # Another import in flight: it holds the campaign and has added row 2's wish.
+        await held.execute(
+            update(WishCampaign)
+            .where(WishCampaign.id == campaign.id)
+            .values(name=WishCampaign.name)
+        )
+        second = asyncio.create_task(campaigns.import_sheet(campaign, xlsx(GOOD[:1]), orgs=None))
+        await asyncio.sleep(0.3)
+        assert not second.done(), "it waits for the first import to end"
+        held.add(
+            campaigns.imported_wish(campaign, sheet.read(xlsx(GOOD[:1]))[0], "street", clock())
+        )
+    with pytest.raises(SheetError, match="已导入过"):
+        await second
     assert await _count(runtime) == 1
 
 
