@@ -119,10 +119,15 @@ class CaseCommands:
 
     async def _send_answer(self, actor: Speaker, case_id: int, answer: str) -> str:
         result = await self.cases.answer(case_id, actor, answer)
-        waiting = result.held - result.polled
-        held = texts.ANSWER_POLLED.format(polled=result.polled) if result.polled else ""
-        held += texts.ANSWER_HELD.format(held=waiting) if waiting else ""
-        return texts.ANSWER_SENT.format(case=case_id, sent=result.sent, held=held)
+        return texts.answer_sent(
+            case_id,
+            result.sent,
+            result.held,
+            result.polled,
+            privately=result.privately,
+            private_waiting=result.private_waiting,
+            group_only=result.group_only,
+        )
 
     async def _answer(self, actor: Speaker, args: str) -> str:
         case_id, answer = self._case_and_rest("答", args)
@@ -135,7 +140,9 @@ class CaseCommands:
         if not cases:
             return texts.TASKS_EMPTY
         lines = [texts.TASKS_HEADER.format(count=len(cases))]
-        for case in cases[:20]:
+        shown = cases[:20]
+        unnotified = await self.cases.unnotified(shown)
+        for case in shown:
             due = (
                 texts.TASKS_DUE.format(due=self.cases.local_time(case.due_at))
                 if case.due_at
@@ -146,7 +153,7 @@ class CaseCommands:
                     mark=texts.mark(case.urgent, case.risk_level),
                     case=case.id,
                     question=mask_pii(case.text)[:30],
-                    status=texts.STATUS[case.status],
+                    status=texts.UNNOTIFIED if case.id in unnotified else texts.STATUS[case.status],
                     due=due,
                     reason=f"：{case.risk_reason}" if case.urgent and case.risk_reason else "",
                 )

@@ -82,6 +82,16 @@ class Case(Base):
     escalations: Mapped[int] = mapped_column(Integer, default=0)
     learned_entry_id: Mapped[str | None] = mapped_column(String(128))
 
+    @property
+    def risky(self) -> bool:
+        """A crisis case (urgent, or graded distress or worse, `RiskLevel.DISTRESS`): what its
+        askers wrote, and the answer to it, never show in a group."""
+        return bool(self.urgent) or (self.risk_level or 0) >= RISKY_LEVEL
+
+
+RISKY_LEVEL = 1
+"""`bot.safety.crisis.RiskLevel.DISTRESS`: from this level on a case is `Case.risky`."""
+
 
 class CaseAsker(Base):
     """One youth waiting for a case's answer (the first asker and every merged one)."""

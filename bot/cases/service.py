@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from bot.cases import texts
 from bot.cases.learn import LearnedFileError, append_learned_entry, scope_of_case
 from bot.cases.models import (
+    RISKY_LEVEL,
     Case,
     CaseAsker,
     CaseEvent,
@@ -52,6 +54,7 @@ from bot.storage.upsert import insert_ignore
 
 if TYPE_CHECKING:
     from bot.accounts.service import AccountLinks
+    from bot.delivery.outbox import Outbox, OutboxSent
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,10 @@ ROUTING_GRACE = timedelta(minutes=1)
 """How old an unassigned case must be before the timer tries to route it again (a new one is
 routed right after the youth's reply; the timer is for nobody on duty, or a stop in between)."""
 SYSTEM = "system"
+NOT_REACHED = ("failed", "held")
+"""`via` of a notification that did not reach its person (held: until they next message)."""
+NOTIFY_KEY = "case:{case}:notify:"
+"""The outbox key prefix of a case's notifications queued for a retry."""
 
 
 class CaseError(Exception):
@@ -78,6 +85,13 @@ class AnswerResult:
     held: int
     polled: int = 0
     """Of the held, those on a page that asks every few seconds (the try page)."""
+    privately: int = 0
+    """Askers of a risk case who asked in a group and get the answer in private instead."""
+    private_waiting: int = 0
+    """Of those, the ones it could not reach now: the group was told to look in private."""
+    group_only: int = 0
+    """Askers of a risk case in a group of a platform that cannot write privately (the official
+    QQ bot): the answer, without their question, waits for their own next @ there."""
 
 
 class CaseService:
@@ -105,6 +119,9 @@ class CaseService:
         self._similarity: Similarity | None = None
         self.links: AccountLinks | None = None
         """Accounts linked in the bot (official-QQ openids); None: the grid files' alone."""
+        self.outbox: Outbox | None = None
+        """Where a QQ notification that could not go out waits for a connected account and is
+        retried (`outbox_sent` records it once sent); None: not retried."""
 
     @property
     def grid(self) -> Grid:
@@ -460,6 +477,15 @@ class CaseService:
                 # Not "notified" through that platform until shown: a cadre's next plain text
                 # there is no answer to a case they have not seen yet.
                 via = "held"
+        queued = False
+        if via in NOT_REACHED and qq and channel is not None and self.outbox is not None:
+            # The outbox keeps it until a QQ account that can reach them is connected, then
+            # sends it (retrying a failed send); `outbox_sent` records it as notified.
+            key = NOTIFY_KEY.format(case=case.id) + f"{person.id}:{uuid.uuid4().hex[:12]}"
+            queued = await self.outbox.enqueue(key, "qq", qq, text, chat_type="private")
+            log.info(
+                "case %s: notification to %s queued until QQ can reach them", case.id, person.id
+            )
         async with self.db.session() as session:
             if message_id:
                 await insert_ignore(
@@ -471,8 +497,53 @@ class CaseService:
                     case_id=case.id,
                     sent_at=self.clock(),
                 )
-            self._log(session, case.id, CaseEventKind.NOTIFIED, SYSTEM, to=person.id, via=via)
+            detail: dict[str, object] = {"to": person.id, "via": via}
+            if queued:
+                detail["queued"] = True
+            self._log(session, case.id, CaseEventKind.NOTIFIED, SYSTEM, **detail)
         return via != "failed"
+
+    async def outbox_sent(self, sent: OutboxSent) -> None:
+        """An outbox hook: a queued notification (see `_notify`) went out. Its message now
+        answers the case when quoted, and its person counts as notified."""
+        prefix, case_part, kind, rest = [*sent.key.split(":", 3), "", "", ""][:4]
+        if prefix != "case" or kind != "notify" or not case_part.isdigit():
+            return
+        case_id, person_id = int(case_part), rest.rpartition(":")[0]
+        async with self.db.session() as session:
+            if await session.get(Case, case_id) is None:
+                return
+            if sent.message_id:
+                await insert_ignore(
+                    session,
+                    CaseMessage,
+                    platform=sent.platform,
+                    account=sent.account,
+                    message_id=sent.message_id,
+                    case_id=case_id,
+                    sent_at=self.clock(),
+                )
+            self._log(
+                session,
+                case_id,
+                CaseEventKind.NOTIFIED,
+                SYSTEM,
+                to=person_id,
+                via=sent.chat_type,
+                retried=True,
+            )
+        log.info("case %s: queued notification reached %s", case_id, person_id)
+
+    async def _drop_queued_notifications(self, case_id: int) -> None:
+        """Once a case is answered or closed, its notifications still waiting are moot."""
+        if self.outbox is not None:
+            await self.outbox.cancel(NOTIFY_KEY.format(case=case_id))
+
+    async def unnotified(self, cases: Sequence[Case]) -> set[int]:
+        """Of `cases`, the assigned ones whose assignee has not been reached (see
+        `unnotified_cases`)."""
+        async with self.db.session() as session:
+            return await unnotified_cases(session, cases)
 
     async def _hold_notification(
         self, case: Case, contacts: Mapping[str, str], text: str
@@ -577,7 +648,11 @@ class CaseService:
             deliveries = await self._queue(
                 session,
                 case,
-                lambda asked: texts.ANSWER_TO_YOUTH.format(question=_short(asked), answer=answer),
+                lambda asked: (
+                    texts.ANSWER_TO_YOUTH.format(question=_short(asked), answer=answer)
+                    if asked is not None
+                    else texts.ANSWER_UNQUOTED.format(case=case.id, answer=answer)
+                ),
             )
             askers = (
                 await session.scalars(
@@ -589,53 +664,87 @@ class CaseService:
                 .where(Question.id.in_(askers))
                 .values(outcome=Outcome.HUMAN.value, answered_at=now)
             )
-        sent = polled = 0
-        for delivery in deliveries:
-            pushed = await self._push(delivery)
+        await self._drop_queued_notifications(case_id)
+        sent = polled = privately = private_waiting = group_only = 0
+        for delivery, asked_in in deliveries:
+            pushed = await self._push(delivery, asked_in)
             sent += pushed
             channel = self.channels.get(delivery.platform)
             polled += not pushed and bool(getattr(channel, "polled", False))
+            if asked_in is not None:
+                privately += 1
+                private_waiting += not pushed
+            elif case.risky and delivery.group_id:
+                group_only += 1
         log.info(
-            "case %s answered by %s: %d sent, %d held",
+            "case %s answered by %s: %d sent, %d held, %d privately to group askers",
             case_id,
             actor.id,
             sent,
             len(deliveries) - sent,
+            privately,
         )
-        return AnswerResult(case_id, sent, len(deliveries) - sent, polled)
+        return AnswerResult(
+            case_id,
+            sent,
+            len(deliveries) - sent,
+            polled,
+            privately=privately,
+            private_waiting=private_waiting,
+            group_only=group_only,
+        )
 
     async def _queue(
-        self, session: AsyncSession, case: Case, text_for: Callable[[str], str]
-    ) -> list[Delivery]:
-        """One held delivery per asker; `text_for` turns the asker's question into the message
-        (masked for a group: the bot never repeats a phone or ID number there)."""
+        self, session: AsyncSession, case: Case, text_for: Callable[[str | None], str]
+    ) -> list[tuple[Delivery, str | None]]:
+        """One held delivery per asker, with the group it was asked in when it goes to the
+        youth privately instead. `text_for` turns the asker's question into the message (masked
+        for a group: the bot never repeats a phone or ID number there; None: the message must
+        not repeat it).
+
+        A risk case asked in a group is answered in private where the platform can write to
+        the youth unprompted (QQ); where it cannot (the official QQ bot) the answer waits for the
+        youth's own next message in the group, and never repeats the question there."""
         rows = await session.execute(
             select(CaseAsker, Question.text, Question.account)
             .join(Question, Question.id == CaseAsker.question_id)
             .where(CaseAsker.case_id == case.id)
         )
-        deliveries = [
-            Delivery(
+        queued: list[tuple[Delivery, str | None]] = []
+        for asker, question_text, account in rows.all():
+            group, asked_in = asker.group_id, None
+            if case.risky and group:
+                channel = self.channels.get(asker.platform)
+                if channel is not None and channel.can_push:
+                    group, asked_in = None, asker.group_id
+            if group is None:
+                text = text_for(question_text)
+            elif case.risky:
+                text = text_for(None)
+            else:
+                text = text_for(mask_pii(question_text))
+            delivery = Delivery(
                 case_id=case.id,
                 asker_id=asker.id,
                 platform=asker.platform,
                 user_id=asker.user_id,
-                group_id=asker.group_id,
-                reply_to=asker.message_id,
+                group_id=group,
+                reply_to=asker.message_id if group else None,
                 account=account or "",
-                text=text_for(mask_pii(question_text) if asker.group_id else question_text),
+                text=text,
                 created_at=self.clock(),
             )
-            for asker, question_text, account in rows.all()
-        ]
-        session.add_all(deliveries)
+            queued.append((delivery, asked_in))
+        session.add_all([delivery for delivery, _ in queued])
         await session.flush()
-        return deliveries
+        return queued
 
-    async def _push(self, delivery: Delivery) -> bool:
+    async def _push(self, delivery: Delivery, asked_in: str | None = None) -> bool:
         """Send one delivery now if its platform allows a late push; else leave it held. It goes
         through the account that received the question if that one is connected (the quoted
-        question is that account's message), else through one in the chat."""
+        question is that account's message), else through one in the chat. `asked_in`: the
+        group of a youth answered privately (a risk case); if the private message cannot go,
+        that group hears only that the answer waits in private."""
         channel = self.channels.get(delivery.platform)
         sent, message_id, account = False, None, ""
         if channel is not None and channel.can_push:
@@ -660,6 +769,8 @@ class CaseService:
                 sent = True
             except SendError as exc:
                 log.warning("delivery %s held: %s", delivery.id, exc)
+        if not sent and asked_in is not None and channel is not None and channel.can_push:
+            await self._tell_answer_waits(delivery, asked_in, channel)
         async with self.db.session() as session:
             if sent:
                 await self._mark_sent(session, delivery, message_id, account)
@@ -672,6 +783,16 @@ class CaseService:
                         _chat_key(delivery.platform, delivery.user_id, delivery.group_id)
                     )
         return sent
+
+    async def _tell_answer_waits(self, delivery: Delivery, group: str, channel: Channel) -> None:
+        """@ the youth in the group they asked in: their answer waits in private. No quote of
+        their message and no word of the question or the answer (others read the group)."""
+        notice = texts.ANSWER_PRIVATE_NOTICE.format(case=delivery.case_id)
+        try:
+            account = account_for(channel, "group", group, delivery.account)
+            await channel.send_group(group, notice, at=delivery.user_id, account=account)
+        except SendError as exc:
+            log.warning("delivery %s: the group notice failed too: %s", delivery.id, exc)
 
     async def _mark_sent(
         self, session: AsyncSession, delivery: Delivery, message_id: str | None, account: str = ""
@@ -726,10 +847,26 @@ class CaseService:
         channel = self.channels.get(platform)
         push = channel is not None and channel.can_push
         async with self.db.session() as session:
-            held = (
-                await session.scalars(select(Delivery).where(*where).order_by(Delivery.id))
+            rows = (
+                await session.execute(
+                    select(Delivery, Case.urgent, Case.risk_level)
+                    .outerjoin(Case, Case.id == Delivery.case_id)
+                    .where(*where)
+                    .order_by(Delivery.id)
+                )
             ).all()
-        self._held_chats.discard(chat)
+        # An answer to a risk case waits in a group for its own youth alone: someone else's @
+        # there does not bring it out.
+        held = [
+            delivery
+            for delivery, urgent, level in rows
+            if not group_id
+            or delivery.asker_id is None
+            or not (urgent or (level or 0) >= RISKY_LEVEL)
+            or delivery.user_id == user_id
+        ]
+        if len(held) == len(rows):
+            self._held_chats.discard(chat)
         texts_out: list[str] = []
         for delivery in held:
             if push and delivery.asker_id is not None:
@@ -879,8 +1016,9 @@ class CaseService:
             self._log(session, case.id, CaseEventKind.CLOSED, actor.id, reason=reason)
             notice = texts.CLOSED_TO_YOUTH.format(case=case.id, reason=reason)
             deliveries = await self._queue(session, case, lambda _: notice) if unanswered else []
-        for delivery in deliveries:
-            await self._push(delivery)
+        await self._drop_queued_notifications(case_id)
+        for delivery, asked_in in deliveries:
+            await self._push(delivery, asked_in)
 
     async def learn(self, case_id: int, actor: Speaker) -> str:
         """Turn a case's question and answer into an FAQ entry; it waits for an admin's review
@@ -1134,6 +1272,32 @@ class CaseService:
                     )
                 ).all()
             )
+
+
+async def unnotified_cases(session: AsyncSession, cases: Sequence[Case]) -> set[int]:
+    """Of `cases`, the ids of the assigned ones whose assignee has not been reached: no
+    notification about the case got through to them (it failed, or waits for their next message
+    on the official QQ bot) and they did not take it themselves (/认领). Shown as 未通知到."""
+    assigned = {
+        case.id: case.assignee_id
+        for case in cases
+        if case.status == CaseStatus.ASSIGNED.value and case.assignee_id
+    }
+    if not assigned:
+        return set()
+    rows = await session.execute(
+        select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.actor, CaseEvent.detail).where(
+            CaseEvent.case_id.in_(assigned),
+            CaseEvent.kind.in_((CaseEventKind.NOTIFIED.value, CaseEventKind.CLAIMED.value)),
+        )
+    )
+    reached: set[tuple[int, str | None]] = set()
+    for case_id, kind, actor, detail in rows.all():
+        if kind == CaseEventKind.CLAIMED.value:
+            reached.add((case_id, actor))
+        elif (detail or {}).get("via") not in NOT_REACHED:
+            reached.add((case_id, (detail or {}).get("to")))
+    return {case_id for case_id, person in assigned.items() if (case_id, person) not in reached}
 
 
 def _chat_key(platform: str, user_id: str, group_id: str | None) -> tuple[str, str]:

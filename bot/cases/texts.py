@@ -22,6 +22,15 @@ MERGED_NOBODY = (
 no QQ account connected): the question waits, and the youth is told so."""
 NO_QUESTION_TO_ESCALATE = "请直接说出你的问题，我会转给团干部。"
 ANSWER_TO_YOUTH = "关于你问的“{question}”，团干部回复：\n{answer}"
+ANSWER_UNQUOTED = "团干部回复了你的问题（编号 #{case}）：\n{answer}"
+"""The answer to a risk case asked in a group where the bot cannot write privately (the
+official QQ bot): it goes out in that group, so it never repeats the question."""
+ANSWER_PRIVATE_NOTICE = (
+    "团干部已经回复了你的问题（编号 #{case}），为保护你的隐私，回复不发在群里。"
+    "请加我为好友后私聊我（发什么都可以），我会把回复发给你。"
+)
+"""Said in the group (with an @, no quote) when the private answer to a risk case asked there
+could not be sent: neither the question nor the answer."""
 CLOSED_TO_YOUTH = "你的问题（编号 #{case}）已由团干部关闭：{reason}"
 
 # To cadres
@@ -50,6 +59,14 @@ ESCALATED = (
 ANSWER_SENT = "已回复 #{case}，答案已送达 {sent} 人{held}。"
 ANSWER_HELD = "，{held} 人待送达（对方下次发消息时送达）"
 ANSWER_POLLED = "，{polled} 人在网页上，开着页面几秒内就会收到"
+ANSWER_PRIVATELY = "\n这是有风险的问题：{count} 位在群里提问的同学的答案私下送达，没有发在群里，也没有在群里引用原问题。"
+ANSWER_PRIVATE_WAITING = (
+    "其中 {count} 人暂时私聊不到，群里只提醒了对方私聊机器人查看（不含问题和答案）。"
+)
+ANSWER_GROUP_ONLY = (
+    "\n{count} 人在 QQ 官方机器人群里提问（平台不能私聊）：答案会在对方下次 @ 机器人时发在群里，"
+    "不带原问题。"
+)
 CLAIMED = "已认领 #{case}，请在 {due} 前答复。"
 CLAIMED_FROM = "问题 #{case} 已由 {name} 认领，你不用再处理了。"
 REASSIGNED = "已把 #{case} 转给 {name}。"
@@ -71,6 +88,14 @@ REJECTED = "已驳回并删除 {entry}。"
 TASKS_EMPTY = "你现在没有待处理的问题。"
 TASKS_HEADER = "你的待办（{count} 个）："
 TASKS_ITEM = "{mark}#{case} {question}（{status}{due}）{reason}"
+UNNOTIFIED = "未通知到"
+"""The status of an assigned case whose assignee has not been reached yet (the notification
+failed or waits; it is retried when a QQ account connects)."""
+RISK_PRIVATE_NOTE = "⚠️ 有风险的问题：回复只私下送达提问人，不会发在群里，也不会在群里引用原问题。"
+RISK_GROUP_ONLY_NOTE = (
+    "在 QQ 官方机器人群里提问的同学无法私聊：回复会在对方下次 @ 机器人时发在群里（不带原问题），"
+    "请不要写入对方不愿公开的内容。"
+)
 TASKS_DUE = "，{due}前"
 """The deadline part of a to-do line; a case without one (not yet assigned) shows none."""
 
@@ -124,6 +149,30 @@ def urgent(level: int, reason: str | None) -> str:
         return URGENT
     text = URGENT_GRADED.format(level=level, name=RISK_NAMES[level], reason=reason or "未注明")
     return f"{text}{URGENT_IMMINENT}" if level >= 3 else text
+
+
+def answer_sent(
+    case: int,
+    sent: int,
+    held: int,
+    polled: int = 0,
+    privately: int = 0,
+    private_waiting: int = 0,
+    group_only: int = 0,
+) -> str:
+    """What a person who answered is told: how many got it, how many wait, and for a risk case
+    asked in a group, that it went privately (or waits for the youth's own @ in the group)."""
+    waiting = held - polled
+    rest = ANSWER_POLLED.format(polled=polled) if polled else ""
+    rest += ANSWER_HELD.format(held=waiting) if waiting > 0 else ""
+    text = ANSWER_SENT.format(case=case, sent=sent, held=rest)
+    if privately:
+        text += ANSWER_PRIVATELY.format(count=privately)
+        if private_waiting:
+            text += ANSWER_PRIVATE_WAITING.format(count=private_waiting)
+    if group_only:
+        text += ANSWER_GROUP_ONLY.format(count=group_only)
+    return text
 
 
 def scope(names: Sequence[str]) -> str:

@@ -12,7 +12,7 @@ from enum import Enum
 from sqlalchemy import func, or_, select
 
 from bot.cases.models import Case, CaseAsker, CaseEvent, CaseStatus
-from bot.cases.service import ACTIVE
+from bot.cases.service import ACTIVE, unnotified_cases
 from bot.console.period import Period
 from bot.console.scope import Viewer
 from bot.storage.database import Database
@@ -46,6 +46,10 @@ class CaseFile:
     case: Case
     askers: int
     events: list[CaseEvent]
+    unnotified: bool = False
+    """Assigned, but its assignee has not been reached yet (未通知到)."""
+    group_platforms: frozenset[str] = frozenset()
+    """The platforms of the askers who asked in a group."""
 
 
 def _scope_filter(viewer: Viewer, chosen: Collection[str] | None) -> list:
@@ -118,4 +122,18 @@ async def case_file(db: Database, viewer: Viewer, case_id: int) -> CaseFile | No
                 select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
             )
         ).all()
-    return CaseFile(case, askers, list(events))
+        in_groups = (
+            await session.scalars(
+                select(CaseAsker.platform)
+                .where(CaseAsker.case_id == case_id, CaseAsker.group_id.is_not(None))
+                .distinct()
+            )
+        ).all()
+        unnotified = case.id in await unnotified_cases(session, [case])
+    return CaseFile(case, askers, list(events), unnotified, frozenset(in_groups))
+
+
+async def unnotified(db: Database, cases: Collection[Case]) -> set[int]:
+    """The ids of the listed cases whose assignee has not been reached (未通知到)."""
+    async with db.session() as session:
+        return await unnotified_cases(session, list(cases))

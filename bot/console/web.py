@@ -621,6 +621,7 @@ async def cases_page(request: Request) -> Response:
     except (ScopeError, PeriodError) as exc:
         return _filter_error(ctx, exc)
     total, rows = await casebook.cases(ctx.runtime.db, viewer, state, chosen, period, ctx.now())
+    unnotified = await casebook.unnotified(ctx.runtime.db, rows)
     dates = period.query() if period else {}
     return ctx.page(
         "cases.html",
@@ -634,6 +635,8 @@ async def cases_page(request: Request) -> Response:
         period=period,
         total=total,
         rows=rows,
+        unnotified=unnotified,
+        unnotified_name=case_texts.UNNOTIFIED,
         **_case_helpers(ctx),
     )
 
@@ -660,15 +663,29 @@ def _notice(ctx: _Context, request: Request, case_id: int) -> str:
     if done != "answered":
         return ""
     try:
-        sent, held, polled = (
-            int(request.query_params.get(k, "0")) for k in ("sent", "held", "polled")
-        )
+        counts = [int(request.query_params.get(k, "0")) for k in ANSWER_COUNTS]
     except ValueError:
         return ""
-    waiting = held - polled
-    text = case_texts.ANSWER_POLLED.format(polled=polled) if polled else ""
-    text += case_texts.ANSWER_HELD.format(held=waiting) if waiting > 0 else ""
-    return case_texts.ANSWER_SENT.format(case=case_id, sent=sent, held=text)
+    return case_texts.answer_sent(case_id, *counts)
+
+
+ANSWER_COUNTS = ("sent", "held", "polled", "privately", "private_waiting", "group_only")
+"""The `AnswerResult` counts an answer's redirect carries to the case page (in this order,
+`bot.cases.texts.answer_sent`'s)."""
+
+
+def _risk_note(ctx: _Context, found: casebook.CaseFile) -> str:
+    """The warning on a risk case's page: answers go to the askers privately (and, for askers
+    in a group of a platform that cannot write privately, how theirs goes)."""
+    if not found.case.risky:
+        return ""
+    channels = ctx.runtime.cases.channels
+    pull_only = any(
+        platform not in channels or not channels[platform].can_push
+        for platform in found.group_platforms
+    )
+    note = case_texts.RISK_PRIVATE_NOTE
+    return note + case_texts.RISK_GROUP_ONLY_NOTE if pull_only else note
 
 
 async def _case_response(
@@ -684,6 +701,8 @@ async def _case_response(
         title=f"工单 #{case_id}",
         section="cases",
         file=found,
+        risk_note=_risk_note(ctx, found),
+        unnotified_name=case_texts.UNNOTIFIED,
         notice=notice,
         error=error,
         **_case_helpers(ctx),
@@ -729,7 +748,7 @@ async def answer_case(request: Request, case_id: int) -> Response:
     )
     return ctx.redirect(
         f"{PREFIX}/cases/{case_id}?"
-        + _query(done="answered", sent=result.sent, held=result.held, polled=result.polled)
+        + _query(done="answered", **{k: getattr(result, k) for k in ANSWER_COUNTS})
     )
 
 

@@ -68,7 +68,7 @@ CHAT_TYPES = ("group", "private")
 ANY_ACCOUNT = "default"
 """The account of a row that may go out through any account (in its chat, where routed)."""
 
-__all__ = ["ANY_ACCOUNT", "Outbox", "OutboxItem", "OutboxRow", "OutboxStatus"]
+__all__ = ["ANY_ACCOUNT", "Outbox", "OutboxItem", "OutboxRow", "OutboxSent", "OutboxStatus"]
 ENQUEUE_CHUNK = 200
 """Rows per INSERT of `enqueue_many` (SQLite allows some 32,000 bound values a statement)."""
 
@@ -84,6 +84,19 @@ class OutboxItem:
     chat_type: str = "group"
     account: str = ANY_ACCOUNT
     not_before: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSent:
+    """One row that went out, as `Outbox.on_sent` hooks are told of it."""
+
+    key: str
+    platform: str
+    account: str
+    """The bot account that sent it (a quote of the message comes back through it)."""
+    chat_type: str
+    chat_id: str
+    message_id: str | None
 
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
@@ -169,6 +182,9 @@ class Outbox:
         """Told (account, reason in Chinese) when an account pauses; the chat layer tells admins."""
         self.on_failure: list[Callable[[str, str], None]] = []
         """Told (account, error) after each failed attempt (metrics)."""
+        self.on_sent: list[Callable[[OutboxSent], Awaitable[None]]] = []
+        """Told of each row once it is marked sent (a case notification records its message, so
+        a cadre's quote of it answers the case)."""
         self.on_held: list[Callable[[str, str, str | None], None]] = []
         """Told (platform, user id, group id) of each row held for pull delivery (the cases'
         cache of chats with held deliveries)."""
@@ -254,6 +270,19 @@ class Outbox:
         if inserted:
             self._wake.set()
         return inserted
+
+    async def cancel(self, key_prefix: str) -> int:
+        """Drop the rows whose key starts with `key_prefix` that have not gone out yet and are
+        not being sent (e.g. a case's queued notifications once it is answered); returns how
+        many."""
+        async with self.db.engine.begin() as conn:
+            result = await conn.execute(
+                delete(OUTBOX).where(
+                    OUTBOX.c.key.startswith(key_prefix, autoescape=True),
+                    OUTBOX.c.status == OutboxStatus.PENDING.value,
+                )
+            )
+        return result.rowcount
 
     async def progress(self, key_prefix: str) -> list[OutboxRow]:
         """Every row whose key starts with `key_prefix`, in the order they were queued."""
@@ -515,6 +544,7 @@ class Outbox:
             risky, error = False, f"{type(exc).__name__}: {exc}"
         else:
             await self._mark_sent(row, message_id, reset_risk=turn.risk_failures > 0)
+            await self._tell_sent(row, message_id)
             return True
         await self._mark_failed(row, error)
         for hook in self.on_failure:
@@ -692,6 +722,16 @@ class Outbox:
                     .where(ACCOUNTS.c.account == row.account)
                     .values(risk_failures=0)
                 )
+
+    async def _tell_sent(self, row: _Claim, message_id: str | None) -> None:
+        sent = OutboxSent(
+            row.key, row.platform, row.account, row.chat_type, row.chat_id, message_id
+        )
+        for hook in list(self.on_sent):
+            try:
+                await hook(sent)
+            except Exception:
+                log.exception("outbox %s: a sent hook failed", row.key)
 
     async def _release(self, row: _Claim, error: str) -> None:
         """Give a claimed row back untouched: its account went offline before the send."""

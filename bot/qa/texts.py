@@ -100,6 +100,8 @@ def suggest(choices: Sequence[FaqEntry]) -> str:
 
 MY_QUESTIONS_NONE = "你还没有提过问题。直接问我就好，比如“怎么交团费”。"
 MY_QUESTIONS_HEADER = "你最近的问题："
+RISKY_IN_GROUP = "（求助消息，内容不在群里显示）"
+"""What 我的问题 shows in a group for a crisis message instead of its words."""
 STATUS = {
     "answered": "已解答",
     "chosen": "已解答",
