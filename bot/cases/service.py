@@ -413,10 +413,15 @@ class CaseService:
             for entry in (self.faq.get(m["id"]) for m in question.matches[:3])
             if entry is not None
         ]
+        urgent = texts.urgent(case.risk_level, case.risk_reason) if case.urgent else ""
+        if case.risky and question.group_id:
+            channel = self.channels.get(question.platform)
+            pushes = channel is not None and channel.can_push
+            urgent += texts.URGENT_PRIVATE if pushes else texts.URGENT_GROUP_ONLY
         return texts.NOTIFY.format(
             mark=texts.mark(case.urgent, case.risk_level),
             case=case.id,
-            urgent=texts.urgent(case.risk_level, case.risk_reason) if case.urgent else "",
+            urgent=urgent,
             question=texts.shown(case.text),
             place=self._place(case, question),
             asker=question.asker or "同学",
@@ -431,7 +436,9 @@ class CaseService:
     async def _notify(self, case: Case, person: Person, text: str) -> bool:
         """A private message to `person` (through an account they are a friend of); if that
         fails, the org's work group with an @ of them; then 企业微信; else, for a person on a
-        platform that cannot push (the official QQ bot), held until they next message it."""
+        platform that cannot push (the official QQ bot), held until they next message it. Not
+        reached on QQ, it is also queued in the outbox for their QQ: sent when an account that
+        can reach them is connected (e.g. none was at this moment)."""
         contacts = self.accounts(person)
         qq, wecom_id = contacts.get("qq"), contacts.get("wecom")
         channel = self.channels.get("qq")
@@ -442,7 +449,8 @@ class CaseService:
                 message_id = await channel.send_private(qq, text, account=account)
                 via = "private"
             except SendError as exc:
-                # No QQ account connected (a web-only trial): no failure, nothing to try next.
+                # No QQ account connected (a web-only trial, a reconnect): not an error; the
+                # outbox sends it when one connects (below), so no work group is tried now.
                 (log.info if exc.offline else log.warning)(
                     "case %s: private message to %s failed: %s", case.id, person.id, exc
                 )

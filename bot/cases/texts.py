@@ -47,6 +47,13 @@ MASKED = "（手机号、证件号已隐去；需要联系对方请直接回复�
 URGENT = "⚠️紧急：可能涉及人身安全，请立即联系，并提醒对方拨打 12355。"
 URGENT_GRADED = "\n风险：{level} 级（{name}）；原因：{reason}。\n" + URGENT
 URGENT_IMMINENT = "有立即的危险：如联系不上对方，请报警 110 或呼叫 120。"
+URGENT_PRIVATE = "\n对方在群里提问：你的答复只私下发给对方，不会发在群里。"
+URGENT_GROUP_ONLY = (
+    "\n对方在 QQ 官方机器人群里提问，平台不能私聊：答复会在对方下次 @ 机器人时发在群里"
+    "（不带原问题），请不要写入对方不愿公开的内容。"
+)
+"""Added to the notification of a risk case asked in a group: how the answer will reach the
+youth (see `CaseService._queue`)."""
 RISK_NAMES = {1: "困扰", 2: "危险", 3: "高危"}
 """Risk levels as cadres read them (bot.safety.crisis.RiskLevel 1-3)."""
 NOTIFY_FAQ = "相近的问答：\n{items}\n"

@@ -585,6 +585,10 @@ def _describe(ctx: _Context, event: CaseEvent) -> str:
             "failed": "未送达",
         }
         parts.append(f"· {via.get(str(detail['via']), detail['via'])}")
+        if detail.get("queued"):
+            parts.append("（已排队，QQ 连上后重发）")
+        if detail.get("retried"):
+            parts.append("（重发）")
     if detail.get("reason"):
         parts.append(f"：{detail['reason']}")
     if detail.get("to_org"):

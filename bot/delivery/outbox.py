@@ -1,4 +1,5 @@
-"""The outbox: messages the bot sends on its own (announcements, reminders), paced per bot account.
+"""The outbox: messages the bot sends on its own (announcements, reminders, case notifications
+that could not go out at once), paced per bot account.
 
 Rows live in the database, so a restart loses none. A row is claimed right before its send
 (PostgreSQL: ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED)``; SQLite, which runs one

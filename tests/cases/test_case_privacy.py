@@ -109,7 +109,9 @@ async def test_a_crisis_answer_goes_to_the_youth_privately_not_to_the_group(
 ) -> None:
     channel = recorder(runtime)
     await ask(runtime, CRISIS, "30001")
-    channel.sent.clear()  # the cadres' alerts
+    (alert,) = channel.to_user("10001")
+    assert texts.URGENT_PRIVATE in alert, "the cadre knows before answering"
+    channel.sent.clear()
 
     result = await runtime.cases.answer(1, cadre(runtime), ANSWER)
 
@@ -152,13 +154,17 @@ async def test_a_youth_the_bot_cannot_write_to_is_told_in_the_group_without_a_wo
     # The youth adds the bot and writes privately: the answer arrives there.
     channel.friends = None
     await runtime.cases.release_held("qq", "30002", None)
-    assert channel.to_user("30002") == [texts.ANSWER_TO_YOUTH.format(question=CRISIS, answer=ANSWER)]
+    assert channel.to_user("30002") == [
+        texts.ANSWER_TO_YOUTH.format(question=CRISIS, answer=ANSWER)
+    ]
 
 
 async def test_an_ordinary_group_case_is_still_answered_in_the_group(runtime: Runtime) -> None:
     no_faq(runtime)
     channel = recorder(runtime)
     await ask(runtime, QUESTION, "30004")
+    (notice,) = channel.to_user("10001") + channel.to_user("10002")
+    assert texts.URGENT_PRIVATE not in notice
     channel.sent.clear()
 
     result = await runtime.cases.answer(1, cadre(runtime), "下周一开始。")
@@ -174,8 +180,9 @@ async def test_on_the_official_bot_the_answer_waits_for_the_youth_and_never_quot
 ) -> None:
     """The official QQ bot cannot write to a group member privately: the answer waits for the
     youth's own next @ in that group (not anyone's), without the question."""
-    recorder(runtime)
+    channel = recorder(runtime)
     await ask(runtime, CRISIS, "openid-a", group="qqbot-group", platform="qqbot")
+    assert texts.URGENT_GROUP_ONLY in channel.to_user("10006")[0]
 
     result = await runtime.cases.answer(1, cadre(runtime, "10006"), ANSWER)
 

@@ -8,6 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from bot.cases.models import Case, CaseEvent, Delivery
+from bot.chat.speaker import Speaker
 from bot.console.models import AuditEntry
 from bot.faq.bands import decision_from
 from bot.qa.model import Outcome
@@ -288,3 +289,41 @@ async def test_every_page_renders_for_an_admin(client: Client, console: Runtime)
         assert (await c.get("/console/cases/999")).status_code == 404
         audit = (await c.get("/console/audit")).text
         assert "新建账号" in audit and "登录" in audit
+
+
+async def test_a_risk_case_warns_of_private_answers_and_shows_who_was_not_reached(
+    client: Client, console: Runtime
+) -> None:
+    """No QQ account is connected, so nobody was notified: the list and the page say 未通知到
+    (until a cadre takes it); a risk case's page says answers go privately, and an answer from
+    the console is reported as such."""
+    await ask(console, "我不想活了", user="3")
+    await ask(console, "食堂几点开门", user="4")
+    async with console.db.session() as session:
+        risk, ordinary = (await session.scalars(select(Case).order_by(Case.id))).all()
+    assert risk.risky and not ordinary.risky
+    async with signed_in(client) as c:
+        listed = (await c.get("/console/cases")).text
+        assert listed.count("data-unnotified>未通知到") == 2
+        page = (await c.get(f"/console/cases/{risk.id}")).text
+        assert "未通知到" in page and "data-risk-note" in page and "私下送达" in page
+        plain = (await c.get(f"/console/cases/{ordinary.id}")).text
+        assert "data-risk-note" not in plain
+        await console.cases.claim(ordinary.id, street_a(console))
+        listed = (await c.get("/console/cases")).text
+        assert listed.count("data-unnotified>未通知到") == 1, "a cadre who took it knows of it"
+        res = await c.post(
+            f"/console/cases/{risk.id}/answer",
+            data={"answer": "王老师在，马上联系你。", "csrf": csrf_of(page)},
+        )
+        assert res.status_code == 303
+        shown = (await c.get(res.headers["location"])).text
+        assert "私下送达" in shown and "没有发在群里" in shown
+    async with console.db.session() as session:
+        delivery = await session.scalar(select(Delivery).where(Delivery.case_id == risk.id))
+    assert delivery is not None and delivery.group_id is None and "我不想活了" in delivery.text
+
+
+def street_a(runtime: Runtime) -> Speaker:
+    """街道甲 as in chat."""
+    return Speaker("qq", "10001", runtime.grid.grid.people["street-a"])
