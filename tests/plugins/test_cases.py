@@ -1120,3 +1120,35 @@ async def test_a_redelivered_answer_command_answers_once(app: App, runtime: Runt
             ),
         )
     assert (await kinds(runtime, 1)).count(CaseEventKind.ANSWERED.value) == 2
+
+
+async def test_an_answer_to_a_crisis_raised_in_a_group_goes_to_the_youth_privately(
+    app: App, runtime: Runtime
+) -> None:
+    """The cadre quotes the alert and answers: the youth gets it in private (with their words,
+    which only they read there), the group gets nothing, and the cadre is told it went
+    privately."""
+    answer = "我是街道团工委的老师，很担心你，我们私下聊聊好吗？"
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
+        asked = group_message("我不想活了", user_id=30261)
+        ctx.receive_event(bot, asked)
+        ctx.should_call_send(asked, quoted(asked, qa_texts.CRISIS_GROUP), result=None)
+        for n, qq in enumerate((STREET_A, STREET_B)):
+            ctx.should_call_api(
+                "send_private_msg",
+                dm(qq, "【紧急·危险】【新问题 #1】", texts.URGENT_PRIVATE.strip()),
+                result={"message_id": 5181 + n},
+            )
+        reply = private_message(answer, user_id=STREET_A, reply=bot_reply(5181))
+        ctx.receive_event(bot, reply)
+        ctx.should_call_api(
+            "send_private_msg",
+            {
+                "user_id": 30261,
+                "message": say(texts.ANSWER_TO_YOUTH.format(question="我不想活了", answer=answer)),
+            },
+            result={"message_id": 5183},
+        )
+        ctx.should_call_send(reply, say(texts.answer_sent(1, 1, 0, privately=1)), result=None)
+    assert "私下送达" in texts.answer_sent(1, 1, 0, privately=1)
