@@ -66,7 +66,7 @@ ESCALATED = (
 ANSWER_SENT = "已回复 #{case}，答案已送达 {sent} 人{held}。"
 ANSWER_HELD = "，{held} 人待送达（对方下次发消息时送达）"
 ANSWER_POLLED = "，{polled} 人在网页上，开着页面几秒内就会收到"
-ANSWER_PRIVATELY = "\n这是有风险的问题：{count} 位在群里提问的同学的答案私下送达，没有发在群里，也没有在群里引用原问题。"
+ANSWER_PRIVATELY = "\n这是紧急问题：{count} 位在群里提问的同学的答案私下送达，没有发在群里，也没有在群里引用原问题。"
 ANSWER_PRIVATE_WAITING = (
     "其中 {count} 人暂时私聊不到，群里只提醒了对方私聊机器人查看（不含问题和答案）。"
 )
@@ -98,7 +98,7 @@ TASKS_ITEM = "{mark}#{case} {question}（{status}{due}）{reason}"
 UNNOTIFIED = "未通知到"
 """The status of an assigned case whose assignee has not been reached yet (the notification
 failed or waits; it is retried when a QQ account connects)."""
-RISK_PRIVATE_NOTE = "⚠️ 有风险的问题：回复只私下送达提问人，不会发在群里，也不会在群里引用原问题。"
+RISK_PRIVATE_NOTE = "⚠️ 紧急问题：回复只私下送达提问人，不会发在群里，也不会在群里引用原问题。"
 RISK_GROUP_ONLY_NOTE = (
     "在 QQ 官方机器人群里提问的同学无法私聊：回复会在对方下次 @ 机器人时发在群里（不带原问题），"
     "请不要写入对方不愿公开的内容。"
