@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.accounts.service import AccountLinks
+from bot.activities.fields import SignupFields
 from bot.activities.publish import PublishFlow
 from bot.activities.service import ActivityService
 from bot.activities.sync import ActivityFileSync
@@ -46,7 +47,7 @@ class Runtime:
     outbox: Outbox
     privacy: PrivacyService
     dialogues: Dialogues
-    """Guided dialogues under way (/发布活动, /心愿), kept in the database."""
+    """Guided dialogues under way (/发布活动, /心愿, sign-up fields), kept in the database."""
     wishes: WishService
     """微心愿."""
     links: AccountLinks
@@ -117,9 +118,10 @@ class Runtime:
         publish = PublishFlow(activities)
         wishes = WishService(db, grid, settings, outbox=outbox)
         wish_flow = WishFlow(wishes)
+        fields = SignupFields(activities)
         dialogues = Dialogues(
             db,
-            {publish.kind: publish, wish_flow.kind: wish_flow},
+            {publish.kind: publish, wish_flow.kind: wish_flow, fields.kind: fields},
             clock=lambda: activities.clock(),
         )
         if timers:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.activities import texts
+from bot.activities.fields import ask_fields
 from bot.activities.models import SignupStatus
 from bot.activities.service import ActivityError, ActivityService
 from bot.activities.when import week_end
+from bot.chat.dialogue import ChatKey
 from bot.chat.registry import Args, Command, InGroup, Who
 from bot.chat.speaker import Speaker
 
@@ -26,6 +28,8 @@ class Reply:
 
     text: str
     private: str | None = None
+    fields: bool = False
+    """Fields of the sign-up are missing: they are asked in private chat next."""
 
 
 def activity_in_quote(text: str) -> int | None:
@@ -91,10 +95,9 @@ class ActivityCommands:
             text = texts.WAITLISTED.format(rank=result.rank, id=activity.id, title=activity.title)
         if not result.missing:
             return Reply(text)
-        prompt = self.service.field_prompt(activity, result.missing[0], first=True)
         if group_id is None:
-            return Reply(f"{text}\n{prompt}")
-        return Reply(f"{text}{texts.FIELDS_BY_PRIVATE}", private=prompt)
+            return Reply(text, fields=True)
+        return Reply(f"{text}{texts.FIELDS_BY_PRIVATE}", fields=True)
 
     async def cancel_signup(self, platform: str, user_id: str, args: str) -> str:
         """`取消报名 <编号>`."""
@@ -105,12 +108,11 @@ class ActivityCommands:
             return str(exc)
         return texts.SIGNUP_CANCELLED.format(id=activity.id, title=activity.title)
 
-    async def my_signups(self, platform: str, user_id: str, private: bool = False) -> str:
-        """`我的报名`; in private chat it also asks for a field still missing."""
+    async def my_signups(self, platform: str, user_id: str) -> str:
+        """`我的报名` (in private chat a field still missing is asked next: `ask_fields`)."""
         found = await self.service.my_signups(platform, user_id)
         if not found:
             return texts.MY_SIGNUPS_EMPTY
-        pending = await self.service.pending_field(platform, user_id) if private else None
         lines = [texts.MY_SIGNUPS_HEADER]
         for activity, signup, rank in found:
             status = texts.SIGNUP_STATUS[signup.status]
@@ -125,8 +127,6 @@ class ActivityCommands:
                     checked=texts.CHECKED if signup.checked_in_at else "",
                 )
             )
-        if pending is not None:
-            lines.append(self.service.field_prompt(*pending, first=True))
         return "\n".join(lines)
 
     async def check_in(self, platform: str, user_id: str, args: str) -> str:
@@ -306,7 +306,6 @@ def commands() -> list[Command]:
             aliases=("新建活动",),
             who=staff,
             refusal=refusal,
-            restarts_dialogue=True,
         ),
         *(
             Command(name, _manage, MANAGE_HELP[name], who=staff, refusal=refusal)
@@ -333,10 +332,25 @@ async def _sign_up(turn: Turn) -> str:
         _quoted(message),
         message.reaches_privately,
     )
-    text = reply.text
-    if reply.private and not await turn.tell_privately(reply.private):
-        text = text.replace(texts.FIELDS_BY_PRIVATE, texts.FIELDS_PRIVATE_FAILED)
-    return text
+    if not reply.fields:
+        return reply.text
+    prompt = await _ask_fields(turn)
+    if prompt is None:
+        return reply.text
+    if not turn.in_group:
+        return f"{reply.text}\n{prompt}"
+    if await turn.tell_privately(prompt):
+        return reply.text
+    await turn.runtime.dialogues.end(ChatKey(message.platform, "", message.sender))
+    return reply.text.replace(texts.FIELDS_BY_PRIVATE, texts.FIELDS_PRIVATE_FAILED)
+
+
+async def _ask_fields(turn: Turn) -> str | None:
+    """Ask, in private chat, the first field a sign-up of the sender lacks (see bot.activities.fields)."""
+    message = turn.message
+    return await ask_fields(
+        turn.runtime.dialogues, turn.runtime.activities, message.platform, message.sender
+    )
 
 
 async def _cancel_signup(turn: Turn) -> str:
@@ -348,9 +362,11 @@ async def _cancel_signup(turn: Turn) -> str:
 
 async def _my_signups(turn: Turn) -> str:
     message = turn.message
-    return await ActivityCommands(turn.runtime.activities).my_signups(
-        message.platform, message.sender, private=message.chat is None
+    text = await ActivityCommands(turn.runtime.activities).my_signups(
+        message.platform, message.sender
     )
+    prompt = await _ask_fields(turn) if not turn.in_group else None
+    return f"{text}\n{prompt}" if prompt else text
 
 
 async def _check_in(turn: Turn) -> str:

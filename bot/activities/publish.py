@@ -8,7 +8,7 @@ in the database and any surface can drive it.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.activities import texts
@@ -40,6 +40,7 @@ class PublishFlow:
     """The steps of /发布活动 over an `ActivityService`."""
 
     kind = KIND
+    ttl: timedelta | None = None
 
     def __init__(self, service: ActivityService) -> None:
         self.service = service

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.chat.dialogue import EXIT_HINT
+
 FIELD_NAMES = {"name": "姓名", "phone": "手机号", "school": "学校/单位"}
 FIELD_ALIASES = {
     "name": "name",
@@ -60,7 +62,9 @@ FIELDS_PRIVATE_FAILED = "还需要补充报名信息，但我没能私聊你：�
 FIELDS_SIGN_UP_PRIVATELY = (
     "活动 #{id}「{title}」报名要填写个人信息，不在群里填：请私聊我发送“报名 {id}”。"
 )
-FIELDS_START = "活动 #{id}「{title}」报名还需要补充信息。"
+FIELDS_START = "活动 #{id}「{title}」报名还需要补充信息" + EXIT_HINT + "。"
+FIELDS_QUIT = "已退出填写报名信息，报名仍然有效；想补充时私聊发送“我的报名”。"
+FIELDS_GONE = "这个活动已经不需要补充报名信息了。"
 FIELDS_DONE = "信息已收到，活动 #{id}「{title}」报名完成。"
 NO_SUCH_ACTIVITY = "没有找到活动 #{id}。"
 NOT_OPEN = "活动 #{id} 目前不接受报名（{status}）。"
@@ -134,7 +138,7 @@ EXPORT_EXPIRY = "，{hours:g} 小时后失效"
 EXPORT_SENT_PRIVATELY = "报名表已私聊发给你。"
 
 # The guided dialogue (/发布活动)
-ASK_TITLE = "发布活动（随时回复“退出”放弃）。\n请输入活动标题："
+ASK_TITLE = "发布活动" + EXIT_HINT + "。\n请输入活动标题："
 ASK_TIME = "活动开始时间？例如：12月6日 14:00、2026-12-06 14:00、明天 9:30"
 ASK_PLACE = "活动地点？"
 ASK_DETAILS = "活动详情（内容、要求等；没有请回复“无”）："
@@ -146,7 +150,7 @@ ASK_TARGETS = (
 )
 ASK_FIELDS = "需要报名者私聊提供哪些信息？可选：姓名 手机 学校，用空格分开；不需要请回复“无”："
 ASK_CONFIRM = "回复“确认”立即发布；回复“定时 时间”定时发布（如：定时 明天 9:00）；回复“取消”放弃。"
-DIALOGUE_QUIT = "已放弃发布。"
+DIALOGUE_QUIT = "已退出发布活动，填写的内容没有保存。"
 BAD_TIME = "没看懂这个时间，请按“12月6日 14:00”或“2026-12-06 14:00”的格式重新输入："
 TIME_PASSED = "这个时间已经过去了，请重新输入："
 DEADLINE_AFTER_START = "报名截止时间应早于活动开始时间，请重新输入："

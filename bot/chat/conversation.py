@@ -3,8 +3,9 @@
 A surface translates its event into a `Message` (platform, bot account, chat, sender, text,
 quoted message) and hands it to `Conversation.handle` with a `send` function; the conversation
 decides who is speaking (`bot.chat.speaker`), runs a command of the registry
-(`bot.chat.registry`), a guided dialogue (`bot.chat.dialogue`), an answer to a sign-up field or
-to a case notification, or the Q&A service, and says what to say as platform-neutral `Bubble`s
+(`bot.chat.registry`), a guided dialogue (`bot.chat.dialogue`: 微心愿, sign-up fields,
+/发布活动; a command said meanwhile ends it), an answer to a case notification, or the Q&A
+service, and says what to say as platform-neutral `Bubble`s
 (text, @ of the asker, quote, choices, links) that the surface renders. The one place for
 re-delivery checks of commands, the limits on youths' commands, `sent` after a Q&A reply, and
 the release of held answers.
@@ -19,10 +20,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from bot.cases.commands import CaseCommands
-from bot.chat.dialogue import ChatKey
+from bot.chat.dialogue import ChatKey, is_control
 from bot.chat.registry import Who
 from bot.chat.speaker import Speaker, identify
 from bot.delivery.channel import SendError
+from bot.qa.intents import is_handover
 from bot.qa.model import Incoming, Reply, ReplyKind
 from bot.safety.crisis import RiskLevel, default_detector
 from bot.storage.inbound import DEFAULT_ACCOUNT, claim
@@ -202,12 +204,15 @@ class Conversation:
             await runtime.links.fresh()  # a link made in another process counts within seconds
             speaker = self.speaker(message)
         found = self.registry.match(message, self.command_start)
-        restarts = found is not None and found[0].restarts_dialogue
         key = message.dialogue_key
         # Grid people and superusers hold dialogues anywhere; a youth only in private chat
-        # (/心愿 asks its fields there): a youth's group message costs no look-up.
+        # (/心愿 and sign-up fields ask there): a youth's group message costs no look-up.
         holds = speaker.is_staff or message.chat is None
-        if holds and not restarts and await runtime.dialogues.active(key):
+        waiting = holds and await runtime.dialogues.active(key)
+        # What the sender wants instead of answering: a command, or a person (转人工).
+        other = found is not None or is_handover(message.text)
+        if waiting and (not other or is_control(message.text)):
+            # An answer to the step (or 退出, 帮助, which every dialogue takes itself).
             if await self._in_crisis(message.text, speaker):
                 # A cry for help is no answer to the step: the dialogue ends, 12355 comes first.
                 await runtime.dialogues.end(key)
@@ -223,6 +228,8 @@ class Conversation:
                 # "/心愿 我爸天天打我": what the youth wrote is answered first, as a question.
                 return await self._ask_instead(replace(message, text=args), send, qa)
             if await self._first(message):
+                if waiting:
+                    await self._leave(key, speaker, send)
                 await self._run(Turn(self, message, speaker, command, name, args, send))
                 if (command.who is Who.ANYONE and not slash) or speaker.is_staff:
                     # Talking to the bot as to a person (我的问题, 报名 3): what people
@@ -240,20 +247,19 @@ class Conversation:
                     )
                     await send(self.to_asker(message, text))
                 return True
-        if await self._pending_field(message):
-            if await self._in_crisis(message.text, speaker):
-                return await self._ask_instead(message, send, qa)  # the field waits
-            if await self._first(message):
-                text = await runtime.activities.answer_field(
-                    message.platform, message.sender, message.text
-                )
-                if text is not None:
-                    await send(Bubble(text))
-            return True
         if not qa:
             return False
+        if waiting:  # 转人工: the Q&A service hands the last question to a person
+            await self._leave(key, speaker, send)
         await self.ask(message, send)
         return True
+
+    async def _leave(self, key: ChatKey, speaker: Speaker, send: Send) -> None:
+        """A command while a dialogue waits is what the sender wants now: the dialogue ends
+        (its flow undoes what it made and says so in a short note) before the command runs."""
+        note = await self.runtime.dialogues.leave(key, speaker)
+        if note:
+            await send(Bubble(note))
 
     def help(self, message: Message, speaker: Speaker | None = None) -> str:
         """The commands the sender may use here."""
@@ -324,7 +330,7 @@ class Conversation:
                 await turn.send(bubble)
 
     async def _in_crisis(self, text: str, speaker: Speaker) -> bool:
-        """Whether a youth's text that a command, a dialogue step or a sign-up field would take
+        """Whether a youth's text that a command or a dialogue step (a sign-up field) would take
         is a crisis message: it must get the crisis reply instead. Only where a crisis cue names
         it (说想死, 被打…): the learned screen alone takes short answers of a step (我自己,
         不知道) for cries for help."""
@@ -367,12 +373,3 @@ class Conversation:
         if not message.can_quote and speaker.person is not None:
             return await cases.latest_notified(speaker.person.id, message.platform)
         return None
-
-    async def _pending_field(self, message: Message) -> bool:
-        """Whether a private message answers a sign-up field the organiser asked for."""
-        if message.chat is not None or message.text.strip().startswith(self.command_start):
-            return False
-        return (
-            await self.runtime.activities.pending_field(message.platform, message.sender)
-            is not None
-        )

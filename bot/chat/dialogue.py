@@ -5,6 +5,10 @@ far — is a row of `dialogues`, so the next answer may reach any process sharin
 this one after a restart, and every surface (QQ, WeChat, WeCom, the web page) runs the same flow.
 An answer is taken with a compare-and-set on the row's version before the step runs: one answer,
 one step (and one broadcast), even if two processes received it.
+
+While a dialogue waits, 退出 ends it and 帮助 repeats its question; any other command of the
+registry runs as usual and ends the dialogue first (`leave`, with the flow's short note), so a
+command is never taken as an answer (bot.chat.conversation decides which message is which).
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ log = logging.getLogger(__name__)
 
 QUIT_WORDS = frozenset({"退出", "算了", "/退出"})
 """Said at any step, these end the dialogue (the flow tidies up and says so)."""
-HELP_WORDS = frozenset({"帮助", "/帮助", "help", "?", "？"})
+HELP_WORDS = frozenset({"帮助", "/帮助", "菜单", "/菜单", "help", "/help", "?", "？"})
 """Said at any step, these repeat the question instead of being taken as its answer."""
 HELP_IN_DIALOGUE = "现在正在一步步填写，直接回复下面的问题就行；发“退出”可以放弃。"
+EXIT_HINT = "（发送“退出”可随时退出）"
+"""How to get out, said in the first question of every dialogue."""
 ASKED = "_asked"
 """The key in a dialogue's stored state that keeps the last question asked (for HELP_WORDS)."""
 DEFAULT_TTL = timedelta(minutes=30)
@@ -52,10 +58,19 @@ class Turn:
     state: dict[str, Any] = field(default_factory=dict)
 
 
+def is_control(text: str) -> bool:
+    """Whether `text` is one of the words every dialogue takes itself (退出, 帮助)."""
+    text = text.strip()
+    return text in QUIT_WORDS or text.casefold() in HELP_WORDS
+
+
 class Flow(Protocol):
-    """A guided dialogue: its first question, each answer, and what quitting undoes."""
+    """A guided dialogue: its first question, each answer, and what quitting undoes (its reply
+    is also the note said when a command ends the dialogue)."""
 
     kind: str
+    ttl: timedelta | None
+    """How long it waits for the next answer (None: the dialogues' default)."""
 
     async def begin(self, speaker: Any) -> Turn:
         """The first question (or a refusal, with step None)."""
@@ -103,7 +118,7 @@ class Dialogues:
                         step=turn.step,
                         state=_asking(turn.state, turn.replies),
                         version=0,
-                        expires_at=self.clock() + self.ttl,
+                        expires_at=self.clock() + self._ttl(kind),
                     )
                 )
         return turn.replies
@@ -124,7 +139,7 @@ class Dialogues:
                     step=step,
                     state=_asking(state, [asked] if asked else []),
                     version=0,
-                    expires_at=self.clock() + self.ttl,
+                    expires_at=self.clock() + self._ttl(kind),
                 )
             )
 
@@ -144,20 +159,43 @@ class Dialogues:
             return None
         text = text.strip()
         if text in QUIT_WORDS:
-            if not await self._advance(key, row.version, None, {}):
-                return None
-            return [await flow.quit(speaker, dict(row.state))]
+            note = await self._quit(key, row, flow, speaker)
+            return None if note is None else [note]
         if text.casefold() in HELP_WORDS:
             asked = (row.state or {}).get(ASKED)
             return [f"{HELP_IN_DIALOGUE}\n{asked}" if asked else HELP_IN_DIALOGUE]
         # Take the answer first (the version moves on), then act: of two processes that got
         # the same answer, only one runs the step and its side effects (a broadcast).
-        if not await self._advance(key, row.version, row.step, row.state):
+        if not await self._advance(key, row.version, row.step, row.state, row.kind):
             log.info("dialogue %s of %s: answer taken by another process", row.kind, key)
             return None
         turn = await flow.answer(speaker, row.step, text, dict(row.state))
-        await self._advance(key, row.version + 1, turn.step, _asking(turn.state, turn.replies))
+        await self._advance(
+            key, row.version + 1, turn.step, _asking(turn.state, turn.replies), row.kind
+        )
         return turn.replies
+
+    async def leave(self, key: ChatKey, speaker: Any) -> str | None:
+        """End `key`'s dialogue because the sender did something else (a command): the flow
+        undoes what it made, as for 退出; its note, or None when none was under way (or another
+        process ended it first)."""
+        row = await self._current(key)
+        if row is None:
+            return None
+        flow = self.flows.get(row.kind)
+        if flow is None:
+            await self.end(key)
+            return None
+        return await self._quit(key, row, flow, speaker)
+
+    async def _quit(self, key: ChatKey, row: DialogueState, flow: Flow, speaker: Any) -> str | None:
+        if not await self._advance(key, row.version, None, {}):
+            return None  # another process took this very message
+        return await flow.quit(speaker, dict(row.state))
+
+    def _ttl(self, kind: str) -> timedelta:
+        flow = self.flows.get(kind)
+        return getattr(flow, "ttl", None) or self.ttl
 
     async def end(self, key: ChatKey) -> None:
         """Forget `key`'s dialogue, if any."""
@@ -181,7 +219,12 @@ class Dialogues:
             )
 
     async def _advance(
-        self, key: ChatKey, version: int, step: str | None, state: dict[str, Any]
+        self,
+        key: ChatKey,
+        version: int,
+        step: str | None,
+        state: dict[str, Any],
+        kind: str = "",
     ) -> bool:
         """Move the row from `version` on (to `step`, or delete it at the end); False if the
         row is no longer at `version`."""
@@ -197,7 +240,7 @@ class Dialogues:
                         step=step,
                         state=state,
                         version=version + 1,
-                        expires_at=self.clock() + self.ttl,
+                        expires_at=self.clock() + self._ttl(kind),
                     )
                 )
         return bool(getattr(result, "rowcount", 0))

@@ -83,8 +83,6 @@ class Command:
     """Counted against a youth's limits like a question."""
     plain: bool = False
     """The reply neither quotes nor @s the sender in a group."""
-    restarts_dialogue: bool = False
-    """Runs even while a guided dialogue waits for the sender (it starts one)."""
     group_only: bool = False
     """Only meaningful in a group (left out of the help text elsewhere)."""
     listed: bool = True

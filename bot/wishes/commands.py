@@ -7,6 +7,7 @@ group), 我的心愿, 撤回心愿 N. Cadres: /心愿列表, /认领心愿 N, /�
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.chat.dialogue import ChatKey
@@ -41,6 +42,7 @@ class WishFlow:
     """The private dialogue after /心愿: for whom, contact, and (outside a known group) the org."""
 
     kind = KIND
+    ttl: timedelta | None = None
 
     def __init__(self, service: WishService) -> None:
         self.service = service
@@ -186,7 +188,6 @@ def commands() -> list[Command]:
             "心愿",
             _post_wish,
             "心愿 内容：许一个微心愿",
-            restarts_dialogue=True,
             counted=True,
         ),
         Command(

@@ -1,5 +1,7 @@
 """What the bot says about 微心愿 (Chinese, short)."""
 
+from bot.chat.dialogue import EXIT_HINT
+
 STATUS = {
     "draft": "待补充",
     "open": "待认领",
@@ -10,7 +12,10 @@ STATUS = {
 
 USAGE = "请这样发：/心愿 想要一套绘画工具"
 TOO_LONG = "心愿请控制在 {limit} 字以内。"
-ASK_FOR_WHOM = "收到你的微心愿：{text}\n这个心愿是为谁许的？（例如：我自己、我的妹妹 小学三年级）"
+ASK_FOR_WHOM = (
+    "收到你的微心愿：{text}\n这个心愿是为谁许的？（例如：我自己、我的妹妹 小学三年级）\n"
+    + EXIT_HINT
+)
 ASK_CONTACT = "怎么联系到你？请留下电话或微信（只给认领的团干部看）。"
 ASK_ORG = "你在哪个团组织（学校、社区或街道）？可以回复名称，或回复“不知道”。"
 EMPTY = "请回复文字，或发“退出”放弃。"
@@ -21,7 +26,7 @@ IN_GROUP_NO_PRIVATE = (
 POSTED = (
     "微心愿 #{id} 已登记：{text}\n团干部认领后会告诉你。发送“我的心愿”查看，“撤回心愿 {id}”撤回。"
 )
-QUIT = "已放弃这个心愿。"
+QUIT = "已退出填写心愿，这个心愿没有保存。"
 ORG_UNKNOWN = "没有找到“{name}”，请回复团组织名称，或回复“不知道”。"
 
 MINE_EMPTY = "你还没有微心愿。发送 /心愿 你的心愿 即可许愿。"
