@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.faq.bands import Decision, cascade_gate, decision_from, semantic_decision_from
@@ -593,6 +593,19 @@ class QaService:
             helpful=helpful,
             created_at=self.clock(),
         )
+        if not counted:
+            # 没用 after 赞 (or 赞 after 没用) is a change of mind: it replaces the first one, so
+            # "已记录" is true. The same word again changes nothing.
+            changed = await session.execute(
+                update(Feedback)
+                .where(
+                    Feedback.question_id == question.id,
+                    Feedback.user_id == msg.user_id,
+                    Feedback.helpful != helpful,
+                )
+                .values(helpful=helpful, created_at=self.clock())
+            )
+            counted = bool(changed.rowcount)
         log.info("feedback on question %s: %s", question.id, "like" if helpful else "not helpful")
         # One youth's feedback counts once: a second 赞 is thanked, not told to the hooks again.
         for hook in self.on_feedback if counted else ():

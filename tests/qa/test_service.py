@@ -265,6 +265,35 @@ async def test_like_and_not_helpful_are_recorded_once_per_youth(
     assert told == [(answer.question_id, True), (answer.question_id, False)]
 
 
+async def test_not_helpful_after_a_like_is_a_change_of_mind(
+    make_qa: Callable[..., QaService], database: Database
+) -> None:
+    """没用 after 赞 says it is recorded: it is (the like becomes a 没用, counted once)."""
+    qa = make_qa()
+    told: list[tuple[int, bool]] = []
+
+    async def hook(question: Question, helpful: bool) -> None:
+        told.append((question.id, helpful))
+
+    qa.on_feedback.append(hook)
+    answer = await qa.handle(ask("怎么交团费？"))
+    assert answer is not None
+    await qa.sent("qq", "bot-9", answer)
+    thanks = await qa.handle(ask("赞", reply_to="bot-9"))
+    assert thanks is not None and thanks.kind is ReplyKind.THANKS
+    sorry = await qa.handle(ask("没用", reply_to="bot-9"))
+    assert sorry is not None and sorry.kind is ReplyKind.SORRY
+    stats = await question_stats(database)
+    assert (stats.likes, stats.not_helpful) == (0, 1)
+    again = await qa.handle(ask("没用", reply_to="bot-9"))
+    assert again is not None and again.kind is ReplyKind.SORRY
+    assert ((await question_stats(database)).not_helpful, len(told)) == (1, 2)
+    assert told == [(answer.question_id, True), (answer.question_id, False)]
+    async with database.session() as session:
+        rows = (await session.scalars(select(Feedback))).all()
+    assert [(f.user_id, f.helpful) for f in rows] == [("u1", False)]
+
+
 async def test_like_without_an_answer_is_ignored_in_groups(
     make_qa: Callable[..., QaService],
 ) -> None:
