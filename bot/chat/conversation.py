@@ -24,6 +24,7 @@ from bot.chat.dialogue import ChatKey, is_control
 from bot.chat.registry import Who
 from bot.chat.speaker import Speaker, identify
 from bot.delivery.channel import SendError
+from bot.qa import texts as qa_texts
 from bot.qa.intents import is_handover
 from bot.qa.model import Incoming, Reply, ReplyKind
 from bot.safety.crisis import RiskLevel, default_detector
@@ -116,6 +117,9 @@ class Bubble:
     quote: str | None = None
     at: str | None = None
     choices: tuple[str, ...] = ()
+    with_buttons: str | None = None
+    """The text where the surface shows `choices` as buttons, without their numbered list
+    (`text` keeps it for surfaces of text only)."""
     links: tuple[Link, ...] = ()
     private: bool = False
     """For the sender alone, in private chat (sent from a group: sign-up fields, export links)."""
@@ -294,10 +298,13 @@ class Conversation:
         if reply.kind is ReplyKind.CRISIS:
             numbers = dict.fromkeys(HOTLINES.findall(reply.text))
             links = tuple(Link(n, "tel:" + n.replace("-", "")) for n in numbers)
-        choices = (
-            tuple(e.question for e in reply.choices) if reply.kind is ReplyKind.SUGGEST else ()
-        )
-        return replace(bubble, choices=choices, links=links, qa=reply)
+        if reply.kind is not ReplyKind.SUGGEST:
+            return replace(bubble, links=links, qa=reply)
+        choices = tuple(e.question for e in reply.choices)
+        # Only the plain menu has a text for buttons; anything said besides stays as it is.
+        plain = reply.text == qa_texts.suggest(reply.choices)
+        buttons = qa_texts.SUGGEST_BUTTONS if plain else None
+        return replace(bubble, choices=choices, with_buttons=buttons, links=links, qa=reply)
 
     async def _run(self, turn: Turn) -> None:
         command, message = turn.command, turn.message

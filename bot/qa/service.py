@@ -215,6 +215,10 @@ class QaService:
             return texts.RATE_LIMITED
         return await run()
 
+    def limited(self, platform: str, user_id: str) -> bool:
+        """Whether this youth is over their limit now (the bot stays silent to them)."""
+        return self.user_limit.retry_after(f"{platform}:{user_id}") > 0
+
     @metrics.observe_sent
     async def sent(
         self,

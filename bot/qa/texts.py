@@ -11,6 +11,8 @@ HOTLINE = "12355"
 ANSWER_FOOTER = "（有帮助请回复“赞”，没解决请回复“没用”）"
 SUGGEST_HEADER = "您是不是想问："
 SUGGEST_FOOTER = "请回复序号查看答案，例如回复“1”。"
+SUGGEST_BUTTONS = SUGGEST_HEADER + "\n点下面的问题查看答案，或回复序号。"
+"""The 您是不是想问 text where the surface shows the choices as buttons (the web page)."""
 UNANSWERED = "这个问题我暂时答不上来，已经记录下来，会请团干部尽快解答，请留意回复。"
 # The crisis reply, by risk level (bot.safety.crisis.RiskLevel) and chat: 12355 always comes first
 # in it; it says plainly that this is a bot, and that a person has been told only when one could

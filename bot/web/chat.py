@@ -14,6 +14,7 @@ whole case loop can be tried without QQ.
 from __future__ import annotations
 
 import hmac
+import html
 import logging
 import uuid
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ from bot.chat.features import conversation
 from bot.chat.speaker import speaker_of
 from bot.console.web import signed_in_viewer
 from bot.grid.model import Person
+from bot.qa import texts as qa_texts
 from bot.runtime import Runtime, get_runtime
 from bot.safety.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -45,13 +47,18 @@ CADRES_NEED_LINK = "请用青声启动时打印的“团干部试用链接”打
 CADRE_COOKIE = "qs_cadre"
 CADRES_LOCAL_ONLY = "团干部身份只能在运行青声的这台电脑上、直接打开 http://127.0.0.1 试用"
 UNKNOWN_PERSON = "没有这个人员，请刷新页面后重新选择身份"
-TOO_FAST = "这里发消息有点快啦，请一分钟后再试。"
+TOO_FAST = "发送太频繁了，请稍后再试。"
+
+
+MAX_CHARS = 2000
+"""Longest message the page's API takes (a cadre's answer can be long); a youth's page stops
+at MAX_QUESTION_CHARS, the limit of a question, before sending."""
 
 
 class ChatRequest(BaseModel):
     """One message typed on the page (who sent it comes from the identity cookie)."""
 
-    text: str = Field(max_length=2000)
+    text: str
     reply_to: str | None = Field(default=None, max_length=64)
     cadre: str | None = Field(default=None, max_length=64)
     """Act as the grid person with this id (only where `cadre_refusal` allows it)."""
@@ -198,7 +205,11 @@ async def chat_page(
             log.warning(
                 "web chat: a wrong or remote cadre trial key from %s", peer_address(request)
             )
-    return _PAGE.read_text(encoding="utf-8")
+    limit = get_runtime().qa.settings.max_question_chars
+    page = _PAGE.read_text(encoding="utf-8")
+    # The page's length check and its message are the server's: one setting, one text.
+    page = page.replace("{{MAX_CHARS}}", str(limit))
+    return page.replace("{{TOO_LONG}}", html.escape(qa_texts.TOO_LONG.format(limit=limit)))
 
 
 async def _console_person(request: Request) -> Person | None:
@@ -232,6 +243,11 @@ async def chat(
         log.info("web chat: %s over %d messages a minute", address, _address_limiter(runtime).limit)
         response.status_code = 429
         return ChatResponse(text=TOO_FAST, kind="rate_limited", message_id=None)
+    if len(body.text) > MAX_CHARS:
+        limit = MAX_CHARS if body.cadre else runtime.qa.settings.max_question_chars
+        return ChatResponse(
+            text=qa_texts.TOO_LONG.format(limit=limit), kind="too_long", message_id=None
+        )
     speaker, sender = None, user
     if body.cadre:
         signed_in = await _console_person(request)
@@ -265,7 +281,13 @@ async def chat(
     if not await chat.handle(message, send, qa=speaker is None, speaker=speaker):
         # Acting as a cadre, plain text is no question: say what the cadre can do.
         await send(Bubble(chat.help(message, speaker)))
-    return _response(said)
+    reply = _response(said)
+    if reply.text is None and runtime.qa.limited(PLATFORM, sender):
+        # Told once that it is too fast, a chat app then stays silent; a page that stays
+        # silent looks broken, so it says so each time.
+        response.status_code = 429
+        reply.text, reply.kind = TOO_FAST, "rate_limited"
+    return reply
 
 
 def _response(said: list[tuple[Bubble, str | None]]) -> ChatResponse:
@@ -277,7 +299,10 @@ def _response(said: list[tuple[Bubble, str | None]]) -> ChatResponse:
         return ChatResponse(text=None, kind=None, message_id=None, later=later)
     first, message_id = now[0]
     return ChatResponse(
-        text="\n\n".join(b.text for b, _ in now),
+        # Choices are buttons here: their bubble's text without the numbered list.
+        text="\n\n".join(
+            b.with_buttons if b.choices and b.with_buttons is not None else b.text for b, _ in now
+        ),
         kind=first.kind,
         message_id=message_id,
         later=later,

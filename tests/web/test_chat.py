@@ -7,6 +7,8 @@ from sqlalchemy import select
 from bot.qa import texts
 from bot.qa.models import Feedback, Question
 from bot.runtime import Runtime
+from bot.safety.ratelimit import RateLimiter
+from bot.web import chat
 from tests.web.conftest import Client
 
 
@@ -31,7 +33,8 @@ async def test_ask_then_like(client: Client, runtime: Runtime) -> None:
         like = await c.post("/api/chat", json={"text": "赞", "reply_to": body["message_id"]})
         assert like.json()["text"] == texts.THANKS
         bad = await c.post("/api/chat", json={"text": "x" * 2001})
-        assert bad.status_code == 422
+        assert bad.status_code == 200, "a Chinese message, not a raw 422"
+        assert bad.json()["text"] == texts.TOO_LONG.format(limit=300)
     async with runtime.db.session() as session:
         question = (await session.scalars(select(Question))).one()
         feedback = (await session.scalars(select(Feedback))).one()
@@ -88,3 +91,34 @@ def test_the_try_page_link_is_one_a_person_can_open() -> None:
 
     assert try_page_link("0.0.0.0", 8080) == "http://127.0.0.1:8080/chat"
     assert try_page_link("::1", 8686) == "http://[::1]:8686/chat"
+
+
+async def test_the_page_and_the_server_have_one_length_limit(
+    client: Client, runtime: Runtime
+) -> None:
+    """The page stops a question at the server's limit (MAX_QUESTION_CHARS) and says so; a
+    longer one sent anyway gets the same Chinese message."""
+    runtime.qa.settings = runtime.qa.settings.model_copy(update={"max_question_chars": 120})
+    async with client() as c:
+        page = (await c.get("/chat")).text
+        assert 'maxlength="2000"' not in page
+        assert 'data-max-chars="120"' in page
+        assert f'data-too-long="{texts.TOO_LONG.format(limit=120)}"' in page
+        res = await c.post("/api/chat", json={"text": "团费" * 61})
+        assert res.status_code == 200
+        assert res.json()["text"] == texts.TOO_LONG.format(limit=120)
+
+
+async def test_a_message_over_the_rate_limit_is_told_so_every_time(
+    client: Client, runtime: Runtime
+) -> None:
+    """A chat app is told once, then the bot stays silent; the page always says why."""
+    runtime.qa.user_limit = RateLimiter(2, 60.0)
+    async with client() as c:
+        said = []
+        for _ in range(5):
+            res = await c.post("/api/chat", json={"text": "几岁可以入团"})
+            said.append((res.status_code, res.json()["kind"], res.json()["text"]))
+    assert [kind for _, kind, _ in said[:2]] == ["answer", "answer"]
+    assert said[2] == (200, "rate_limited", texts.RATE_LIMITED)
+    assert said[3:] == [(429, "rate_limited", chat.TOO_FAST)] * 2

@@ -13,6 +13,7 @@ from bot.activities.models import Signup
 from bot.activities.service import ActivityService
 from bot.cases.models import Case
 from bot.chat.registry import NOT_STAFF
+from bot.qa import texts as qa_texts
 from bot.qa.models import Feedback
 from bot.runtime import Runtime
 from tests.activities.helpers import announced, make_outbox
@@ -118,7 +119,9 @@ async def test_choices_are_buttons_and_a_no_after_them_is_not_feedback(
         )
         menu = await say(youth, "团费怎么交")
         assert menu["kind"] == "suggest"
-        assert menu["choices"] and all(c in menu["text"] for c in menu["choices"])
+        # Shown once: as buttons, not also as a numbered list in the text.
+        assert menu["choices"] and not any(c in menu["text"] for c in menu["choices"])
+        assert menu["text"] == qa_texts.SUGGEST_BUTTONS
         no = await say(youth, "没用")
         assert no["kind"] == "handover", (
             "none of the choices fits: a person answers the menu's question"
