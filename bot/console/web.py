@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from bot.accounts import texts as link_texts
 from bot.accounts.service import CODE_MINUTES
@@ -81,6 +82,23 @@ BAD_CSRF = "页面已过期或不是从本后台提交的，请刷新页面后�
 NOT_FOUND = "没有这个工单，或不在你负责的组织范围内。"
 OUT_OF_SCOPE = "这个组织不在你负责的范围内。"
 
+NO_PAGE = "没有这个页面。"
+
+
+class _IdConvertor(Convertor[int]):
+    """A record number in a console path (/console/cases/12): digits that fit the database's
+    integers; anything else is no route, so the console's own 404 page answers, not a raw 422."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", _IdConvertor())
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 _ACTIONS = frozenset(action.value for action in Action)
 
@@ -645,7 +663,7 @@ async def cases_page(request: Request) -> Response:
     )
 
 
-@router.get("/cases/{case_id}")
+@router.get("/cases/{case_id:id}")
 async def case_page(request: Request, case_id: int) -> Response:
     """One case: its facts, its whole log, and the forms to answer and close it."""
     ctx = await _context(request)
@@ -726,7 +744,7 @@ async def _case_post(
     return ctx, form, None
 
 
-@router.post("/cases/{case_id}/answer")
+@router.post("/cases/{case_id:id}/answer")
 async def answer_case(request: Request, case_id: int) -> Response:
     """Answer a case as in chat (/答): `CaseService.answer` with the viewer as the actor."""
     ctx, form, refused = await _case_post(request, case_id)
@@ -756,7 +774,7 @@ async def answer_case(request: Request, case_id: int) -> Response:
     )
 
 
-@router.post("/cases/{case_id}/reassign")
+@router.post("/cases/{case_id:id}/reassign")
 async def reassign_case(request: Request, case_id: int) -> Response:
     """Hand a case to another person of the grid as in chat (/转): they are notified, the
     time limit starts again at their level."""
@@ -781,7 +799,7 @@ async def reassign_case(request: Request, case_id: int) -> Response:
     return ctx.redirect(f"{PREFIX}/cases/{case_id}?" + _query(done="reassigned", to=person.id))
 
 
-@router.post("/cases/{case_id}/close")
+@router.post("/cases/{case_id:id}/close")
 async def close_case(request: Request, case_id: int) -> Response:
     """Close a case as in chat (/关闭): askers still waiting are told the reason."""
     ctx, form, refused = await _case_post(request, case_id)
@@ -873,7 +891,7 @@ async def wishes_page(request: Request) -> Response:
 WISH_NOTICES = {"claimed": "已认领，联系方式见“进行中”。", "lit": "已点亮，谢谢你！"}
 
 
-@router.post("/wishes/{wish_id}/{change}")
+@router.post("/wishes/{wish_id:id}/{change}")
 async def change_wish(request: Request, wish_id: int, change: str) -> Response:
     """Claim (认领) or light (点亮, with a note) a wish as in chat, through the same service."""
     ctx, form = await _posted(request)
@@ -1153,7 +1171,7 @@ async def activities_page(request: Request) -> Response:
     )
 
 
-@router.get("/activities/{activity_id}")
+@router.get("/activities/{activity_id:id}")
 async def activity_page(request: Request, activity_id: int) -> Response:
     """One activity: its figures, each group's send progress, the sign-ups (masked)."""
     ctx = await _context(request)
@@ -1180,7 +1198,7 @@ async def activity_page(request: Request, activity_id: int) -> Response:
     )
 
 
-@router.get("/activities/{activity_id}/signups.{suffix}")
+@router.get("/activities/{activity_id:id}/signups.{suffix}")
 async def export_activity(request: Request, activity_id: int, suffix: str) -> Response:
     """The sign-up sheet (XLSX or CSV) with contacts, for those who see the activity; every
     download is in the audit log."""
@@ -1415,7 +1433,7 @@ async def create_account(request: Request) -> Response:
     return await _accounts_response(ctx, notice=f"已新建账号 {made.username}")
 
 
-@router.post("/accounts/{account_id}/{change}")
+@router.post("/accounts/{account_id:id}/{change}")
 async def toggle_account(request: Request, account_id: int, change: str) -> Response:
     """Disable (its sessions end at once) or enable an account."""
     ctx, form = await _posted(request)
@@ -1456,7 +1474,7 @@ async def audit_page(request: Request) -> Response:
 # ---- learned entries: from a case into the FAQ, and their review -----------------------------
 
 
-@router.post("/cases/{case_id}/learn")
+@router.post("/cases/{case_id:id}/learn")
 async def learn_case(request: Request, case_id: int) -> Response:
     """Turn an answered case into an FAQ entry as /入库 does: it waits for an admin's review
     (unless FAQ_LEARNED_AUTO_PUBLISH is on), and the grid's admins are told."""
@@ -1553,3 +1571,11 @@ async def review_entry(request: Request, entry_id: str, decision: str) -> Respon
         ctx.viewer.account.username, action, ctx.address, target=entry.id, **detail
     )
     return await _review_response(ctx, notice=notice)
+
+
+# Last of the console's routes: any other path under it (/console/cases/abc) is its 404 page.
+@router.api_route("/{rest:path}", methods=["GET", "POST"])
+async def no_page(request: Request, rest: str) -> Response:
+    """The console's page for an address it does not have."""
+    ctx = await _context(request)
+    return ctx.page("error.html", status=404, title=NO_PAGE)
