@@ -45,7 +45,7 @@ from bot.console.scope import ScopeError, Viewer
 from bot.console.sessions import COOKIE, Session, Sessions, sessions
 from bot.console.templates import render
 from bot.console.upload import parse as parse_upload
-from bot.reports.monthly import MonthlyReport, ReportError, parse_month
+from bot.reports.monthly import MonthlyReport, ReportError, parse_month, this_month
 from bot.reports.monthly import build as build_monthly
 from bot.reports.summary import month_name
 from bot.reports.summary import text as summary_text
@@ -1248,7 +1248,12 @@ async def _monthly(ctx: _Context, request: Request) -> MonthlyReport | Response:
     if org_id is not None and (org_id not in grid.orgs or not viewer.sees_org(org_id)):
         return ctx.page("error.html", status=403, title=OUT_OF_SCOPE)
     try:
-        month = parse_month(params.get("month"), ctx.now(), ctx.zone)
+        # The page opens on the month under way (a new admin sees today's questions); the
+        # selector picks any other. The chat's /月报 without a month is last month's review.
+        asked = params.get("month", "").strip()
+        month = (
+            parse_month(asked, ctx.now(), ctx.zone) if asked else this_month(ctx.now(), ctx.zone)
+        )
         return await build_monthly(
             ctx.runtime.db,
             grid,

@@ -99,6 +99,11 @@ class MonthlyReport:
         return sum(held.figures.checked for held in self.activities)
 
 
+def this_month(now: datetime, zone: ZoneInfo) -> date:
+    """The first day of the current local month."""
+    return now.astimezone(zone).date().replace(day=1)
+
+
 def parse_month(text: str | None, now: datetime, zone: ZoneInfo) -> date:
     """The month of `text` (2026-11, 2026年11月, 11月: the latest November up to now); empty:
     last month."""
