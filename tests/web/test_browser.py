@@ -117,3 +117,18 @@ async def test_the_identity_survives_a_reload(page) -> None:
     assert await shown.nth(0).inner_text() == "我们街道青年之家周末几点开门", "history survives"
     mine = await ask(page, "我的问题")
     assert "青年之家周末" in mine, mine
+
+
+async def test_too_long_a_question_is_stopped_with_the_server_s_message(page) -> None:
+    """The box takes any length (no silent cut); over the server's limit the page says so and
+    keeps the text to be shortened, sending nothing."""
+    assert await page.locator("#text").get_attribute("maxlength") is None
+    text = "请问" * 151  # 302 characters: over MAX_QUESTION_CHARS (300)
+    await page.fill("#text", text)
+    await page.press("#text", "Enter")
+    hint = page.locator("#log .msg.hint").last
+    await hint.wait_for(timeout=REPLY_TIMEOUT_MS)
+    assert texts.TOO_LONG.format(limit=300) in await hint.inner_text()
+    assert await page.input_value("#text") == text, "kept to be shortened"
+    assert await page.locator("#log .msg.me").count() == 0, "nothing was sent"
+    assert await ask(page, "我今年15岁能入团吗"), "a short one goes"
