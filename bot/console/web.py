@@ -1071,7 +1071,7 @@ async def _campaign_response(
 CAMPAIGN_NOTICES = {"created": "已新建微心愿活动，请下载模板、填好心愿后上传。"}
 
 
-@router.get("/wishes/campaigns/{campaign_id}")
+@router.get("/wishes/campaigns/{campaign_id:id}")
 async def campaign_page(request: Request, campaign_id: int) -> Response:
     """One campaign: progress per org (点亮 N / M 个微心愿), days left, the XLSX upload."""
     ctx = await _context(request)
@@ -1100,7 +1100,7 @@ async def _bounded_body(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
-@router.post("/wishes/campaigns/{campaign_id}/import")
+@router.post("/wishes/campaigns/{campaign_id:id}/import")
 async def import_campaign(request: Request, campaign_id: int) -> Response:
     """An XLSX of wishes into the campaign, all rows or none (multipart, CSRF in the form)."""
     ctx = await _context(request)

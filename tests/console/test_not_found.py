@@ -18,6 +18,7 @@ GETS = [
     "/console/cases/99999999999999999999999",
     "/console/activities/abc",
     "/console/activities/abc/signups.xlsx",
+    "/console/wishes/campaigns/abc",
     "/console/nope",
 ]
 POSTS = [
@@ -27,6 +28,7 @@ POSTS = [
     "/console/cases/abc/learn",
     "/console/wishes/abc/claim",
     "/console/accounts/abc/disable",
+    "/console/wishes/campaigns/abc/import",
 ]
 
 
