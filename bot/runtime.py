@@ -16,6 +16,8 @@ from bot.cases.service import CaseService
 from bot.chat.dialogue import Dialogues
 from bot.delivery.channel import Channel, PullOnlyChannel
 from bot.delivery.outbox import Outbox
+from bot.diary.commands import DiaryFlow
+from bot.diary.service import DiaryService
 from bot.faq.service import FaqService
 from bot.grid.service import GridService
 from bot.privacy.service import PrivacyService
@@ -50,6 +52,8 @@ class Runtime:
     """Guided dialogues under way (/发布活动, /心愿, sign-up fields), kept in the database."""
     wishes: WishService
     """微心愿."""
+    diaries: DiaryService
+    """团情日记."""
     links: AccountLinks
     """Accounts linked with one-time codes (official-QQ openids), and every person's accounts."""
 
@@ -119,9 +123,16 @@ class Runtime:
         wishes = WishService(db, grid, settings, outbox=outbox)
         wish_flow = WishFlow(wishes)
         fields = SignupFields(activities)
+        diaries = DiaryService(db, grid, settings, cases)
+        diary_flow = DiaryFlow(diaries)
         dialogues = Dialogues(
             db,
-            {publish.kind: publish, wish_flow.kind: wish_flow, fields.kind: fields},
+            {
+                publish.kind: publish,
+                wish_flow.kind: wish_flow,
+                fields.kind: fields,
+                diary_flow.kind: diary_flow,
+            },
             clock=lambda: activities.clock(),
         )
         if timers:
@@ -149,11 +160,14 @@ class Runtime:
             privacy=privacy,
             dialogues=dialogues,
             wishes=wishes,
+            diaries=diaries,
             links=links,
         )
         await activity_files.start()
         if settings.wish_demo:
             await wishes.seed_demo()
+        if settings.diary_demo:
+            await diaries.seed_demo()
         return runtime
 
     async def stop(self) -> None:

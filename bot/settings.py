@@ -24,6 +24,7 @@ from bot.chat.settings import ChatSettings
 from bot.common.config import env_name
 from bot.console.settings import ConsoleSettings
 from bot.delivery.settings import OutboxSettings
+from bot.diary.settings import DiarySettings
 from bot.faq.settings import FaqSettings
 from bot.ops.settings import OpsSettings
 from bot.privacy.settings import PrivacySettings
@@ -52,6 +53,7 @@ class Settings(
     CaseSettings,
     ActivitySettings,
     WishSettings,
+    DiarySettings,
     OutboxSettings,
     OpsSettings,
     WeChatSettings,

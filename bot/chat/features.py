@@ -14,11 +14,13 @@ if TYPE_CHECKING:
 
 
 def build_registry() -> Registry:
-    """The registry of every feature: Q&A, privacy, activities, cases, 微心愿, account linking,
+    """The registry of every feature: Q&A, privacy, activities, cases, 微心愿, 团情日记,
+    account linking,
     the monthly report, and the help text."""
     from bot.accounts.commands import commands as account_commands
     from bot.activities.commands import commands as activity_commands
     from bot.cases.commands import commands as case_commands
+    from bot.diary.commands import commands as diary_commands
     from bot.privacy.commands import commands as privacy_commands
     from bot.qa.commands import commands as qa_commands
     from bot.reports.commands import commands as report_commands
@@ -28,6 +30,7 @@ def build_registry() -> Registry:
     for command in (
         *case_commands(),
         *wish_commands(),
+        *diary_commands(),
         *account_commands(),
         *report_commands(),
     ):

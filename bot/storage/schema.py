@@ -6,6 +6,7 @@ from bot.cases import models as case_models
 from bot.chat import models as chat_models
 from bot.console import models as console_models
 from bot.delivery import models as delivery_models
+from bot.diary import models as diary_models
 from bot.privacy import models as privacy_models
 from bot.qa import models as qa_models
 from bot.safety import budget as safety_models
@@ -21,6 +22,7 @@ MODEL_MODULES = (
     chat_models,
     console_models,
     delivery_models,
+    diary_models,
     privacy_models,
     qa_models,
     safety_models,
