@@ -35,6 +35,9 @@ class Action(str, Enum):
     WISH_LIT = "wish_lit"
     CAMPAIGN_CREATED = "campaign_created"
     WISHES_IMPORTED = "wishes_imported"
+    DIARY_ADDED = "diary_added"
+    DIARY_FOLLOWUP_CASE = "diary_followup_case"
+    DIARY_FOLLOWUP_DONE = "diary_followup_done"
     ACTIVITY_EXPORTED = "activity_exported"
     LINK_CODE_ISSUED = "link_code_issued"
 
@@ -58,6 +61,9 @@ ACTION_NAMES = {
     Action.WISH_LIT: "点亮心愿",
     Action.CAMPAIGN_CREATED: "新建心愿活动",
     Action.WISHES_IMPORTED: "导入微心愿",
+    Action.DIARY_ADDED: "记团情日记",
+    Action.DIARY_FOLLOWUP_CASE: "日记跟进转工单",
+    Action.DIARY_FOLLOWUP_DONE: "日记跟进办结",
     Action.ACTIVITY_EXPORTED: "导出报名表",
     Action.LINK_CODE_ISSUED: "获取绑定码",
 }

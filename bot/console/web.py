@@ -44,6 +44,9 @@ from bot.console.questions import KIND_NAMES, OUTCOME_NAMES, Kind, questions
 from bot.console.scope import ScopeError, Viewer
 from bot.console.sessions import COOKIE, Session, Sessions, sessions
 from bot.console.templates import render
+from bot.diary import texts as diary_texts
+from bot.diary.service import MARKS as DIARY_MARKS
+from bot.diary.service import DiaryError, Entry, lines_of
 from bot.console.upload import parse as parse_upload
 from bot.reports.monthly import MonthlyReport, ReportError, parse_month, this_month
 from bot.reports.monthly import build as build_monthly
@@ -1140,6 +1143,172 @@ async def import_campaign(request: Request, campaign_id: int) -> Response:
         note=f"{len(wishes)} 个",
     )
     return ctx.redirect(f"{PREFIX}/wishes/campaigns/{campaign.id}?done={len(wishes)}")
+
+
+# ---- 团情日记 -------------------------------------------------------------------------------
+
+DIARY_NOTICES = {
+    "added": "团情日记已保存。",
+    "case": "已转为问题工单，将按青情地图交给负责的团干部。",
+    "done": "跟进事项已办结。",
+}
+PROGRESS_SHOWN = 50
+"""Most cadres whose "四个一" the diary page shows."""
+
+
+def _diary_month(ctx: _Context, text: str | None) -> date:
+    """The month asked for (2026-11), this month by default."""
+    if not text:
+        return ctx.now().astimezone(ctx.zone).date().replace(day=1)
+    return parse_month(text, ctx.now(), ctx.zone)
+
+
+async def _diaries_response(
+    ctx: _Context,
+    month: date,
+    *,
+    status: int = 200,
+    notice: str = "",
+    error: str = "",
+    form: Mapping[str, str] | None = None,
+) -> Response:
+    viewer = ctx.viewer
+    assert viewer is not None
+    service = ctx.runtime.diaries
+    actor = viewer.actor
+    rows = await service.listing(viewer.orgs, actor.id, month)
+    authors = list(dict.fromkeys([actor.id, *(d.author_id for d in rows)]))[:PROGRESS_SHOWN]
+    if viewer.person is None and not any(d.author_id == actor.id for d in rows):
+        authors.remove(actor.id)  # an admin outside the grid who wrote nothing this month
+    progress = [(author, await service.progress(author, month)) for author in authors]
+    return ctx.page(
+        "diaries.html",
+        status=status,
+        title="团情日记",
+        section="diaries",
+        rows=rows,
+        followups=await service.followups([d.id for d in rows]),
+        progress=progress,
+        four_ones=list(diary_texts.FOUR_ONES.items()),
+        mark_names=list(diary_texts.MARK_NAMES.items()),
+        marks=lambda d: [diary_texts.MARK_NAMES[m] for m in DIARY_MARKS if getattr(d, m)],
+        place=service.place_name,
+        orgs=viewer.visible_orgs(ctx.runtime.grid.grid),
+        month_value=month.strftime("%Y-%m"),
+        month_label=f"{month.year}年{month.month}月",
+        today=service.today().isoformat(),
+        form=dict(form or {}),
+        notice=notice,
+        error=error,
+    )
+
+
+@router.get("/diaries")
+async def diaries_page(request: Request) -> Response:
+    """The diaries in the viewer's scope (and their own) of a month, the "四个一" of their
+    authors, and the form to add one."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    try:
+        month = _diary_month(ctx, request.query_params.get("month"))
+    except ReportError as exc:
+        return ctx.page("error.html", status=400, title=str(exc))
+    done = request.query_params.get("done", "")
+    return await _diaries_response(ctx, month, notice=DIARY_NOTICES.get(done, ""))
+
+
+def _entry(ctx: _Context, form: Mapping[str, str]) -> Entry:
+    """The form as a diary entry; DiaryError for what cannot be saved."""
+    assert ctx.viewer is not None
+    org_id = form.get("org", "").strip()
+    if org_id not in ctx.runtime.grid.grid.orgs or not ctx.viewer.sees_org(org_id):
+        raise DiaryError(diary_texts.BAD_ORG)
+    try:
+        visited_on = date.fromisoformat(form.get("visited_on", "").strip())
+    except ValueError:
+        raise DiaryError(diary_texts.BAD_DATE) from None
+    try:
+        youths = int(form.get("youths_met", "0").strip() or "0")
+    except ValueError:
+        youths = -1
+    return Entry(
+        visited_on=visited_on,
+        org_id=org_id,
+        place=clean_text(form.get("place", "")).strip(),
+        youths_met=youths,
+        youths_note=clean_text(form.get("youths_note", "")).strip(),
+        heard=clean_text(form.get("heard", "")).strip(),
+        problems="\n".join(lines_of(clean_text(form.get("problems", "")))),
+        followups=lines_of(clean_text(form.get("followups", ""))),
+        marks=frozenset(m for m in DIARY_MARKS if form.get(m)),
+    )
+
+
+@router.post("/diaries")
+async def add_diary(request: Request) -> Response:
+    """Record a visit as /日记 does in chat, with the viewer as the author; the follow-ups
+    become cases if asked."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    viewer = ctx.viewer
+    if viewer is None:
+        return _login_first(ctx)
+    service = ctx.runtime.diaries
+    month = service.today().replace(day=1)
+    try:
+        entry = _entry(ctx, form)
+        month = entry.visited_on.replace(day=1)
+        diary, followups = await service.record(viewer.actor, entry)
+    except DiaryError as exc:
+        return await _diaries_response(ctx, month, status=400, error=str(exc), form=form)
+    if form.get("to_cases"):
+        for followup in followups:
+            await service.to_case(viewer.actor, followup.id)
+    await services().audit.record(
+        viewer.account.username,
+        Action.DIARY_ADDED,
+        ctx.address,
+        target=f"日记 #{diary.id}",
+        followups=len(followups),
+    )
+    return ctx.redirect(
+        f"{PREFIX}/diaries?" + _query(month=month.strftime("%Y-%m"), done="added")
+    )
+
+
+@router.post("/diaries/followups/{followup_id}/{change}")
+async def change_followup(request: Request, followup_id: int, change: str) -> Response:
+    """Turn a follow-up into a case (转为工单) or mark it done (办结), as in chat."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    viewer = ctx.viewer
+    if viewer is None:
+        return _login_first(ctx)
+    if change not in ("case", "done"):
+        return ctx.page("error.html", status=404, title="没有这个操作")
+    service = ctx.runtime.diaries
+    try:
+        month = _diary_month(ctx, form.get("month"))
+    except ReportError:
+        month = service.today().replace(day=1)
+    try:
+        if change == "case":
+            case_id = await service.to_case(viewer.actor, followup_id)
+        else:
+            await service.mark_done(viewer.actor, followup_id)
+    except DiaryError as exc:
+        return await _diaries_response(ctx, month, status=409, error=str(exc))
+    await services().audit.record(
+        viewer.account.username,
+        Action.DIARY_FOLLOWUP_CASE if change == "case" else Action.DIARY_FOLLOWUP_DONE,
+        ctx.address,
+        target=f"跟进 #{followup_id}",
+        **({"case": case_id} if change == "case" else {}),
+    )
+    return ctx.redirect(f"{PREFIX}/diaries?" + _query(month=month.strftime("%Y-%m"), done=change))
 
 
 # ---- activities ----------------------------------------------------------------------------

@@ -148,12 +148,13 @@ def lines_of(text: str) -> list[str]:
 
 _FULL_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
 _SHORT_DAY = re.compile(r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
+_AHEAD = timedelta(days=31)
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
 
 
 def parse_day(text: str, today: date) -> date:
-    """A day a cadre wrote: 今天, 昨天, 前天, 2026-12-01, 12-01, 12月1日 (the latest such day up
-    to today). Raises `DiaryError` for anything else."""
+    """A day a cadre wrote: 今天, 昨天, 前天, 2026-12-01, 12-01, 12月1日 (this year's, or last
+    year's when this year's is over a month ahead). Raises `DiaryError` for anything else."""
     text = text.strip()
     if text in _RELATIVE_DAYS:
         return today - timedelta(days=_RELATIVE_DAYS[text])
@@ -164,7 +165,8 @@ def parse_day(text: str, today: date) -> date:
         short = _SHORT_DAY.fullmatch(text)
         if short:
             day = date(today.year, int(short.group(1)), int(short.group(2)))
-            return day if day <= today else day.replace(year=today.year - 1)
+            # 12-30 said on 1月2日 is the December just past; 12-05 said on 12-03 is a mistake.
+            return day.replace(year=today.year - 1) if day > today + _AHEAD else day
     except ValueError:
         pass
     raise DiaryError(texts.BAD_DATE)
@@ -333,7 +335,7 @@ class DiaryService:
                     .order_by(FollowUp.id)
                 )
             ).all()
-            statuses = await _case_statuses(session, [f.case_id for f in rows if f.case_id])
+            statuses = await case_statuses(session, [f.case_id for f in rows if f.case_id])
         found: dict[int, list[FollowUpView]] = {i: [] for i in diary_ids}
         for f in rows:
             found[f.diary_id].append(FollowUpView(f, statuses.get(f.case_id or 0)))
@@ -540,7 +542,8 @@ def _lowest(grid: Grid, org_id: str) -> str:
     return leaves[0] if leaves else org_id
 
 
-async def _case_statuses(session: AsyncSession, case_ids: Iterable[int]) -> dict[int, str]:
+async def case_statuses(session: AsyncSession, case_ids: Iterable[int]) -> dict[int, str]:
+    """Case id -> its status."""
     ids = sorted(set(case_ids))
     if not ids:
         return {}

@@ -5,7 +5,7 @@ For the month: the dashboard's figures (questions, answered by the FAQ and by pe
 topic is the first tag of the FAQ entry that answered it, else of the entry that matched it best,
 else the grid topic its words name, else 其他) with counts,
 last month's count and a few examples; the activities held in the month with their turnout;
-the 微心愿 lit. Crisis messages count in the figures but are never shown as examples, and
+the 微心愿 lit; the 团情日记 (visits by org, recurring problems, open follow-ups). Crisis messages count in the figures but are never shown as examples, and
 examples are masked (phone numbers, ids).
 """
 
@@ -24,6 +24,7 @@ from bot.activities.models import Activity, ActivityStatus
 from bot.activities.service import ActivityService, SignupFigures
 from bot.console.dashboard import Figures, figures
 from bot.console.period import Period
+from bot.diary.report import DiaryDigest, digest
 from bot.faq.model import EntryKind, FaqEntry
 from bot.grid.model import Grid
 from bot.qa.models import Question
@@ -83,6 +84,7 @@ class MonthlyReport:
     wishes_lit: int
     wishes_open: int
     zone: ZoneInfo
+    diaries: DiaryDigest
 
     @property
     def answer_rate(self) -> float:
@@ -243,6 +245,7 @@ async def build(
             select(func.count(Wish.id)).where(*wish_where, Wish.status == WishStatus.OPEN.value)
         )
     turnout = await activities.figures([a.id for a in held])
+    diaries = await digest(db, grid, month, orgs)
     return MonthlyReport(
         scope=grid.orgs[org_id].name if org_id else "全部",
         org_id=org_id,
@@ -254,4 +257,5 @@ async def build(
         wishes_lit=int(lit or 0),
         wishes_open=int(waiting or 0),
         zone=zone,
+        diaries=diaries,
     )

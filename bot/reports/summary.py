@@ -52,13 +52,22 @@ def text(report: MonthlyReport, link: str = "") -> str:
             f"活动 {len(report.activities)} 场，报名 {report.signed} 人，签到 {report.checked} 人"
         )
     lines.append(f"点亮微心愿 {report.wishes_lit} 个，待认领 {report.wishes_open} 个")
+    d = report.diaries
+    if d.diaries or d.open_count:
+        lines.append(
+            f"团情日记 {d.diaries} 篇（{d.authors} 名团干部），走访 {len(d.by_org)} 个组织，"
+            f"见青年 {d.youths} 人；待跟进 {d.open_count} 件"
+        )
+    if d.recurring:
+        lines.append("反映较多：" + "、".join(f"{p.name} {p.diaries}" for p in d.recurring[:5]))
     if link:
         lines.append(f"详细报告：{link}")
     return "\n".join(lines)
 
 
 def workbook(report: MonthlyReport) -> bytes:
-    """The report as XLSX: 概况, 热点话题, 活动 (text cells: nothing becomes a formula)."""
+    """The report as XLSX: 概况, 热点话题, 活动, 团情日记, 反映问题, 待跟进 (text cells: nothing
+    becomes a formula)."""
     book = Workbook()
     summary = book.active
     summary.title = "概况"
@@ -76,6 +85,9 @@ def workbook(report: MonthlyReport) -> bytes:
         ["没用", f.not_helpful, p.not_helpful],
         ["点亮微心愿", report.wishes_lit, ""],
         ["待认领微心愿", report.wishes_open, ""],
+        ["团情日记", report.diaries.diaries, ""],
+        ["走访见青年", report.diaries.youths, ""],
+        ["待跟进事项", report.diaries.open_count, ""],
     ]
     for row in rows:
         summary.append(row)
@@ -98,6 +110,7 @@ def workbook(report: MonthlyReport) -> bytes:
                 h.figures.checked,
             ]
         )
+    _diary_sheets(book, report)
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
@@ -107,3 +120,19 @@ def workbook(report: MonthlyReport) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _diary_sheets(book: Workbook, report: MonthlyReport) -> None:
+    d = report.diaries
+    visits = book.create_sheet("团情日记")
+    visits.append(["走访组织", "篇数", "见青年"])
+    for v in d.by_org:
+        visits.append([v.name, v.visits, v.youths])
+    problems = book.create_sheet("反映问题")
+    problems.append(["话题", "日记篇数", "反映较多", "例子"])
+    for p in d.problems:
+        problems.append([p.name, p.diaries, "是" if p.recurring else "", " / ".join(p.examples)])
+    waiting = book.create_sheet("待跟进")
+    waiting.append(["跟进编号", "日记编号", "走访日期", "组织", "事项", "状态"])
+    for f in d.open_followups:
+        waiting.append([f.id, f.diary_id, f.visited_on.isoformat(), f.org, f.text, f.status])
