@@ -110,7 +110,7 @@ async def test_the_report_counts_what_the_dashboard_counts(
         )
         assert sheet.status_code == 200 and "attachment" in sheet.headers["content-disposition"]
         book = load_workbook(io.BytesIO(sheet.content))
-        assert book.sheetnames == ["概况", "热点话题", "活动"]
+        assert book.sheetnames == ["概况", "热点话题", "活动", "团情日记", "反映问题", "待跟进"]
         rows = {row[0].value: row[1].value for row in book["概况"].iter_rows(min_row=2)}
         assert rows["收到问题"] == 5 and rows["范围"] == grid.orgs["street"].name
         assert [r[1].value for r in book["活动"].iter_rows(min_row=2)] == ["团课"]
