@@ -1273,9 +1273,7 @@ async def add_diary(request: Request) -> Response:
         target=f"日记 #{diary.id}",
         followups=len(followups),
     )
-    return ctx.redirect(
-        f"{PREFIX}/diaries?" + _query(month=month.strftime("%Y-%m"), done="added")
-    )
+    return ctx.redirect(f"{PREFIX}/diaries?" + _query(month=month.strftime("%Y-%m"), done="added"))
 
 
 @router.post("/diaries/followups/{followup_id}/{change}")

@@ -6,6 +6,7 @@ month's "四个一"), /日记 列表, /日记 编号, /日记 转工单 跟进�
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -118,10 +119,8 @@ class DiaryFlow:
         except DiaryError as exc:
             return Step([str(exc)], None)
         for n in to_cases:
-            try:
+            with contextlib.suppress(DiaryError):  # it stays 待跟进, and says so below
                 await self.service.to_case(speaker, followups[n - 1].id)
-            except DiaryError:
-                pass  # it stays 待跟进, and says so below
         return Step([await describe_saved(self.service, speaker, diary.id)], None)
 
 

@@ -506,11 +506,11 @@ class DiaryService:
         for n, (youths, heard, problems, followups, marks) in enumerate(DEMO_DIARIES):
             person = cadres[n % len(cadres)]
             count, _, note = youths.partition(" ")
-            org_id = _lowest(self.grid, person.orgs[0])
+            org_id = _lowest(self.grid, person.orgs[0], n)
             _, items = await self.record(
                 speaker_of(person),
                 Entry(
-                    visited_on=max(today.replace(day=1), today - timedelta(days=3 - n)),
+                    visited_on=max(today.replace(day=1), today - timedelta(days=2 * (1 - n))),
                     org_id=org_id,
                     youths_met=int(count),
                     youths_note=note,
@@ -535,11 +535,12 @@ def _refuse_if_settled(followup: FollowUp) -> None:
         raise DiaryError(texts.ALREADY_DONE.format(id=followup.id))
 
 
-def _lowest(grid: Grid, org_id: str) -> str:
-    """The first org at the bottom of the tree under `org_id` (a 团支部 to visit)."""
+def _lowest(grid: Grid, org_id: str, n: int) -> str:
+    """The `n`-th org (round the list) at the bottom of the tree under `org_id` (a 团支部 to
+    visit), else `org_id` itself."""
     below = sorted(grid.descendants(org_id) - {org_id})
     leaves = [o for o in below if grid.descendants(o) == frozenset({o})]
-    return leaves[0] if leaves else org_id
+    return leaves[n % len(leaves)] if leaves else org_id
 
 
 async def case_statuses(session: AsyncSession, case_ids: Iterable[int]) -> dict[int, str]:

@@ -65,13 +65,21 @@ async def test_a_visit_recorded_in_private_chat(app: App, runtime: Runtime, cloc
         )
         step(ctx, bot, STREET_A, "/日记 本月", TextWith("⬜ 结交一批青年：8/10人"))
         step(ctx, bot, STREET_A, "/日记 上月", TextWith("2026年10月", "⬜ 基层工作日：0/1天"))
-        step(ctx, bot, STREET_A, "/日记 列表", TextWith("#1 2026-11-01 测试街道团工委", "待跟进 2 件"))
+        step(
+            ctx,
+            bot,
+            STREET_A,
+            "/日记 列表",
+            TextWith("#1 2026-11-01 测试街道团工委", "待跟进 2 件"),
+        )
         step(
             ctx,
             bot,
             STREET_A,
             "/日记 1",
-            TextWith("团情日记 #1 · 街道甲", "找实习没有渠道；晚上回家的路没有路灯", "算作：办实事"),
+            TextWith(
+                "团情日记 #1 · 街道甲", "找实习没有渠道；晚上回家的路没有路灯", "算作：办实事"
+            ),
         )
         step(ctx, bot, STREET_A, "/日记 办结 2", texts.MARKED_DONE.format(id=2))
         step(ctx, bot, STREET_A, "/日记 办结 2", texts.ALREADY_DONE.format(id=2))

@@ -156,7 +156,8 @@ async def test_demo_seed_once(runtime: Runtime, diaries: DiaryService) -> None:
 async def test_diaries_in_the_monthly_report(runtime: Runtime, diaries: DiaryService) -> None:
     a, d = person(runtime, "street-a"), person(runtime, "district-a")
     await diaries.record(
-        a, entry(date(2026, 11, 1), youths_met=8, problems="找实习没渠道\n路灯坏了", followups=["y"])
+        a,
+        entry(date(2026, 11, 1), youths_met=8, problems="找实习没渠道\n路灯坏了", followups=["y"]),
     )
     _, answered = await diaries.record(
         d,
