@@ -116,3 +116,31 @@ async def test_in_a_group_the_dialogue_goes_private(app: App, runtime: Runtime) 
         # Quitting writes nothing.
         step(ctx, bot, STREET_A, "退出", texts.QUIT)
     assert await runtime.diaries.mine("street-a") == []
+
+
+async def test_where_no_private_chat_reaches_the_cadre(runtime: Runtime) -> None:
+    """On the official QQ bot a group member cannot be messaged privately: the cadre is told to
+    write privately, and no dialogue waits for them anywhere."""
+    from bot.chat.conversation import Bubble
+    from bot.chat.conversation import Message as ChatMessage
+    from bot.chat.features import conversation
+    from bot.chat.speaker import speaker_of
+    from bot.delivery.channel import SendError
+
+    said: list[str] = []
+
+    async def send(bubble: Bubble) -> str | None:
+        if bubble.private:
+            raise SendError("no private chat from a group here")
+        said.append(bubble.text)
+        return None
+
+    message = ChatMessage(
+        "qqbot", "OPENID-A", "/日记", "m1", chat="GROUP-1", reaches_privately=False
+    )
+    cadre = speaker_of(runtime.grid.grid.people["street-a"], "qqbot")
+    await conversation(runtime).handle(message, send, speaker=cadre)
+    assert said == [texts.IN_GROUP_NO_PRIVATE]
+    assert not await runtime.dialogues.active(message.dialogue_key)
+    private = ChatMessage("qqbot", "OPENID-A", "x", "m2")
+    assert not await runtime.dialogues.active(private.dialogue_key)

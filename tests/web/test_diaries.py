@@ -53,6 +53,11 @@ async def test_diary_on_the_page(
         shown = await say("/日记 1")
         assert f"跟进#1 对接实习岗位 · 工单 #{case.id} 已回复" in shown
         assert "待跟进 1 件" in await say("/日记 列表")
+        monthly = await say("/月报 2026-11")
+        assert "团情日记 1 篇（1 名团干部），走访 1 个组织，见青年 12 人；待跟进 1 件" in monthly
+        # A follow-up sent to a case is a matter the org's youths raised: one question each.
+        assert "收到问题 2（上月 0），机器人答 0，团干部答 1" in monthly
+        assert "反映较多" not in monthly, "one diary raised nothing"
 
         res = await youth.post("/api/chat", json={"text": "/日记"})
         assert res.json()["text"] == texts.NOT_CADRE
