@@ -262,12 +262,17 @@ class DiaryService:
         return diary, followups
 
     def org_for(self, author: Speaker, named: str) -> tuple[str | None, str]:
-        """(org id, place) of a place a cadre named: an org of the grid, else their own org
-        with the place as written."""
+        """(org id, place) of a place a cadre named: an org of the grid in their scope, else
+        their own org with the place as written (a visit outside their scope counts in their
+        own org's report, not in another's)."""
         org_id = self.grid.find_org(named)
-        if org_id is not None:
+        person = author.person
+        if org_id is not None and (
+            author.is_admin or (person is not None and self.grid.is_above_or_at(person, org_id))
+        ):
             return org_id, ""
-        return (author.orgs[0] if author.orgs else None), named.strip()[:PLACE_LIMIT]
+        place = self.grid.orgs[org_id].name if org_id is not None else named.strip()
+        return (author.orgs[0] if author.orgs else None), place[:PLACE_LIMIT]
 
     def place_name(self, diary: Diary) -> str:
         org = self.grid.orgs.get(diary.org_id or "")

@@ -125,6 +125,16 @@ async def test_who_sees_a_diary(runtime: Runtime, diaries: DiaryService) -> None
     assert [d.id for d in await diaries.listing(frozenset(), "street-a")] == [diary.id]
 
 
+async def test_the_org_of_a_visit(runtime: Runtime, diaries: DiaryService) -> None:
+    street, district = person(runtime, "street-a"), person(runtime, "district-a")
+    assert diaries.org_for(district, "测试街道团工委") == ("street", "")
+    assert diaries.org_for(district, "青城村文化礼堂") == ("district", "青城村文化礼堂")
+    # Above the cadre's scope: a place under their own org, not a visit of the district.
+    assert diaries.org_for(street, "测试区团委") == ("street", "测试区团委")
+    assert diaries.org_for(person(runtime, "admin"), "测试区团委") == ("district", "")
+    assert diaries.org_for(person(runtime, "job-expert"), "人才市场") == (None, "人才市场")
+
+
 async def test_dates_a_cadre_may_write(diaries: DiaryService) -> None:
     today = date(2026, 11, 2)
     assert parse_day("今天", today) == today
