@@ -728,6 +728,7 @@ async def _case_response(
         file=found,
         risk_note=_risk_note(ctx, found),
         unnotified_name=case_texts.UNNOTIFIED,
+        diary=await ctx.runtime.diaries.diary_of_case(case_id),
         notice=notice,
         error=error,
         **_case_helpers(ctx),

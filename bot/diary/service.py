@@ -346,6 +346,15 @@ class DiaryService:
             found[f.diary_id].append(FollowUpView(f, statuses.get(f.case_id or 0)))
         return found
 
+    async def diary_of_case(self, case_id: int) -> Diary | None:
+        """The diary whose follow-up became case `case_id`, if one did."""
+        async with self.db.session() as session:
+            return await session.scalar(
+                select(Diary)
+                .join(FollowUp, FollowUp.diary_id == Diary.id)
+                .where(FollowUp.case_id == case_id)
+            )
+
     async def progress(self, author_id: str, month: date) -> Progress:
         """`author_id`'s "四个一" in `month`."""
         first, following = month_bounds(month)

@@ -77,6 +77,9 @@ async def test_diary_page_form_and_follow_ups(
             case = (await session.scalars(select(Case))).one()
         assert case.origin_org_id == "street" and case.text == "联系人社局进村讲座"
         assert f'href="/console/cases/{case.id}">工单 #{case.id} 处理中' in page
+        case_page = (await c.get(f"/console/cases/{case.id}")).text
+        assert "联系人社局进村讲座" in case_page
+        assert f'href="/console/diaries?month=2026-11#diary-{diary.id}"' in case_page, "its diary"
         res = await c.post(f"/console/diaries/followups/{second}/done", data={"csrf": token})
         assert res.status_code == 303
         again = await c.post(f"/console/diaries/followups/{second}/case", data={"csrf": token})

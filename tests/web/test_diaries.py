@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.cases.models import Case
+from bot.chat.dialogue import HELP_IN_DIALOGUE
 from bot.chat.speaker import speaker_of
 from bot.diary import texts
 from bot.runtime import Runtime
@@ -26,6 +27,7 @@ async def test_diary_on_the_page(
 
         assert await say("/日记") == texts.ASK_DATE
         assert await say("11月1日") == texts.ASK_ORG
+        assert await say("帮助") == f"{HELP_IN_DIALOGUE}\n{texts.ASK_ORG}", "not taken as a place"
         # A place outside the grid: kept as written, under the cadre's own org.
         assert await say("青城村文化礼堂") == texts.ASK_YOUTHS
         assert await say("12位 返乡大学生") == texts.ASK_HEARD
