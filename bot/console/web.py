@@ -44,10 +44,10 @@ from bot.console.questions import KIND_NAMES, OUTCOME_NAMES, Kind, questions
 from bot.console.scope import ScopeError, Viewer
 from bot.console.sessions import COOKIE, Session, Sessions, sessions
 from bot.console.templates import render
+from bot.console.upload import parse as parse_upload
 from bot.diary import texts as diary_texts
 from bot.diary.service import MARKS as DIARY_MARKS
 from bot.diary.service import DiaryError, Entry, lines_of
-from bot.console.upload import parse as parse_upload
 from bot.reports.monthly import MonthlyReport, ReportError, parse_month, this_month
 from bot.reports.monthly import build as build_monthly
 from bot.reports.summary import month_name
