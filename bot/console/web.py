@@ -1191,6 +1191,7 @@ async def _diaries_response(
         followups=await service.followups([d.id for d in rows]),
         progress=progress,
         four_ones=list(diary_texts.FOUR_ONES.items()),
+        four_ones_short=diary_texts.FOUR_ONES_SHORT,
         mark_names=list(diary_texts.MARK_NAMES.items()),
         marks=lambda d: [diary_texts.MARK_NAMES[m] for m in DIARY_MARKS if getattr(d, m)],
         place=service.place_name,

@@ -146,7 +146,8 @@ async def digest(
             key=lambda v: (-v.visits, v.name),
         ),
         problems=[
-            ProblemTopic(name, n, tuple(examples.get(name, ()))) for name, n in topics.most_common()
+            ProblemTopic(name, n, tuple(examples.get(name, ())))
+            for name, n in sorted(topics.items(), key=lambda t: (-t[1], t[0] == OTHER, t[0]))
         ],
         open_followups=opened[:OPEN_SHOWN],
         open_count=len(opened),

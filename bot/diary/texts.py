@@ -55,6 +55,14 @@ FOUR_ONES = {
     "youths": ("结交一批青年", "人"),
 }
 """The "四个一" of 台州, in the order shown: (name, unit)."""
+FOUR_ONES_SHORT = {
+    "workdays": "工作日",
+    "deed": "实事",
+    "research": "调研报告",
+    "paired": "结对书记",
+    "youths": "结交青年",
+}
+"""Column heads of the console's "四个一" table (narrow enough for a phone)."""
 MARK_NAMES = {"deed": "办实事", "research": "调研报告", "paired": "结对团支部书记"}
 
 LIST_EMPTY = "你还没有团情日记。发送 /日记 记一篇。"
