@@ -8,9 +8,11 @@ The clock stands at 2026-11-02 09:00 local time.
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.cases.models import Case, CaseStatus, Delivery
@@ -18,6 +20,8 @@ from bot.chat.speaker import Speaker, speaker_of
 from bot.diary import texts
 from bot.diary.report import digest
 from bot.diary.service import DiaryError, DiaryService, Entry, parse_day
+from bot.reports.monthly import build
+from bot.reports.summary import text, workbook
 from bot.runtime import Runtime
 from tests.utils import Clock
 
@@ -200,3 +204,19 @@ async def test_diaries_in_the_monthly_report(runtime: Runtime, diaries: DiarySer
     assert found.open_count == 2
     street = await digest(runtime.db, grid, date(2026, 11, 1), grid.descendants("street"))
     assert (street.diaries, [f.text for f in street.open_followups]) == (1, ["旧事", "y"])
+    # The whole report, as /月报 and the console make it.
+    report = await build(
+        runtime.db,
+        grid,
+        runtime.faq.index.entries,
+        runtime.activities,
+        diaries.clock(),
+        diaries.zone,
+        date(2026, 11, 1),
+    )
+    summary = text(report)
+    assert "团情日记 2 篇（2 名团干部），走访 2 个组织，见青年 13 人；待跟进 2 件" in summary
+    assert "反映较多：就业 2" in summary
+    book = load_workbook(io.BytesIO(workbook(report)))
+    problems = [[c.value for c in row][:3] for row in book["反映问题"].iter_rows(min_row=2)]
+    assert problems == [["就业", 2, "是"], ["其他", 1, None]]
