@@ -285,6 +285,5 @@ def commands() -> list[Command]:
             aliases=("团情日记",),
             who=Who.STAFF,
             refusal=texts.NOT_CADRE,
-            restarts_dialogue=True,
         )
     ]
