@@ -20,6 +20,9 @@ from bot.diary.commands import DiaryFlow
 from bot.diary.service import DiaryService
 from bot.faq.service import FaqService
 from bot.grid.service import GridService
+from bot.groups.commands import PollFlow
+from bot.groups.service import GroupService
+from bot.groups.sync import GroupFileSync
 from bot.privacy.service import PrivacyService
 from bot.qa.model import Incoming
 from bot.qa.service import QaService
@@ -56,6 +59,10 @@ class Runtime:
     """团情日记."""
     links: AccountLinks
     """Accounts linked with one-time codes (official-QQ openids), and every person's accounts."""
+    groups: GroupService
+    """兴趣小组 and their votes."""
+    group_files: GroupFileSync
+    """faq_data/groups/, kept in the database."""
 
     @classmethod
     async def start(
@@ -125,6 +132,9 @@ class Runtime:
         fields = SignupFields(activities)
         diaries = DiaryService(db, grid, settings, cases)
         diary_flow = DiaryFlow(diaries)
+        groups = GroupService(db, grid, activities, settings, outbox=outbox)
+        group_files = GroupFileSync(groups, settings.faq_dir, watch=settings.faq_watch)
+        poll_flow = PollFlow(groups)
         dialogues = Dialogues(
             db,
             {
@@ -132,6 +142,7 @@ class Runtime:
                 wish_flow.kind: wish_flow,
                 fields.kind: fields,
                 diary_flow.kind: diary_flow,
+                poll_flow.kind: poll_flow,
             },
             clock=lambda: activities.clock(),
         )
@@ -141,6 +152,7 @@ class Runtime:
             outbox.start()
             privacy.start()
             wishes.start()
+            groups.start()
         log.info(
             "runtime started: database %s, %d FAQ entries, %d orgs",
             db.dialect,
@@ -162,8 +174,11 @@ class Runtime:
             wishes=wishes,
             diaries=diaries,
             links=links,
+            groups=groups,
+            group_files=group_files,
         )
         await activity_files.start()
+        await group_files.start()
         if settings.wish_demo:
             await wishes.seed_demo()
         if settings.diary_demo:
@@ -178,6 +193,8 @@ class Runtime:
         await self.outbox.stop()
         await self.privacy.stop()
         await self.wishes.stop()
+        await self.groups.stop()
+        await self.group_files.stop()
         await self.faq.stop()
         await self.grid.stop()
         await self.db.dispose()

@@ -26,6 +26,7 @@ from bot.console.settings import ConsoleSettings
 from bot.delivery.settings import OutboxSettings
 from bot.diary.settings import DiarySettings
 from bot.faq.settings import FaqSettings
+from bot.groups.settings import GroupSettings
 from bot.ops.settings import OpsSettings
 from bot.privacy.settings import PrivacySettings
 from bot.qa.settings import QaSettings
@@ -54,6 +55,7 @@ class Settings(
     ActivitySettings,
     WishSettings,
     DiarySettings,
+    GroupSettings,
     OutboxSettings,
     OpsSettings,
     WeChatSettings,

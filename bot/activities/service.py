@@ -49,6 +49,29 @@ _CHAT = re.compile(r"(?:(?P<platform>[A-Za-z][A-Za-z0-9_]*)\s*[:：]\s*)?(?P<id>
 _PHONE = re.compile(r"1[3-9]\d{9}")
 
 
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A person an activity is announced to in private chat (an audience's member)."""
+
+    platform: str
+    user_id: str
+    account: str = "default"
+
+
+class Audience(Protocol):
+    """People, not chat groups, an activity is announced to privately: `targets["audience"]`
+    names one (`kind:ref`, e.g. ``interest_group:3``) and the feature that owns it resolves it
+    at announcement time (bot/groups registers the members of an interest group)."""
+
+    def label(self, ref: str) -> str:
+        """How the organiser's preview names it (烘焙 小组成员)."""
+        ...
+
+    async def recipients(self, ref: str) -> list[Recipient]:
+        """Who hears of the activity, each once."""
+        ...
+
+
 class OutboxLike(Protocol):
     """What the activities need of `bot.delivery.outbox.Outbox`."""
 
@@ -107,6 +130,8 @@ class ActivityDraft:
     fields: list[str] = field(default_factory=list)
     checkin_code: str | None = None
     source: str | None = None
+    org_id: str | None = None
+    """The activity's org (default: the organiser's first org)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +164,8 @@ class ActivityService:
         self.outbox = outbox
         self.clock = clock
         self.zone = ZoneInfo(settings.timezone)
+        self.audiences: dict[str, Audience] = {}
+        """Audiences by kind (`targets["audience"]` is ``kind:ref``), registered by features."""
         self._timers = Periodic(
             "activity timers", self.tick, lambda: self.settings.activity_tick_seconds
         )
@@ -223,7 +250,7 @@ class ActivityService:
         if not organiser.is_staff:
             raise ActivityError(texts.NOT_CADRE)
         groups = self.resolve(draft.targets)
-        if not groups:
+        if not groups and self._audience(draft.targets) is None:
             raise ActivityError(texts.NO_GROUPS)
         self._check_targets(organiser, groups)
         async with self.db.session() as session:
@@ -239,7 +266,7 @@ class ActivityService:
                 fields=list(draft.fields),
                 checkin_code=draft.checkin_code or await self._new_code(session),
                 status=ActivityStatus.DRAFT.value,
-                org_id=organiser.orgs[0] if organiser.orgs else None,
+                org_id=draft.org_id or (organiser.orgs[0] if organiser.orgs else None),
                 created_by=organiser.id,
                 creator_platform=organiser.platform,
                 creator_account=organiser.account,
@@ -288,6 +315,9 @@ class ActivityService:
         parts = [names.get(o, o) + "及下级" for o in targets.get("orgs", [])]
         parts += [f"标签「{t}」" for t in targets.get("tags", [])]
         parts += [f"群 {g}" for g in targets.get("groups", [])]
+        audience = self._audience(targets)
+        if audience is not None:
+            parts.append(audience[0].label(audience[1]))
         fields = "、".join(texts.FIELD_NAMES[f] for f in activity.fields) or "无"
         return texts.PREVIEW.format(
             count=len(activity.target_groups),
@@ -387,6 +417,19 @@ class ActivityService:
             await outbox.enqueue(
                 f"activity:{activity.id}:{chat.platform}:{chat.id}", chat.platform, chat.id, text
             )
+        audience = self._audience(activity.targets)
+        if audience is not None:
+            people = await audience[0].recipients(audience[1])
+            for person in people:
+                await outbox.enqueue(
+                    f"activity:{activity.id}:dm:{person.platform}:{person.user_id}",
+                    person.platform,
+                    person.user_id,
+                    text,
+                    chat_type="private",
+                    account=person.account,
+                )
+            log.info("activity %s announced privately to %d people", activity_id, len(people))
         async with self.db.session() as session:
             await session.execute(
                 update(Activity)
@@ -401,6 +444,22 @@ class ActivityService:
             )
         log.info("activity %s announced to %d groups", activity_id, len(groups))
         return len(groups)
+
+    def _audience(self, targets: dict[str, Any]) -> tuple[Audience, str] | None:
+        """The audience `targets` name and its ref, if any (and its feature is registered)."""
+        kind, _, ref = str(targets.get("audience") or "").partition(":")
+        audience = self.audiences.get(kind)
+        return (audience, ref) if audience is not None and ref else None
+
+    async def private_progress(self, activity: Activity) -> dict[str, int]:
+        """How the private announcements of an audience stand: outbox status -> count."""
+        if self.outbox is None or self._audience(activity.targets) is None:
+            return {}
+        found: dict[str, int] = {}
+        for row in await self.outbox.progress(f"activity:{activity.id}:dm:"):
+            status = _status(row)
+            found[status] = found.get(status, 0) + 1
+        return found
 
     def _outbox(self) -> OutboxLike:
         if self.outbox is None:
@@ -840,7 +899,21 @@ class ActivityService:
         ]
         if activity.status == ActivityStatus.SCHEDULED.value and activity.announce_at:
             lines.append(texts.STATUS_SCHEDULED.format(time=self.show(activity.announce_at)))
-        if self.outbox is not None and activity.status != ActivityStatus.DRAFT.value:
+        private = await self.private_progress(activity)
+        if private:
+            lines.append(
+                texts.STATUS_PRIVATE.format(
+                    sent=private.get("sent", 0),
+                    total=sum(private.values()),
+                    held=private.get("held", 0),
+                    failed=private.get("failed", 0),
+                )
+            )
+        if (
+            self.outbox is not None
+            and activity.status != ActivityStatus.DRAFT.value
+            and activity.target_groups
+        ):
             progress = await self.group_progress(activity)
             statuses = [group.status for group in progress]
             sent, failed = statuses.count("sent"), statuses.count("failed")

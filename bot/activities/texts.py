@@ -119,6 +119,7 @@ STATUS_HEADER = (
 )
 STATUS_SCHEDULED = "计划发布：{time}"
 STATUS_GROUPS = "群发进度：已发 {sent}/{total}，失败 {failed}，排队 {queued}{held}"
+STATUS_PRIVATE = "私信通知：已发 {sent}/{total}，待送达 {held}，失败 {failed}"
 STATUS_GROUPS_HELD = "，待送达 {held}（QQ 官方机器人的群，有人 @ 青声时送出）"
 STATUS_GROUP_ITEM = "{name}（{group}）：{status}{error}"
 OUTBOX_STATUS = {

@@ -15,12 +15,12 @@ if TYPE_CHECKING:
 
 def build_registry() -> Registry:
     """The registry of every feature: Q&A, privacy, activities, cases, 微心愿, 团情日记,
-    account linking,
-    the monthly report, and the help text."""
+    兴趣小组, account linking, the monthly report, and the help text."""
     from bot.accounts.commands import commands as account_commands
     from bot.activities.commands import commands as activity_commands
     from bot.cases.commands import commands as case_commands
     from bot.diary.commands import commands as diary_commands
+    from bot.groups.commands import commands as group_commands
     from bot.privacy.commands import commands as privacy_commands
     from bot.qa.commands import commands as qa_commands
     from bot.reports.commands import commands as report_commands
@@ -31,6 +31,7 @@ def build_registry() -> Registry:
         *case_commands(),
         *wish_commands(),
         *diary_commands(),
+        *group_commands(),
         *account_commands(),
         *report_commands(),
     ):

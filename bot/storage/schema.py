@@ -7,6 +7,7 @@ from bot.chat import models as chat_models
 from bot.console import models as console_models
 from bot.delivery import models as delivery_models
 from bot.diary import models as diary_models
+from bot.groups import models as group_models
 from bot.privacy import models as privacy_models
 from bot.qa import models as qa_models
 from bot.safety import budget as safety_models
@@ -23,6 +24,7 @@ MODEL_MODULES = (
     console_models,
     delivery_models,
     diary_models,
+    group_models,
     privacy_models,
     qa_models,
     safety_models,

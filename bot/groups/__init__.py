@@ -1,0 +1,1 @@
+"""兴趣小组: interest groups youths join by topic, and votes on offline activities."""
