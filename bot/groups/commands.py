@@ -54,7 +54,7 @@ class PollFlow:
         proposals = list(state.get("proposals", []))
         if text in DONE_WORDS:
             if not proposals:
-                return Step([texts.NEED_PROPOSAL, self._ask(state)], "proposal", state)
+                return Step([f"{texts.NEED_PROPOSAL}\n{self._ask(state)}"], "proposal", state)
             return self._preview(state)
         draft = self.service.parse_proposal(text, _moment(state["deadline"]))
         proposals.append(

@@ -11,6 +11,7 @@ from bot.groups.service import GroupService
 from bot.runtime import Runtime
 from tests.activities.helpers import RecordingChannel, make_outbox
 from tests.utils import Clock
+from tests.web.conftest import cadres_on, client  # noqa: F401 - the shared fixtures
 
 GROUPS_YAML = """\
 groups:
