@@ -40,6 +40,7 @@ class Action(str, Enum):
     DIARY_FOLLOWUP_DONE = "diary_followup_done"
     ACTIVITY_EXPORTED = "activity_exported"
     LINK_CODE_ISSUED = "link_code_issued"
+    GROUP_CREATED = "group_created"
 
 
 ACTION_NAMES = {
@@ -66,6 +67,7 @@ ACTION_NAMES = {
     Action.DIARY_FOLLOWUP_DONE: "日记跟进办结",
     Action.ACTIVITY_EXPORTED: "导出报名表",
     Action.LINK_CODE_ISSUED: "获取绑定码",
+    Action.GROUP_CREATED: "新建兴趣小组",
 }
 
 

@@ -48,6 +48,8 @@ from bot.console.upload import parse as parse_upload
 from bot.diary import texts as diary_texts
 from bot.diary.service import MARKS as DIARY_MARKS
 from bot.diary.service import DiaryError, Entry, lines_of
+from bot.groups import texts as group_texts
+from bot.groups.service import GroupError
 from bot.reports.monthly import MonthlyReport, ReportError, parse_month, this_month
 from bot.reports.monthly import build as build_monthly
 from bot.reports.summary import month_name
@@ -1395,6 +1397,107 @@ async def export_activity(request: Request, activity_id: int, suffix: str) -> Re
             media_type=MEDIA_TYPES[suffix],
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
         )
+    )
+
+
+# ---- 兴趣小组 -------------------------------------------------------------------------------
+
+NO_GROUP = "没有这个兴趣小组，或不在你负责的组织范围内。"
+PLATFORM_NAMES = {"qq": "QQ", "qqbot": "QQ 官方机器人", "wechat": "服务号", "web": "网页"}
+
+
+async def _groups_response(
+    ctx: _Context, *, status: int = 200, notice: str = "", error: str = "", form: Any = None
+) -> Response:
+    viewer = ctx.viewer
+    assert viewer is not None
+    service = ctx.runtime.groups
+    person_id = viewer.person.id if viewer.person else None
+    rows = [
+        row
+        for row in await service.listing(active_only=False)
+        if service.sees(viewer.orgs, person_id, row.group)
+    ]
+    latest: dict[int, Any] = {}
+    for row in rows:
+        polls = await service.polls(row.group.id)
+        latest[row.group.id] = polls[0] if polls else None
+    return ctx.page(
+        "groups.html",
+        status=status,
+        title="兴趣小组",
+        section="groups",
+        rows=rows,
+        latest=latest,
+        states=group_texts.POLL_STATES,
+        orgs=list(ctx.runtime.grid.grid.orgs.values()),
+        form=form or {},
+        notice=notice,
+        error=error,
+    )
+
+
+@router.get("/groups")
+async def groups_page(request: Request) -> Response:
+    """The interest groups of the viewer's orgs: members, the latest vote and its turnout;
+    admins add groups here too."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    return await _groups_response(ctx)
+
+
+@router.post("/groups")
+async def create_group(request: Request) -> Response:
+    """An admin adds a group (groups from faq_data are edited in their files)."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    refused = _admin_only(ctx)
+    if refused is not None:
+        return refused
+    assert ctx.viewer is not None
+    name = clean_text(form.get("name", "")).strip()
+    aliases = clean_text(form.get("aliases", "")).replace("，", ",").replace("、", ",")
+    try:
+        group = await ctx.runtime.groups.create(
+            name,
+            description=clean_text(form.get("description", "")),
+            org_id=form.get("org") or None,
+            aliases=[a for a in aliases.split(",") if a.strip()],
+        )
+    except GroupError as exc:
+        return await _groups_response(ctx, status=400, error=str(exc), form=form)
+    await services().audit.record(
+        ctx.viewer.account.username, Action.GROUP_CREATED, ctx.address, target=group.name
+    )
+    return await _groups_response(ctx, notice=group_texts.CONSOLE_CREATED.format(name=group.name))
+
+
+@router.get("/groups/{group_id}")
+async def group_page(request: Request, group_id: int) -> Response:
+    """One group: its members (names masked), every vote with its proposals, votes and
+    turnout, and the activity the winner became."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    service = ctx.runtime.groups
+    group = await service.get(group_id)
+    viewer = ctx.viewer
+    person_id = viewer.person.id if viewer.person else None
+    if group is None or not service.sees(viewer.orgs, person_id, group):
+        return ctx.page("error.html", status=404, title=NO_GROUP)
+    return ctx.page(
+        "group.html",
+        title=f"兴趣小组 · {group.name}",
+        section="groups",
+        group=group,
+        members=await service.members(group.id),
+        polls=await service.polls(group.id),
+        states=group_texts.POLL_STATES,
+        platforms=PLATFORM_NAMES,
+        masked_name=mask_nickname,
+        tie_rule=group_texts.TIE_RULE,
     )
 
 

@@ -53,9 +53,7 @@ async def test_join_and_vote_in_a_qq_group(
         bot = ctx.create_bot(base=Bot, self_id=SELF_ID)
         joined = group_message("加入小组 烘焙", user_id=30001, to_me=False)
         ctx.receive_event(bot, joined)
-        reply = "\n".join(
-            [texts.JOINED.format(name="烘焙", members=1), texts.JOINED_PRIVATE_HINT]
-        )
+        reply = "\n".join([texts.JOINED.format(name="烘焙", members=1), texts.JOINED_PRIVATE_HINT])
         ctx.should_call_send(joined, quoted(joined, reply), result=None)
         # 小组 in a group is a command only when addressed to the bot.
         ctx.receive_event(bot, group_message("小组", user_id=30002, to_me=False))
