@@ -41,6 +41,7 @@ from bot.cases.models import (
 )
 from bot.common.periodic import Periodic
 from bot.delivery.models import OutboxMessage
+from bot.groups.models import GroupMember, GroupVote
 from bot.privacy.models import EraseRequest
 from bot.qa.models import BotMessage, Feedback, Question
 from bot.safety.masking import mask_user
@@ -259,6 +260,13 @@ class PrivacyService:
                     OutboxMessage.chat_type == "private",
                     OutboxMessage.chat_id == user_id,
                 ),
+                # Interest groups: out of every group; their votes stay counted, by nobody.
+                delete(GroupMember).where(
+                    GroupMember.platform == platform, GroupMember.user_id == user_id
+                ),
+                update(GroupVote)
+                .where(GroupVote.platform == platform, GroupVote.user_id == user_id)
+                .values(user_id=_placeholder(GroupVote.id)),
                 # Outbox messages held for their private chat (pull delivery) go with them.
                 delete(Delivery).where(
                     Delivery.platform == platform,

@@ -250,3 +250,20 @@ async def test_a_crash_mid_closing_is_finished_once(
         assert len((await session.scalars(select(Activity))).all()) == 1
     rows = await outbox_rows(runtime, f"activity:{first_id}:dm:")
     assert sorted(r.chat_id for r in rows) == ["30001", "30002"]
+
+
+async def test_erasing_a_youths_data_leaves_groups_and_keeps_the_count(
+    runtime: Runtime, groups: GroupService, clock: Clock
+) -> None:
+    await members(groups, "烘焙", "30001", "30002")
+    baking = await groups.find("烘焙")
+    assert baking is not None
+    poll = await groups.open_poll(
+        STREET_A, baking.id, clock() + timedelta(hours=1), proposals(clock, "甲")
+    )
+    (only,) = (p.id for p in (await groups.view(poll.id)).proposals)
+    await groups.vote("qq", "30001", only)
+    await runtime.privacy.forget("qq", "30001")
+    assert await groups.mine("qq", "30001") == []
+    view = await groups.view(poll.id, "qq", "30001")
+    assert (view.votes, view.members, view.mine) == ({only: 1}, 1, None)
