@@ -9,18 +9,21 @@ from bot.common.issues import FileIssue
 from bot.faq.loader import load_faq_dir
 from bot.faq.provenance import provenance_issues
 from bot.grid.loader import load_grid_dir
+from bot.groups.files import grid_issues, load_group_files
 
 MAX_PENDING_LISTED = 20
 
 
 def run_check(faq_dir: Path, today: date | None = None) -> int:
-    """Print a Chinese report on `faq_dir` (FAQ and grid); 0 if no errors (warnings allowed), else 1.
+    """Print a Chinese report on `faq_dir` (FAQ, grid, interest groups); 0 if no errors (warnings allowed), else 1.
 
     Also lists the entries to check (no `source` or `reviewed`, or not reviewed for a year before
     `today`, the local date by default); they do not change the result.
     """
     result = load_faq_dir(faq_dir)
     grid = load_grid_dir(faq_dir)
+    groups = load_group_files(faq_dir)
+    group_errors = [i for spec in groups.specs for i in grid_issues(spec, grid.grid)]
     faq_files = [f for f in result.files if f.parent != faq_dir]
     print(f"检查问答库文件夹：{faq_dir}")
     print(
@@ -31,6 +34,8 @@ def run_check(faq_dir: Path, today: date | None = None) -> int:
         f"青情地图文件 {len(grid.files)} 个：团组织 {len(grid.grid.orgs)} 个，"
         f"人员 {len(grid.grid.people)} 位，话题 {len(grid.grid.topics)} 个"
     )
+    if groups.specs or groups.errors:
+        print(f"兴趣小组 {len(groups.specs)} 个")
     pending = [entry for entry in result.entries if entry.pending]
     if pending:
         print(
@@ -38,8 +43,8 @@ def run_check(faq_dir: Path, today: date | None = None) -> int:
             + "、".join(entry.id for entry in pending[:MAX_PENDING_LISTED])
             + ("……" if len(pending) > MAX_PENDING_LISTED else "")
         )
-    errors = [*result.errors, *grid.errors]
-    warnings = [*result.warnings, *grid.warnings]
+    errors = [*result.errors, *grid.errors, *groups.errors, *group_errors]
+    warnings = [*result.warnings, *grid.warnings, *groups.warnings]
     _print_issues("错误", errors)
     _print_issues("提醒", warnings)
     unchecked = provenance_issues(result.entries, today or date.today())

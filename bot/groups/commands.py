@@ -260,6 +260,21 @@ async def _poll_status(turn: Turn) -> str:
     return "\n\n".join(found) if found else texts.STATUS_NONE
 
 
+async def _cancel_poll(turn: Turn) -> str:
+    service = turn.runtime.groups
+    if not turn.args.strip():
+        return texts.CANCEL_USAGE
+    try:
+        group = await service.organising(turn.speaker, turn.args)
+        poll = await service.open_poll_of(group.id)
+        if poll is None or poll.status != "open":
+            return texts.NO_OPEN_POLL.format(name=group.name)
+        await service.cancel_poll(turn.speaker, poll.id)
+    except GroupError as exc:
+        return str(exc)
+    return texts.CANCELLED_POLL.format(name=group.name)
+
+
 def commands() -> list[Command]:
     """The 兴趣小组 commands of the registry."""
     return [
@@ -315,6 +330,12 @@ def commands() -> list[Command]:
             "发起投票 小组名称：为兴趣小组发起活动投票",
             who=Who.STAFF,
             restarts_dialogue=True,
+        ),
+        Command(
+            "取消投票",
+            _cancel_poll,
+            "取消投票 小组名称：取消兴趣小组进行中的投票",
+            who=Who.STAFF,
         ),
         Command(
             "投票情况",

@@ -25,6 +25,8 @@ import yaml
 from bot.common.folder import AdminFolder
 from bot.common.issues import FileIssue, IssueCollector
 from bot.common.yaml_source import compose_yaml, is_null, node_line
+from bot.grid.model import Grid
+from bot.groups import texts
 
 GROUPS_SUBDIR = "groups"
 GROUP_FILES = AdminFolder(GROUPS_SUBDIR, frozenset({".yaml", ".yml"}))
@@ -116,6 +118,26 @@ def load_group_files(faq_dir: Path) -> GroupFiles:
             keys[spec.key] = names[spec.name] = f"{rel} 第{spec.line}行"
             result.specs.append(spec)
     return result
+
+
+def grid_issues(spec: GroupSpec, grid: Grid) -> list[FileIssue]:
+    """What in `spec` the grid does not know: its org, its organisers."""
+    issues = []
+    if spec.org and spec.org not in grid.orgs:
+        issues.append(
+            FileIssue(spec.file, spec.line, "org", texts.FILE_UNKNOWN_ORG.format(org=spec.org))
+        )
+    for person in spec.organisers:
+        if person not in grid.people:
+            issues.append(
+                FileIssue(
+                    spec.file,
+                    spec.line,
+                    "organisers",
+                    texts.FILE_UNKNOWN_PERSON.format(person=person),
+                )
+            )
+    return issues
 
 
 def _scalar(node: yaml.Node) -> str:

@@ -37,7 +37,7 @@ from bot.activities.service import (
 from bot.activities.when import parse_local
 from bot.chat.speaker import Speaker
 from bot.common.periodic import Periodic
-from bot.delivery.outbox import ANY_ACCOUNT, Outbox
+from bot.delivery.outbox import ANY_ACCOUNT, Outbox, OutboxItem
 from bot.grid.model import Grid
 from bot.grid.model import Role as GridRole
 from bot.grid.service import GridService
@@ -488,15 +488,9 @@ class GroupService:
                     )
                 )
         view = await self.view(poll.id)
-        text = texts.POLL_NOTICE.format(poll=self.poll_text(view, with_how=True))
-        for member in await self.members(group_id):
-            await self._tell(
-                f"grouppoll:{poll.id}:open:{member.platform}:{member.user_id}",
-                member.platform,
-                member.user_id,
-                text,
-                member.account,
-            )
+        await self._tell_members(
+            poll.id, "open", texts.POLL_NOTICE.format(poll=self.poll_text(view, with_how=True))
+        )
         log.info("interest group %s: poll %s opened by %s", group_id, poll.id, organiser.id)
         return poll
 
@@ -512,13 +506,28 @@ class GroupService:
             )
         if not won.rowcount:
             raise GroupError(texts.VOTE_CLOSED)
+        await self._tell_members(
+            poll_id, "cancelled", texts.POLL_CANCELLED.format(group=view.group.name)
+        )
+        log.info("poll %s cancelled by %s", poll_id, organiser.id)
         return (await self.view(poll_id)).poll
+
+    async def open_poll_of(self, group_id: int) -> GroupPoll | None:
+        """The group's vote under way, if any."""
+        return await self._open_poll_of(group_id)
 
     # ---- votes -------------------------------------------------------------------------------
 
     async def vote(self, platform: str, user_id: str, proposal_id: int) -> VoteResult:
         """A member's vote for `proposal_id` (changing their vote in that poll)."""
-        user_id = str(user_id)
+        try:
+            return await self._vote(platform, str(user_id), proposal_id)
+        except IntegrityError:
+            # Their first vote came in twice at once (two chats, two processes): one row
+            # each member and poll, so the other one is now a change of it.
+            return await self._vote(platform, str(user_id), proposal_id)
+
+    async def _vote(self, platform: str, user_id: str, proposal_id: int) -> VoteResult:
         now = self.clock()
         async with self.db.session() as session:
             proposal = await session.get(GroupProposal, proposal_id)
@@ -844,6 +853,26 @@ class GroupService:
                     GroupPoll.status.in_((PollStatus.OPEN.value, PollStatus.CLOSING.value)),
                 )
             )
+
+    async def _tell_members(self, poll_id: int, event: str, text: str) -> int:
+        """One private message to each member of the poll's group, queued in one transaction
+        (paced by the outbox); how many were new."""
+        if self.outbox is None:
+            return 0
+        view = await self.view(poll_id)
+        items = [
+            OutboxItem(
+                f"grouppoll:{poll_id}:{event}:{m.platform}:{m.user_id}",
+                m.platform,
+                m.user_id,
+                text,
+                chat_type="private",
+                account=m.account or ANY_ACCOUNT,
+            )
+            for m in await self.members(view.group.id)
+            if m.platform in self.outbox.channels
+        ]
+        return await self.outbox.enqueue_many(items)
 
     async def _tell(self, key: str, platform: str, user_id: str, text: str, account: str) -> None:
         """A private message through the outbox (paced; held where the platform cannot push).

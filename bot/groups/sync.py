@@ -12,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from bot.common.issues import FileIssue
 from bot.common.live import LiveFiles
 from bot.groups import texts
-from bot.groups.files import GROUPS_SUBDIR, GroupFiles, GroupSpec, is_relevant, load_group_files
+from bot.groups.files import (
+    GROUPS_SUBDIR,
+    GroupFiles,
+    GroupSpec,
+    grid_issues,
+    is_relevant,
+    load_group_files,
+)
 from bot.groups.models import InterestGroup
 from bot.groups.service import GroupError, GroupService
 
@@ -61,25 +68,9 @@ class GroupFileSync(LiveFiles[GroupFiles]):
         return result
 
     def _check(self, spec: GroupSpec, result: GroupFiles) -> bool:
-        grid = self.service.grid
-        ok = True
-        if spec.org and spec.org not in grid.orgs:
-            result.errors.append(
-                FileIssue(spec.file, spec.line, "org", texts.FILE_UNKNOWN_ORG.format(org=spec.org))
-            )
-            ok = False
-        for person in spec.organisers:
-            if person not in grid.people:
-                result.errors.append(
-                    FileIssue(
-                        spec.file,
-                        spec.line,
-                        "organisers",
-                        texts.FILE_UNKNOWN_PERSON.format(person=person),
-                    )
-                )
-                ok = False
-        return ok
+        issues = grid_issues(spec, self.service.grid)
+        result.errors += issues
+        return not issues
 
     async def _apply(self, spec: GroupSpec) -> None:
         db = self.service.db

@@ -73,6 +73,10 @@ CONFIRM_OR_CANCEL = "请回复“确认”发起投票，或“取消”放弃�
 CANCELLED_DRAFT = "已放弃这次投票。"
 OPENED = "投票已发起，正在私聊通知 {members} 位成员。截止后得票最多的提议自动成为活动（{tie}）。发送 /投票情况 查看票数。"
 
+POLL_CANCELLED = "「{group}兴趣小组」的活动投票已被组织者取消。"
+CANCEL_USAGE = "请这样发：/取消投票 小组名称"
+NO_OPEN_POLL = "「{name}」兴趣小组现在没有进行中的投票。"
+CANCELLED_POLL = "已取消「{name}」兴趣小组的投票，并私聊告诉了成员。"
 STATUS_USAGE = "请这样发：/投票情况 [小组名称]"
 STATUS_NONE = "你负责的兴趣小组暂时没有投票。"
 STATUS_HEADER = (

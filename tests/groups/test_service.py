@@ -267,3 +267,35 @@ async def test_erasing_a_youths_data_leaves_groups_and_keeps_the_count(
     assert await groups.mine("qq", "30001") == []
     view = await groups.view(poll.id, "qq", "30001")
     assert (view.votes, view.members, view.mine) == ({only: 1}, 1, None)
+
+
+async def test_two_first_votes_at_once_are_one_vote(groups: GroupService, clock: Clock) -> None:
+    import asyncio
+
+    await members(groups, "烘焙", "30001")
+    baking = await groups.find("烘焙")
+    assert baking is not None
+    poll = await groups.open_poll(
+        STREET_A, baking.id, clock() + timedelta(hours=1), proposals(clock, "甲", "乙")
+    )
+    first, second = (p.id for p in (await groups.view(poll.id)).proposals)
+    await asyncio.gather(groups.vote("qq", "30001", first), groups.vote("qq", "30001", second))
+    view = await groups.view(poll.id)
+    assert view.voters == 1 and sum(view.votes.values()) == 1
+
+
+async def test_cancel_a_vote(runtime: Runtime, groups: GroupService, clock: Clock) -> None:
+    await members(groups, "烘焙", "30001")
+    baking = await groups.find("烘焙")
+    assert baking is not None
+    poll = await groups.open_poll(
+        STREET_A, baking.id, clock() + timedelta(hours=1), proposals(clock, "甲")
+    )
+    with pytest.raises(GroupError, match="不能为「烘焙」"):
+        await groups.cancel_poll(YOUTH, poll.id)
+    await groups.cancel_poll(STREET_A, poll.id)
+    told = await outbox_rows(runtime, f"grouppoll:{poll.id}:cancelled:")
+    assert [r.chat_id for r in told] == ["30001"]
+    clock.advance(hours=2)
+    assert await groups.tick() == 0
+    assert (await groups.view(poll.id)).poll.status == PollStatus.CANCELLED.value
