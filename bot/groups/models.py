@@ -89,6 +89,8 @@ class GroupPoll(Base):
     """The winner shared the most votes with others (the earliest proposal won)."""
     activity_id: Mapped[int | None] = mapped_column(Id)
     """The activity the winner became (bot/activities)."""
+    members_at_close: Mapped[int | None] = mapped_column(Integer)
+    """How many members the group had when the vote closed (turnout is counted against it)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()
 

@@ -643,6 +643,8 @@ class GroupService:
                     )
                 )
         counts = {pid: int(n) for pid, n in votes.items()}
+        if poll.members_at_close is not None:
+            members = poll.members_at_close  # turnout as it was at the deadline
         return PollView(
             poll, group, proposals, counts, sum(counts.values()), int(members or 0), mine
         )
@@ -765,6 +767,7 @@ class GroupService:
                     winner_id=winner.id if winner else None,
                     tied=tied,
                     activity_id=activity_id,
+                    members_at_close=view.members,
                 )
             )
         if not won.rowcount:

@@ -153,6 +153,10 @@ async def test_votes_deadline_and_winner_becomes_an_activity(
     assert signup.status == "signed"
     status = await runtime.activities.status_text(STREET_A, activity.id)
     assert "私信通知：已发 3/3" in status
+    # Turnout stays as it was at the deadline.
+    await groups.join("qq", "30009", "烘焙")
+    view = await groups.view(poll.id)
+    assert (view.voters, view.members, view.turnout) == (3, 3, "100%")
 
 
 async def test_tie_the_earliest_proposal_wins(

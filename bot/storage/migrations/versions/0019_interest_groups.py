@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("winner_id", ID, nullable=True),
         sa.Column("tied", sa.Boolean(), nullable=False),
         sa.Column("activity_id", ID, nullable=True),
+        sa.Column("members_at_close", sa.Integer(), nullable=True),
         sa.Column("created_at", MOMENT, nullable=False),
         sa.Column("closed_at", MOMENT, nullable=True),
         sa.ForeignKeyConstraint(["group_id"], ["interest_groups.id"], ondelete="CASCADE"),
