@@ -1359,6 +1359,7 @@ async def activity_page(request: Request, activity_id: int) -> Response:
         activity=activity,
         figures=(await service.figures([activity.id]))[activity.id],
         progress=await service.group_progress(activity),
+        private=await service.private_progress(activity),
         signups=await service.signups(activity.id),
         status_names=activity_texts.STATUS,
         signup_names=activity_texts.SIGNUP_STATUS,

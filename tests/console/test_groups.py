@@ -56,6 +56,10 @@ async def test_group_pages_scope_masking_votes(
         assert "王小青" not in detail and "30001" not in detail, "names and numbers masked"
         assert f'data-proposal="{cookie}" class="won"' in detail, "a tie: the earlier won"
         assert "平票，先提出的胜出" in detail and 'href="/console/activities/1"' in detail
+        activity_page = (await admin.get("/console/activities/1")).text
+        assert (
+            "<p data-private>已发 0 / 2 人" in activity_page and "各群发送情况" not in activity_page
+        )
         token = csrf_of(page)
         refused = await admin.post("/console/groups", data={"name": "美术"})
         assert refused.status_code == 403

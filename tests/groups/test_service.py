@@ -303,3 +303,39 @@ async def test_cancel_a_vote(runtime: Runtime, groups: GroupService, clock: Cloc
     clock.advance(hours=2)
     assert await groups.tick() == 0
     assert (await groups.view(poll.id)).poll.status == PollStatus.CANCELLED.value
+
+
+async def test_the_winners_activity_has_the_whole_activity_flow(
+    runtime: Runtime, groups: GroupService, clock: Clock, channel: RecordingChannel
+) -> None:
+    """Quota and waitlist, reminders, check-in and export: the activities' own flow."""
+    await members(groups, "烘焙", "30001", "30002")
+    baking = await groups.find("烘焙")
+    assert baking is not None
+    poll = await groups.open_poll(
+        STREET_A,
+        baking.id,
+        clock() + timedelta(hours=1),
+        [ProposalDraft("烤曲奇", clock() + timedelta(days=3), "青年之家", 1)],
+    )
+    (only,) = (p.id for p in (await groups.view(poll.id)).proposals)
+    await groups.vote("qq", "30001", only)
+    clock.advance(hours=2)
+    await groups.tick()
+    activity_id = (await groups.view(poll.id)).poll.activity_id
+    assert activity_id is not None
+    service = runtime.activities
+    assert (await service.sign_up(activity_id, "qq", "30001")).status == "signed"
+    waiting = await service.sign_up(activity_id, "qq", "30002")
+    assert (waiting.status, waiting.rank) == ("waitlisted", 1), "quota 1"
+    await service.cancel_signup(activity_id, "qq", "30001")
+    clock.advance(days=2)  # a day before: the reminder goes to the promoted member
+    await service.tick()
+    await service.outbox.send_due()
+    private = [s for s in channel.to("private") if s.chat_id == "30002"]
+    assert [s.text[:6] for s in private][-2:] == ["【候补成功】", "【活动提醒】"]
+    activity = await service.get(activity_id)
+    clock.advance(hours=23)
+    assert "签到成功" in await service.check_in("qq", "30002", activity.checkin_code)
+    token, rows = await service.export(STREET_A, activity_id)
+    assert rows == 2 and (runtime.settings.data_dir / "exports" / f"{token}.xlsx").exists()
