@@ -62,6 +62,9 @@ class PrivacyCommands:
                 filled = "、".join(FIELD_NAMES.get(name, name) for name in fields)
                 items.append(title + (texts.FILLED.format(fields=filled) if filled else ""))
             lines.append(texts.SIGNUPS.format(count=len(data.signups), items=texts.listing(items)))
+        if data.groups or data.votes:
+            names = "" if in_group or not data.groups else "：" + "、".join(data.groups)
+            lines.append(texts.GROUPS.format(count=len(data.groups), items=names, votes=data.votes))
         if data.wechat:
             lines.append(texts.WECHAT.format(count=data.wechat))
         if not lines:

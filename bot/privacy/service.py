@@ -41,7 +41,7 @@ from bot.cases.models import (
 )
 from bot.common.periodic import Periodic
 from bot.delivery.models import OutboxMessage
-from bot.groups.models import GroupMember, GroupVote
+from bot.groups.models import GroupMember, GroupVote, InterestGroup
 from bot.privacy.models import EraseRequest
 from bot.qa.models import BotMessage, Feedback, Question
 from bot.safety.masking import mask_user
@@ -87,6 +87,10 @@ class DataSummary:
     """(activity title, names of the extra fields they filled in) per sign-up."""
     wechat: int
     """WeChat records (callback replies, the customer-service window)."""
+    groups: tuple[str, ...] = ()
+    """The interest groups they are in."""
+    votes: int = 0
+    """Their votes in interest groups' polls."""
 
 
 @dataclass(slots=True)
@@ -166,6 +170,22 @@ class PrivacyService:
                     .order_by(Signup.signed_up_at.desc())
                 )
             ).all()
+            groups = (
+                await session.scalars(
+                    select(InterestGroup.name)
+                    .join(GroupMember, GroupMember.group_id == InterestGroup.id)
+                    .where(GroupMember.platform == platform, GroupMember.user_id == user_id)
+                    .order_by(InterestGroup.id)
+                )
+            ).all()
+            votes = (
+                await session.scalar(
+                    select(func.count()).where(
+                        GroupVote.platform == platform, GroupVote.user_id == user_id
+                    )
+                )
+                or 0
+            )
             wechat = 0
             if platform == "wechat":
                 for table in (WeChatReply, WeChatWindow):
@@ -186,6 +206,8 @@ class PrivacyService:
                 for title, answers in signups
             ),
             wechat=wechat,
+            groups=tuple(groups),
+            votes=votes,
         )
 
     # ---- 删除我的数据 ---------------------------------------------------------------------------

@@ -107,6 +107,7 @@ async def test_join_vote_deadline_activity_on_the_page(
             id=1, title="烤曲奇", old=2, deadline="11月4日（周三）20:00"
         )
         assert "你投给了 1。" in await youth("我的小组")
+        assert "· 兴趣小组 1 个：烘焙，投票 1 次" in await youth("我的数据")
         await other("投票 1")
         status = await cadre("/投票情况")
         assert "投票 2/2 人（100%）" in status and "1. 烤曲奇" in status and "（2 票）" in status

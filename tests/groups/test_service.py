@@ -267,6 +267,8 @@ async def test_erasing_a_youths_data_leaves_groups_and_keeps_the_count(
     )
     (only,) = (p.id for p in (await groups.view(poll.id)).proposals)
     await groups.vote("qq", "30001", only)
+    summary = await runtime.privacy.summary("qq", "30001")
+    assert (summary.groups, summary.votes) == (("烘焙",), 1)
     await runtime.privacy.forget("qq", "30001")
     assert await groups.mine("qq", "30001") == []
     view = await groups.view(poll.id, "qq", "30001")
