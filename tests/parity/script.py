@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.activities import texts as activity_texts
 from bot.cases import texts as case_texts
+from bot.groups import texts as group_texts
 from bot.qa import texts as qa_texts
 
 MENU_QUESTION = "志愿"
@@ -60,9 +61,9 @@ class Step:
     private: bool = False
 
 
-def _start() -> str:
+def _start(hours: float = 1) -> str:
     """The activity's start: an hour from now (check-in opens 2 hours before), Shanghai time."""
-    moment = datetime.now(timezone.utc) + timedelta(hours=1)
+    moment = datetime.now(timezone.utc) + timedelta(hours=hours)
     return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
 
 
@@ -112,6 +113,41 @@ SCRIPT: tuple[Step, ...] = (
 )
 
 
+INTEREST_GROUP = "烘焙"
+"""A bundled demo interest group (org 东湖街道团工委, under 青城团市委)."""
+PROPOSAL = "周末烤曲奇"
+
+GROUP_SCRIPT: tuple[Step, ...] = (
+    Step("groups", "youth", "小组", (f"· {INTEREST_GROUP}：",), private=True),
+    Step(
+        "join",
+        "youth",
+        f"加入小组 {INTEREST_GROUP}",
+        (f"已加入「{INTEREST_GROUP}」兴趣小组",),
+        private=True,
+    ),
+    Step(
+        "start a vote",
+        "cadre",
+        f"/发起投票 {INTEREST_GROUP}",
+        (group_texts.ASK_DEADLINE.format(name=INTEREST_GROUP),),
+    ),
+    Step("vote deadline", "cadre", "{vote_deadline}", ("请发第 1 个提议",)),
+    Step(
+        "proposal",
+        "cadre",
+        f"{PROPOSAL}，{{vote_start}}，东湖社区青年之家，10",
+        (group_texts.PROPOSAL_ADDED.format(n=1, title=PROPOSAL),),
+    ),
+    Step("proposals done", "cadre", "完成", ("将私聊通知小组的 1 位成员", group_texts.TIE_RULE)),
+    Step("open the vote", "cadre", "确认", ("投票已发起", PROPOSAL)),
+    Step("vote", "youth", "投票 {proposal}", ("已投给 {proposal}. " + PROPOSAL,), private=True),
+    Step("my groups", "youth", "我的小组", ("你投给了 {proposal}。",), private=True),
+)
+"""兴趣小组 on a surface: list, join, an organiser's vote, a member's vote (the deadline is the
+in-process drivers' to reach: it is days away)."""
+
+
 def squash(value: str) -> str:
     """`value` without white space: replies may be wrapped or prefixed (@ in a group)."""
     return re.sub(r"\s+", "", value)
@@ -122,7 +158,13 @@ class Run:
     """One playing of the script: the values learnt on the way (the menu's number for the
     chosen question, the case, the activity and its check-in code) and what each step got."""
 
-    values: dict[str, str] = field(default_factory=lambda: {"start": _start()})
+    values: dict[str, str] = field(
+        default_factory=lambda: {
+            "start": _start(),
+            "vote_deadline": _start(48),
+            "vote_start": _start(96),
+        }
+    )
     replies: dict[str, str] = field(default_factory=dict)
 
     def text(self, step: Step) -> str:
@@ -152,6 +194,10 @@ class Run:
             self.values["choice"] = number.group(1)
         elif step.name == "ask the unanswerable":
             self.values["case"] = re.search(r"问题编号 #(\d+)", reply).group(1)  # type: ignore[union-attr]
+        elif step.name == "open the vote":
+            found = re.search(rf"(\d+)\.\s*{re.escape(PROPOSAL)}", reply)
+            assert found, reply
+            self.values["proposal"] = found.group(1)
         elif step.name == "confirm":
             found = re.search(r"活动 #(\d+).*签到码：(\w+)", reply, re.S)
             assert found, reply

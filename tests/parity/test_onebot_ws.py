@@ -16,7 +16,7 @@ import pytest_asyncio
 from bot.bench.e2e import BotProcess
 from bot.bench.onebot_peer import OneBotPeer, SentMessage, at, reply, text
 from tests.onebot import STARTUP_TIMEOUT
-from tests.parity.script import Run, Step, play
+from tests.parity.script import GROUP_SCRIPT, INTEREST_GROUP, PROPOSAL, Run, Step, play
 from tests.parity.setup import said_on_qq
 
 GROUP = 40001
@@ -102,3 +102,21 @@ async def test_the_script_on_onebot_qq(peer: OneBotPeer) -> None:
         timeout=15.0,
     )
     assert "周末读书分享会" in announced.text
+
+
+async def test_interest_groups_on_onebot_qq(peer: OneBotPeer) -> None:
+    """兴趣小组 (GROUP_SCRIPT) in private chat; the vote's notice reaches the member privately
+    through the real bot's outbox."""
+    await play(OneBotQQ(peer), GROUP_SCRIPT)
+
+    def notice(s: SentMessage) -> bool:
+        return (
+            s.message_type == "private"
+            and s.user_id == YOUTH
+            and s.text.startswith(f"【{INTEREST_GROUP}兴趣小组 活动投票】")
+            and "发送“投票 编号”投票" in s.text
+        )
+
+    found = next((s for s in peer.sent if notice(s)), None)
+    found = found or await peer.wait_sent(notice, timeout=15.0)
+    assert PROPOSAL in found.text

@@ -19,6 +19,7 @@ import asyncio
 import re
 import socket
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import nonebot
@@ -29,7 +30,16 @@ from bot.accounts import texts as link_texts
 from bot.bench.onebot_peer import OneBotPeer, text
 from bot.runtime import Runtime
 from bot.settings import Settings
-from tests.parity.script import UNANSWERABLE, Run, Step, play
+from bot.storage.models import utcnow
+from tests.parity.script import (
+    GROUP_SCRIPT,
+    INTEREST_GROUP,
+    PROPOSAL,
+    UNANSWERABLE,
+    Run,
+    Step,
+    play,
+)
 from tests.parity.setup import on_bundled_faq
 from tests.qqbot.conftest import FakeOpenAPI, Platform
 
@@ -130,3 +140,24 @@ async def test_the_script_on_the_official_qq_bot(
     again = await driver.youth(Step("again", "youth", "我的问题"), run)
     assert "团干部回复" not in again
     assert openapi.unauthorised == 0
+
+
+async def test_interest_groups_on_the_official_qq_bot(
+    runtime: Runtime, platform: Platform, openapi: FakeOpenAPI, qq: OneBotPeer
+) -> None:
+    """兴趣小组 (GROUP_SCRIPT) in C2C; past the deadline the winner becomes an activity, held for
+    the member (no push here) and brought by their next message."""
+    driver = OfficialQQ(platform, openapi)
+    await link_on_qq(driver, qq)
+    run = await play(driver, GROUP_SCRIPT)
+    await runtime.outbox.hold_due()  # the vote's notice waits for the member's next message
+    said = await driver.youth(Step("again", "youth", "我的小组"), run)
+    assert said.count(f"【{INTEREST_GROUP}兴趣小组 活动投票】") == 2, (
+        said
+    )  # the answer and the notice
+    runtime.activities.clock = lambda: utcnow() + timedelta(days=3)
+    assert await runtime.groups.tick() == 1
+    await runtime.outbox.hold_due()
+    said = await driver.youth(Step("my sign-ups", "youth", "我的报名"), run)
+    assert f"【活动 #1】{PROPOSAL}" in said, said
+    assert "报名成功" in await driver.youth(Step("sign up", "youth", "报名 1"), run)

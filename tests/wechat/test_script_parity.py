@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,11 @@ from nonebug import App
 
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.storage.models import utcnow
 from bot.wechat import web
 from bot.wechat.oa import OaCallback
 from bot.wechat.wecom import WeComCallback
-from tests.parity.script import Run, Step, play
+from tests.parity.script import GROUP_SCRIPT, INTEREST_GROUP, PROPOSAL, Run, Step, play
 from tests.parity.setup import on_bundled_faq
 from tests.wechat.conftest import (
     CITY_WECOM,
@@ -96,3 +98,27 @@ async def test_the_script_on_the_fuwuhao_and_wecom(
     notices = [b["text"]["content"] for b in fake.sent() if b.get("touser") == CADRE_WECOM]
     assert any(f"#{run.values['case']}" in n and "社区团委周末" in n for n in notices)
     assert CITY_WECOM not in {b.get("touser") for b in fake.sent()}
+
+
+async def test_interest_groups_on_the_fuwuhao_and_wecom(
+    app: App, runtime: Runtime, oa: OaCallback, wecom: WeComCallback, fake: FakeWeChat
+) -> None:
+    """兴趣小组 (GROUP_SCRIPT); then past the deadline the winner becomes an activity, and the
+    member hears of it by customer-service message."""
+    web.install(oa, wecom)
+    # As `python -m bot` wires it: the outbox reaches 服务号 users too.
+    runtime.outbox.channels["wechat"] = runtime.cases.channels["wechat"]
+    async with app.test_server() as ctx:
+        surface = WeChat(ctx.get_client(), oa, wecom, fake)
+        run = await play(surface, GROUP_SCRIPT)
+        await runtime.outbox.send_due()
+        notices = surface._to(OA_USER, 0)
+        assert any(n.startswith(f"【{INTEREST_GROUP}兴趣小组 活动投票】") for n in notices), notices
+        before = len(fake.sent())
+        runtime.activities.clock = lambda: utcnow() + timedelta(days=3)
+        assert await runtime.groups.tick() == 1
+        await runtime.outbox.send_due()
+        told = surface._to(OA_USER, before)
+        assert any(t.startswith(f"【活动 #1】{PROPOSAL}") for t in told), told
+        signed = await surface.youth(Step("sign up", "youth", "报名 1"), run)
+        assert "报名成功" in signed, signed
