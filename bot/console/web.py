@@ -1280,7 +1280,7 @@ async def add_diary(request: Request) -> Response:
     return ctx.redirect(f"{PREFIX}/diaries?" + _query(month=month.strftime("%Y-%m"), done="added"))
 
 
-@router.post("/diaries/followups/{followup_id}/{change}")
+@router.post("/diaries/followups/{followup_id:id}/{change}")
 async def change_followup(request: Request, followup_id: int, change: str) -> Response:
     """Turn a follow-up into a case (转为工单) or mark it done (办结), as in chat."""
     ctx, form = await _posted(request)
@@ -1475,7 +1475,7 @@ async def create_group(request: Request) -> Response:
     return await _groups_response(ctx, notice=group_texts.CONSOLE_CREATED.format(name=group.name))
 
 
-@router.get("/groups/{group_id}")
+@router.get("/groups/{group_id:id}")
 async def group_page(request: Request, group_id: int) -> Response:
     """One group: its members (names masked), every vote with its proposals, votes and
     turnout, and the activity the winner became."""

@@ -329,7 +329,6 @@ def commands() -> list[Command]:
             _start_poll,
             "发起投票 小组名称：为兴趣小组发起活动投票",
             who=Who.STAFF,
-            restarts_dialogue=True,
         ),
         Command(
             "取消投票",
