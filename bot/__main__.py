@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import nonebot
 
 from bot.app import setup
-from bot.logs import setup_logging
+from bot.logs import log_times_in, setup_logging
 from bot.settings import SettingsError, get_settings
 
 
@@ -17,6 +17,7 @@ def main() -> None:
         settings = get_settings()
     except SettingsError as exc:
         raise SystemExit(f"设置有误（.env 或环境变量），请改正后再启动：\n{exc}") from None
+    log_times_in(ZoneInfo(settings.timezone))
     # The official QQ bot's adapter calls its OpenAPI through the driver: it needs an HTTP client.
     nonebot.init(**({"driver": "~fastapi+~httpx"} if settings.qq_bot_appid else {}))
     setup_logging(zone=ZoneInfo(settings.timezone))

@@ -32,6 +32,12 @@ def _patcher(zone: ZoneInfo | None):
 ZERO = timezone.utc.utcoffset(None)
 
 
+def log_times_in(zone: ZoneInfo | None) -> None:
+    """Log times in `zone` from now on; call before `nonebot.init()`, whose first lines would
+    otherwise read in the machine's zone while the rest read in TIMEZONE."""
+    logger.configure(patcher=_patcher(zone))
+
+
 def setup_logging(level: int = logging.INFO, zone: ZoneInfo | None = None) -> None:
     """Route service loggers into loguru and mask phone and ID numbers in every log line.
 
@@ -43,7 +49,7 @@ def setup_logging(level: int = logging.INFO, zone: ZoneInfo | None = None) -> No
     and trace calls per message built a whole record (and ran the patcher) to be thrown away;
     it is replaced by one with the configured LOG_LEVEL as its level, which loguru checks first.
     """
-    logger.configure(patcher=_patcher(zone))
+    log_times_in(zone)
     configured = nonebot.get_driver().config.log_level
     with contextlib.suppress(ValueError):  # already replaced (set-up run twice)
         logger.remove(nonebot_log.logger_id)

@@ -55,3 +55,33 @@ def test_log_times_are_in_the_configured_time_zone() -> None:
         setup_logging()
     assert times[0].utcoffset() == timedelta(hours=8)
     assert lines[0].startswith(times[0].strftime("%H:%M"))
+
+
+def test_the_first_start_up_lines_are_in_the_configured_time_zone(tmp_path) -> None:
+    """NoneBot's own first lines ("NoneBot is initializing…") come before the bot is set up;
+    they read in TIMEZONE too, not in the machine's zone."""
+    import os
+    import subprocess
+    import sys
+    from datetime import datetime, timedelta, timezone
+
+    zone = timezone(timedelta(hours=-11))  # a zone no test machine runs in
+    env = {**os.environ, "TIMEZONE": "Pacific/Pago_Pago", "DATA_DIR": str(tmp_path), "PORT": "0"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+    finally:
+        process.kill()
+        process.wait()
+    assert "NoneBot is initializing" in first, first
+    stamp = first.split(" [", 1)[0]  # "MM-DD HH:MM:SS"
+    now = datetime.now(zone)
+    logged = datetime.strptime(f"{now.year}-{stamp}", "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
+    assert abs(logged - now) < timedelta(minutes=5), (first, now)

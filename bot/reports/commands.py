@@ -13,7 +13,7 @@ from bot.reports.summary import text
 if TYPE_CHECKING:
     from bot.chat.conversation import Turn
 
-USAGE = "月报 [组织] [月份]：团情分析月报，例如“/月报 2026-11”“/月报 青城一中团委 11月”"
+USAGE = "月报 [组织] [月份]：团情分析月报，例如“/月报 2026-11”“/月报 东湖街道团工委 11月”"
 NOT_YOURS = "只能查看你负责的组织及下级组织的月报。"
 NO_ORG = "没有找到这个组织，请写组织名称或编号。"
 
