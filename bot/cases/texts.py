@@ -188,8 +188,10 @@ def scope(names: Sequence[str]) -> str:
 
 
 def duration(delta: timedelta) -> str:
-    """A waiting time in Chinese: 2小时5分钟, 3天4小时."""
+    """A waiting time in Chinese: 不到1分钟, 2小时5分钟, 3天4小时."""
     minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "不到1分钟"
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:

@@ -8,17 +8,12 @@ from datetime import timedelta
 
 from openpyxl import Workbook
 
+from bot.cases.texts import duration
 from bot.reports.monthly import MonthlyReport
 
 
 def _duration(value: timedelta | None) -> str:
-    if value is None:
-        return "暂无"
-    minutes = int(value.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} 分钟"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} 小时 {minutes} 分" if hours < 48 else f"{hours // 24} 天"
+    return "暂无" if value is None else duration(value)
 
 
 def _change(now: int, before: int) -> str:
