@@ -39,6 +39,7 @@ from bot.chat.speaker import Speaker
 from bot.common.periodic import Periodic
 from bot.delivery.channel import AccountChannel, Channel, SendError, account_for
 from bot.delivery.models import OutboxMessage, OutboxStatus
+from bot.faq.model import EntryKind
 from bot.faq.service import FaqService
 from bot.grid.model import Grid, Person
 from bot.grid.service import GridService
@@ -408,10 +409,15 @@ class CaseService:
         return f"{org.name} · {where}" if org else where
 
     def _notification(self, case: Case, question: Question) -> str:
+        # Only entries near enough to be offered as choices, and only League ones: a cadre
+        # reading "相近的问答" expects something that could help answer.
+        floor = self.settings.faq_suggest_threshold
         faq = [
             entry.question
-            for entry in (self.faq.get(m["id"]) for m in question.matches[:3])
-            if entry is not None
+            for entry in (
+                self.faq.get(m["id"]) for m in question.matches[:3] if m.get("score", 0) >= floor
+            )
+            if entry is not None and entry.kind is EntryKind.FAQ
         ]
         urgent = texts.urgent(case.risk_level, case.risk_reason) if case.urgent else ""
         if case.risky and question.group_id:
