@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.chat.dialogue import EXIT_HINT
+
 TIE_RULE = "平票时，先提出的提议（编号小的）胜出。"
 """The documented tie rule, told with every vote."""
 
@@ -49,7 +51,9 @@ NOT_ORGANISER = "你不能为「{name}」兴趣小组发起投票：只有负责
 START_USAGE = "请这样发：/发起投票 小组名称（如 /发起投票 烘焙）"
 ONE_OPEN = "「{name}」兴趣小组已有一个进行中的投票（截止 {deadline}），请等它结束。"
 ASK_DEADLINE = (
-    "为「{name}」兴趣小组发起活动投票。\n投票什么时候截止？（如 12月5日 20:00、明天 18:00）"
+    "为「{name}」兴趣小组发起活动投票"
+    + EXIT_HINT
+    + "。\n投票什么时候截止？（如 12月5日 20:00、明天 18:00）"
 )
 BAD_TIME = "没看懂这个时间，请写成 12月5日 20:00 或 明天 18:00。"
 TIME_PASSED = "这个时间已经过去了，请换一个将来的时间。"
