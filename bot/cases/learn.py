@@ -25,7 +25,10 @@ __all__ = [
     "LearnedFileError",
     "append_learned_entry",
     "change_learned_entries",
+    "learned_text",
+    "locked",
     "read_learned_entries",
+    "replace_text",
     "scope_of_case",
 ]
 
@@ -68,8 +71,9 @@ def read_learned_entries(path: Path) -> Entries:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path`'s lock file (ignored by the loader: it starts with .)."""
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path`'s lock file (ignored by the loader: it starts with .).
+    Every writer of a file under faq_data/ takes it, so two writers never lose a change."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with (path.parent / f".{path.name}.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -79,12 +83,22 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _write(path: Path, entries: Entries) -> None:
+def learned_text(entries: Entries) -> str:
+    """The file's text holding `entries`, as every change writes it."""
     body = yaml.safe_dump({"entries": entries}, allow_unicode=True, sort_keys=False, width=100)
-    fd, tmp = tempfile.mkstemp(prefix=".learned-", suffix=".yaml", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(HEADER + body)
+    return HEADER + body
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically (a reload sees the old file or the new, never half)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
     os.replace(tmp, path)
+
+
+def _write(path: Path, entries: Entries) -> None:
+    replace_text(path, learned_text(entries))
 
 
 def change_learned_entries(path: Path, change: Callable[[Entries], _T]) -> _T:
@@ -93,7 +107,7 @@ def change_learned_entries(path: Path, change: Callable[[Entries], _T]) -> _T:
     Blocking (file lock and I/O): run it in an executor from async code. Returns what `change`
     returns; if `change` raises, the file is left as it was.
     """
-    with _locked(path):
+    with locked(path):
         entries = read_learned_entries(path)
         result = change(entries)
         _write(path, entries)

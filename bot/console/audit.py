@@ -31,6 +31,8 @@ class Action(str, Enum):
     CASE_LEARNED = "case_learned"
     ENTRY_APPROVED = "entry_approved"
     ENTRY_REJECTED = "entry_rejected"
+    FAQ_SIMILAR_ADDED = "faq_similar_added"
+    FAQ_ENTRY_ADDED = "faq_entry_added"
     WISH_CLAIMED = "wish_claimed"
     WISH_LIT = "wish_lit"
     CAMPAIGN_CREATED = "campaign_created"
@@ -58,6 +60,8 @@ ACTION_NAMES = {
     Action.CASE_LEARNED: "加入问答库",
     Action.ENTRY_APPROVED: "审核通过",
     Action.ENTRY_REJECTED: "审核驳回",
+    Action.FAQ_SIMILAR_ADDED: "添加相似问法",
+    Action.FAQ_ENTRY_ADDED: "新增问答条目",
     Action.WISH_CLAIMED: "认领心愿",
     Action.WISH_LIT: "点亮心愿",
     Action.CAMPAIGN_CREATED: "新建心愿活动",

@@ -37,6 +37,7 @@ from bot.common.text import clean_text
 from bot.console import activitybook, casebook, charts, dashboard, faqbook
 from bot.console.accounts import ROLE_NAMES, AccountError, AccountService
 from bot.console.audit import ACTION_NAMES, Action, AuditLog
+from bot.console.clusters import ClusterCache
 from bot.console.hittest import BAND_NAMES, hit_test
 from bot.console.models import AccountRole
 from bot.console.period import Period, PeriodError
@@ -48,6 +49,8 @@ from bot.console.upload import parse as parse_upload
 from bot.diary import texts as diary_texts
 from bot.diary.service import MARKS as DIARY_MARKS
 from bot.diary.service import DiaryError, Entry, lines_of
+from bot.faq.bands import decision_from
+from bot.faq.write import FaqWriteError, FaqWriter
 from bot.groups import texts as group_texts
 from bot.groups.service import GroupError
 from bot.reports.monthly import MonthlyReport, ReportError, parse_month, this_month
@@ -114,6 +117,8 @@ class _Services:
     audit: AuditLog
     accounts: AccountService
     review: LearnedReview
+    clusters: ClusterCache
+    writer: FaqWriter
 
 
 _services: _Services | None = None
@@ -140,7 +145,8 @@ def services() -> _Services:
         review = LearnedReview(
             cases.db, cases.faq, cases.grid_service, cases.settings, cases.clock, cases.channels
         )
-        _services = _Services(runtime, audit, accounts, review)
+        writer = FaqWriter(runtime.faq, runtime.settings.faq_dir)
+        _services = _Services(runtime, audit, accounts, review, ClusterCache(), writer)
     return _services
 
 
@@ -445,11 +451,13 @@ def _role_name(role: str) -> str:
 
 def _filters(ctx: _Context, request: Request) -> tuple[str, Period, Any]:
     """The org and period a page was asked for, and the orgs they count (scope checked)."""
+    return _filters_of(ctx, request.query_params)
+
+
+def _filters_of(ctx: _Context, params: Mapping[str, str]) -> tuple[str, Period, Any]:
     assert ctx.viewer is not None
-    org_id = request.query_params.get("org", "").strip()
-    period = Period.parse(
-        request.query_params.get("from"), request.query_params.get("to"), ctx.zone, ctx.now()
-    )
+    org_id = params.get("org", "").strip()
+    period = Period.parse(params.get("from"), params.get("to"), ctx.zone, ctx.now())
     orgs = ctx.viewer.orgs_for(ctx.runtime.grid.grid, org_id or None)
     return org_id, period, orgs
 
@@ -1649,6 +1657,114 @@ async def hit_test_page(request: Request) -> Response:
         band=BAND_NAMES[result.band] if result else "",
         settings=ctx.runtime.qa.settings,
     )
+
+
+# ---- unsettled questions, clustered, into the FAQ ----------------------------------------------
+
+ENTRY_IDS_LISTED = 500
+"""Up to this many served entries, the add form offers every id; above, the suggested ones."""
+CLUSTER_NOTICES = {
+    "similar": "已把“{question}”加为条目 {entry} 的相似问法（{file}），问答库已重新加载。",
+    "new": "已新建条目 {entry}（{file}），问答库已重新加载。",
+}
+
+
+async def _clusters_response(
+    ctx: _Context, params: Mapping[str, str], *, status: int = 200, error: str = ""
+) -> Response:
+    viewer = ctx.viewer
+    assert viewer is not None
+    try:
+        org_id, period, orgs = _filters_of(ctx, params)
+    except (ScopeError, PeriodError) as exc:
+        return _filter_error(ctx, exc)
+    index = ctx.runtime.faq.index
+    view = await services().clusters.view(
+        ctx.runtime.db, index, decision_from(ctx.runtime.qa.settings), orgs, period, ctx.now()
+    )
+    entries = index.entries
+    ids = (
+        list(entries)
+        if len(entries) <= ENTRY_IDS_LISTED
+        else sorted({c.target for c in view.clusters if c.target})
+    )
+    notice = ""
+    if params.get("done") in CLUSTER_NOTICES:
+        notice = CLUSTER_NOTICES[params["done"]].format(
+            question=params.get("question", "")[:200],
+            entry=params.get("entry", "")[:128],
+            file=params.get("file", "")[:200],
+        )
+    return ctx.page(
+        "clusters.html",
+        status=status,
+        title="待补充的问题",
+        section="clusters",
+        view=view,
+        orgs=viewer.visible_orgs(ctx.runtime.grid.grid),
+        org_id=org_id,
+        period=period,
+        back=_query(org=org_id, **period.query()),
+        outcome=lambda o: OUTCOME_NAMES.get(o, o),
+        band=lambda b: BAND_NAMES[b],
+        test_query=lambda q: _query(q=q),
+        entry_question=lambda i: entries[i].question if i in entries else "",
+        entry_ids=ids,
+        notice=notice,
+        error=error,
+    )
+
+
+@router.get("/faq/clusters")
+async def clusters_page(request: Request) -> Response:
+    """The questions that got menus, handovers or 没用 in the viewer's scope, clustered; for
+    admins, each cluster with "add as a similar question" and "new entry"."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    return await _clusters_response(ctx, request.query_params)
+
+
+@router.post("/faq/clusters/{change}")
+async def change_faq(request: Request, change: str) -> Response:
+    """Write a cluster into faq_data (admins only): its question as a similar question of an
+    entry, or a new entry. The file changes, the FAQ reloads, the audit log says who did it;
+    an edit the files would not take is refused and the index being served stays."""
+    ctx, form = await _posted(request)
+    if form is None:
+        return _refused(ctx)
+    refused = _admin_only(ctx)
+    if refused is not None:
+        return refused
+    if change not in ("similar", "new"):
+        return ctx.page("error.html", status=404, title="没有这个操作")
+    assert ctx.viewer is not None
+    back = {k: v for k, v in parse_qsl(form.get("back", "")) if k in ("org", "from", "to")}
+    writer = services().writer
+    question = mask_pii(clean_text(form.get("question", "")))
+    try:
+        if change == "similar":
+            written = await writer.add_similar(form.get("entry", ""), question)
+            action = Action.FAQ_SIMILAR_ADDED
+        else:
+            similar = mask_pii(clean_text(form.get("similar", ""))).splitlines()
+            tags = clean_text(form.get("tags", "")).replace("，", ",").split(",")
+            answer = clean_text(form.get("answer", ""))
+            written = await writer.add_entry(question, answer, similar, tags)
+            action = Action.FAQ_ENTRY_ADDED
+    except FaqWriteError as exc:
+        return await _clusters_response(ctx, back, status=400, error=str(exc))
+    services().clusters.clear()
+    await services().audit.record(
+        ctx.viewer.account.username,
+        action,
+        ctx.address,
+        target=written.entry_id,
+        note=question,
+        file=written.file,
+    )
+    done = _query(**back, done=change, entry=written.entry_id, file=written.file, question=question)
+    return ctx.redirect(f"{PREFIX}/faq/clusters?{done}")
 
 
 # ---- admins: accounts and the audit log --------------------------------------------------
