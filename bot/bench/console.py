@@ -1,11 +1,16 @@
-"""How long the console's dashboard, lists and case list take on a large database.
+"""How long every console page takes to render on a large database, through HTTP.
 
-    python -m bot.bench.console [--questions 100000] [--postgres URL]
+    python -m bot.bench.console [--questions 100000] [--postgres URL] [--runs 10]
 
 Seeds a scratch database (SQLite, or a throwaway schema of PostgreSQL) with questions spread
-over 60 days and the orgs of the bundled grid, a like or 没用 on some, a case for every 20th,
-then times each query of the pages over the default period (the last 30 days) for an admin
-(every org) and for a street cadre (their street and below): best of three runs, in ms.
+over 60 days and the orgs of the bundled grid (their texts are the bundled FAQ's questions and
+variants of them, with the outcomes chat gives: mostly answered, some menus and handovers, 没用
+on some), a case for every 20th, activities with sign-ups, and 微心愿. Then, for an admin
+(every org) and for a street cadre (their street and below), each logged in through the login
+form, it requests every console page through the real routes (an in-process ASGI client) and
+reports the median and 95th percentile in ms over `runs` requests after one warm-up.
+`clusters_cold` and `report_cold` are the cluster and report pages with their caches emptied
+before every request: what the first viewer of a scope and period (or month) waits.
 """
 
 from __future__ import annotations
@@ -14,55 +19,88 @@ import argparse
 import asyncio
 import json
 import random
+import shutil
+import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import insert, select
 
+from bot.activities.models import Activity, Signup
 from bot.cases.models import Case
-from bot.console import casebook, dashboard
-from bot.console.models import ConsoleAccount
-from bot.console.period import Period
-from bot.console.questions import Kind, questions
-from bot.console.scope import Viewer
+from bot.console import web
+from bot.faq.model import EntryKind
+from bot.faq.normalize import normalize
 from bot.grid.model import Grid, OrgLevel
-from bot.grid.service import GridService
 from bot.qa.models import Feedback, Question
+from bot.runtime import Runtime, get_runtime, set_runtime
+from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.scratch import scratch_database
+from bot.wishes.models import Wish
 
 BUNDLED = Path(__file__).resolve().parents[2] / "faq_data"
 NOW = datetime(2026, 12, 1, 4, tzinfo=timezone.utc)
 OUTCOMES = ("answered",) * 6 + ("chosen", "suggested", "unanswered", "human", "small_talk")
+SUFFIXES = ("", "？", "呀", "，谢谢", "，急", "啊老师", "（在线等）")
+UNKNOWN = (
+    "青年之家周末几点开门",
+    "区里篮球场晚上开放吗",
+    "暑假社会实践证明去哪里盖章",
+    "学校的心理老师怎么预约",
+    "志愿者马甲可以借吗",
+)
+ADMIN, PASSWORD = "bench-admin", "bench admin password"
+CADRE = "bench-street"
+PAGE_BUDGET_MS = 300.0
 
 
-async def seed(db: Database, grid: Grid, count: int, rng: random.Random) -> None:
-    """`count` questions, 3% of them with feedback, a case for every 20th."""
+def _texts(runtime: Runtime) -> tuple[list[tuple[str, str]], list[str]]:
+    entries = [e for e in runtime.faq.index.entries.values() if e.kind is EntryKind.FAQ]
+    asked = [(q, e.id) for e in entries for q in e.questions]
+    return asked, list(UNKNOWN)
+
+
+async def seed(runtime: Runtime, count: int, rng: random.Random) -> None:
+    """`count` questions (3% with feedback, a case for every 20th), 300 activities with
+    sign-ups, 2000 wishes."""
+    db, grid = runtime.db, runtime.grid.grid
+    asked, unknown = _texts(runtime)
     orgs = [*grid.orgs, None]
-    rows = [
-        {
-            "platform": "qq",
-            "group_id": "1",
-            "user_id": str(n % 5000),
-            "message_id": str(n),
-            "account": "",
-            "text": f"第 {n} 个问题：团费怎么交",
-            "normalized": "团费 交",
-            "matches": [],
-            "band": "answer",
-            "outcome": rng.choice(OUTCOMES),
-            "entry_id": None,
-            "org_id": rng.choice(orgs),
-            "asker": "小*",
-            "created_at": NOW - timedelta(minutes=rng.randrange(60 * 24 * 60)),
-        }
-        for n in range(count)
-    ]
+    normalized: dict[str, str] = {}
+    rows = []
+    for n in range(count):
+        outcome = rng.choice(OUTCOMES)
+        if outcome in ("unanswered", "human") and rng.random() < 0.5:
+            text, entry = rng.choice(unknown), None
+        else:
+            text, entry = rng.choice(asked)
+        text += rng.choice(SUFFIXES)
+        matched = [{"id": entry, "score": round(rng.uniform(0.3, 0.9), 3)}] if entry else []
+        rows.append(
+            {
+                "platform": "qq",
+                "group_id": "1",
+                "user_id": str(n % 5000),
+                "message_id": str(n),
+                "account": "",
+                "text": text,
+                "normalized": normalized.setdefault(text, normalize(text)),
+                "matches": matched,
+                "band": "answer",
+                "outcome": outcome,
+                "entry_id": entry if outcome in ("answered", "chosen") else None,
+                "org_id": rng.choice(orgs),
+                "asker": "小*",
+                "created_at": NOW - timedelta(minutes=rng.randrange(60 * 24 * 60)),
+            }
+        )
+    rows.sort(key=lambda row: row["created_at"])  # ids grow with time, as in a real database
     async with db.session() as session:
         for start in range(0, count, 5000):
             await session.execute(insert(Question), rows[start : start + 5000])
@@ -100,55 +138,214 @@ async def seed(db: Database, grid: Grid, count: int, rng: random.Random) -> None
             ],
         )
         await session.execute(insert(Case), cases)
+    await _seed_activities(db, grid, rng)
 
 
-async def _best(call: Callable[[], Awaitable[Any]], runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        await call()
-        times.append(time.perf_counter() - started)
-    return round(min(times) * 1000, 1)
-
-
-async def run(count: int, postgres_url: str | None) -> dict[str, Any]:
-    """Seed `count` questions and time the console's queries; figures in ms."""
-    grid_service = GridService(BUNDLED, watch=False)
-    await grid_service.start()
-    grid = grid_service.grid
-    period = Period.parse(None, None, ZoneInfo("Asia/Shanghai"), NOW)
-    admin = Viewer(ConsoleAccount(username="admin", role="admin"), None, None)
-    street = next(org for org in grid.orgs.values() if org.level is OrgLevel.STREET)
-    cadre = Viewer(
-        ConsoleAccount(username="cadre", role="cadre"), None, grid.descendants(street.id)
-    )
-    figures: dict[str, Any] = {"questions": count}
-    with tempfile.TemporaryDirectory() as folder:
-        async with scratch_database(postgres_url, Path(folder)) as db:
-            figures["database"] = db.dialect
-            started = time.perf_counter()
-            await seed(db, grid, count, random.Random(1))
-            figures["seed_s"] = round(time.perf_counter() - started, 1)
-            for name, viewer in (("admin", admin), ("street", cadre)):
-                orgs = viewer.orgs
-                shown = viewer.visible_orgs(grid)
-                timed = {
-                    "figures": await _best(lambda o=orgs: dashboard.figures(db, NOW, o, period)),
-                    "breakdown": await _best(
-                        lambda o=orgs, s=shown: dashboard.breakdown(db, grid, s, o, period)
-                    ),
-                    "questions": await _best(lambda o=orgs: questions(db, Kind.ALL, o, period)),
-                    "liked": await _best(lambda o=orgs: questions(db, Kind.LIKED, o, period)),
-                    "cases": await _best(
-                        lambda v=viewer: casebook.cases(
-                            db, v, casebook.State.ACTIVE, None, None, NOW
-                        )
-                    ),
+async def _seed_activities(db: Database, grid: Grid, rng: random.Random) -> None:
+    orgs = list(grid.orgs)
+    activities = [
+        {
+            "title": f"志愿服务活动 {n}",
+            "starts_at": NOW + timedelta(days=rng.randrange(-50, 20)),
+            "place": "青年之家",
+            "details": "",
+            "quota": 30,
+            "targets": {},
+            "target_groups": [],
+            "fields": ["name", "phone"],
+            "checkin_code": f"{n:06d}",
+            "status": "announced",
+            "org_id": rng.choice(orgs),
+            "created_by": "bench",
+            "creator_platform": "qq",
+            "creator_account": "",
+            "created_at": NOW - timedelta(days=60),
+        }
+        for n in range(300)
+    ]
+    async with db.session() as session:
+        await session.execute(insert(Activity), activities)
+        ids = list((await session.scalars(select(Activity.id))).all())
+        signups = [
+            {
+                "activity_id": activity_id,
+                "platform": "qq",
+                "user_id": str(p),
+                "group_id": "1",
+                "nickname": "小明",
+                "status": "signed" if p < 30 else "waitlisted",
+                "position": p,
+                "answers": {"name": "小明", "phone": "13812345678"},
+                "signed_up_at": NOW - timedelta(days=1),
+            }
+            for activity_id in ids
+            for p in range(40)
+        ]
+        for start in range(0, len(signups), 5000):
+            await session.execute(insert(Signup), signups[start : start + 5000])
+        await session.execute(
+            insert(Wish),
+            [
+                {
+                    "text": f"想要一套课外书 {n}",
+                    "platform": "qq",
+                    "user_id": str(n),
+                    "nickname": "小红",
+                    "for_whom": "自己",
+                    "contact": "13812345678",
+                    "org_id": rng.choice(orgs),
+                    "status": rng.choice(("open", "claimed", "lit", "withdrawn")),
+                    "claimed_by": None,
+                    "created_at": NOW - timedelta(days=rng.randrange(60)),
                 }
-                timed["dashboard"] = round(timed["figures"] + timed["breakdown"], 1)
-                figures[name] = timed
-    await grid_service.stop()
+                for n in range(2000)
+            ],
+        )
+
+
+def pages(activity_id: int, case_id: int) -> dict[str, str]:
+    """Every console page (GET) with the query a user would send: name -> path."""
+    return {
+        "dashboard": "/console",
+        "questions": "/console/questions?kind=all",
+        "questions_not_helpful": "/console/questions?kind=not_helpful",
+        "cases": "/console/cases",
+        "cases_all": "/console/cases?state=all",
+        "case": f"/console/cases/{case_id}",
+        "activities": "/console/activities",
+        "activity": f"/console/activities/{activity_id}",
+        "report": "/console/report?month=2026-11",
+        "report_cold": "/console/report?month=2026-11",
+        "wishes": "/console/wishes",
+        "wishes_lit": "/console/wishes?state=lit",
+        "faq": "/console/faq",
+        "faq_search": "/console/faq?q=团费",
+        "hit_test": "/console/faq/test?q=团费怎么交",
+        "clusters": "/console/faq/clusters",
+        "clusters_cold": "/console/faq/clusters",
+        "review": "/console/faq/review",
+        "accounts": "/console/accounts",
+        "audit": "/console/audit",
+        "password": "/console/password",
+    }
+
+
+ADMIN_ONLY = frozenset({"review", "accounts", "audit"})
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+async def _time_pages(
+    client: httpx.AsyncClient, paths: dict[str, str], runs: int, admin: bool
+) -> dict[str, dict[str, float]]:
+    timed: dict[str, dict[str, float]] = {}
+    for name, path in paths.items():
+        if name in ADMIN_ONLY and not admin:
+            continue
+        times = []
+        for run in range(runs + 1):
+            if name == "clusters_cold":
+                web.services().clusters.clear()
+            elif name == "report_cold":
+                web.services().reports.clear()
+            started = time.perf_counter()
+            res = await client.get(path)
+            took = (time.perf_counter() - started) * 1000
+            if res.status_code != 200:
+                raise RuntimeError(f"{path}: HTTP {res.status_code}")
+            if run:  # the first request warms caches up (templates, the jieba dictionary)
+                times.append(took)
+        timed[name] = {
+            "median": round(statistics.median(times), 1),
+            "p95": round(_percentile(times, 0.95), 1),
+        }
+    return timed
+
+
+async def _signed_in(app: FastAPI, username: str, password: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50123)),
+        base_url="http://127.0.0.1:8080",
+    )
+    page = await client.get("/console/login")
+    token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    res = await client.post(
+        "/console/login", data={"username": username, "password": password, "csrf": token}
+    )
+    if res.status_code != 303:
+        raise RuntimeError(f"login of {username} failed: HTTP {res.status_code}")
+    return client
+
+
+async def run(count: int, postgres_url: str | None, runs: int = 10) -> dict[str, Any]:
+    """Seed `count` questions and time every console page; figures in ms."""
+    figures: dict[str, Any] = {"questions": count, "runs": runs}
+    try:
+        previous: Runtime | None = get_runtime()
+    except RuntimeError:
+        previous = None  # the command line: no bot running in this process
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        shutil.copytree(BUNDLED, root / "faq_data")
+        settings = Settings(
+            data_dir=root,
+            faq_dir=root / "faq_data",
+            faq_watch=False,
+            semantic="off",
+            console_admin_user=ADMIN,
+            console_admin_password=PASSWORD,
+        )
+        async with scratch_database(postgres_url, root) as db:
+            figures["database"] = db.dialect
+            runtime = await Runtime.start(settings, db=db, timers=False)
+            runtime.qa.clock = runtime.cases.clock = lambda: NOW
+            set_runtime(runtime)
+            try:
+                started = time.perf_counter()
+                await seed(runtime, count, random.Random(1))
+                figures["seed_s"] = round(time.perf_counter() - started, 1)
+                figures.update(await _measure(runtime, runs))
+            finally:
+                set_runtime(previous)
+                await runtime.stop()
     return figures
+
+
+async def _measure(runtime: Runtime, runs: int) -> dict[str, Any]:
+    app = FastAPI()
+    app.include_router(web.router)
+    grid = runtime.grid.grid
+    street = next(
+        p
+        for p in grid.people.values()
+        if p.role.value == "cadre" and p.orgs and grid.orgs[p.orgs[0]].level is OrgLevel.STREET
+    )
+    admin = await _signed_in(app, ADMIN, PASSWORD)
+    await web.services().accounts.create(ADMIN, CADRE, PASSWORD, "cadre", street.id)
+    cadre = await _signed_in(app, CADRE, PASSWORD)
+    async with runtime.db.session() as session:
+        activity_id = await session.scalar(
+            select(Activity.id).where(Activity.org_id.in_(street.orgs)).limit(1)
+        )
+        case_id = await session.scalar(select(Case.id).where(Case.org_id.in_(street.orgs)).limit(1))
+    paths = pages(activity_id or 1, case_id or 1)
+    found: dict[str, Any] = {}
+    try:
+        for name, client, is_admin in (("admin", admin, True), ("street", cadre, False)):
+            found[name] = await _time_pages(client, paths, runs, is_admin)
+    finally:
+        await admin.aclose()
+        await cadre.aclose()
+    slowest = max(
+        (t["p95"], f"{viewer} {page}") for viewer in found for page, t in found[viewer].items()
+    )
+    found["slowest_p95"] = {"ms": slowest[0], "page": slowest[1]}
+    found["under_budget"] = slowest[0] < PAGE_BUDGET_MS
+    return found
 
 
 def main() -> None:
@@ -156,8 +353,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=int, default=100_000)
     parser.add_argument("--postgres", default=None, help="a PostgreSQL URL (default: SQLite)")
+    parser.add_argument("--runs", type=int, default=10, help="timed requests per page")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.questions, args.postgres)), ensure_ascii=False))
+    print(
+        json.dumps(asyncio.run(run(args.questions, args.postgres, args.runs)), ensure_ascii=False)
+    )
 
 
 if __name__ == "__main__":

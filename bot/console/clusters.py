@@ -20,7 +20,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -29,6 +29,7 @@ from sqlalchemy import exists, or_, select
 
 from bot.cases.similarity import FUNCTION_WORDS
 from bot.console.period import Period
+from bot.console.recent import Recent
 from bot.faq.bands import Decision
 from bot.faq.index import FaqIndex
 from bot.faq.model import Band, EntryKind
@@ -38,11 +39,11 @@ from bot.qa.models import Feedback, Question
 from bot.safety.masking import mask_pii
 from bot.storage.database import Database
 
-CANDIDATES = 1500
+CANDIDATES = 1000
 """Most questions read and grouped (the newest of the period)."""
 SIMILARITY = 0.5
 """Cosine of TF-IDF vectors at or above which two questions are alike."""
-SHOWN = 30
+SHOWN = 20
 """Most clusters a page lists (the biggest first)."""
 EXAMPLES = 3
 EXAMPLE_CHARS = 80
@@ -97,13 +98,14 @@ class _Asked:
     outcome: str
     matched: str | None
     not_helpful: bool
+    normalized: str = ""
+    """As stored when it was asked (`bot.faq.normalize.normalize` of the text)."""
 
 
-def features(index: FaqIndex, text: str) -> list[str]:
-    """What a question is compared by: its content words and their character bigrams."""
-    words = [
-        w for w in index.analyzer.tokens(normalize(text)) if w not in FUNCTION_WORDS and w.strip()
-    ]
+def features(index: FaqIndex, normalized: str) -> list[str]:
+    """What a question is compared by: the content words of its normalised text and their
+    character bigrams."""
+    words = [w for w in index.analyzer.tokens(normalized) if w not in FUNCTION_WORDS and w.strip()]
     content = "".join(words)
     return words + [content[i : i + 2] for i in range(len(content) - 1)]
 
@@ -125,7 +127,12 @@ async def _read(
         rows = (
             await session.execute(
                 select(
-                    Question.text, Question.outcome, Question.entry_id, Question.matches, disliked
+                    Question.text,
+                    Question.normalized,
+                    Question.outcome,
+                    Question.entry_id,
+                    Question.matches,
+                    disliked,
                 )
                 .where(*where)
                 .order_by(Question.created_at.desc(), Question.id.desc())
@@ -133,9 +140,9 @@ async def _read(
             )
         ).all()
     found = []
-    for text, outcome, entry_id, matches, bad in rows:
+    for text, normalized, outcome, entry_id, matches, bad in rows:
         best = matches[0].get("id") if matches and isinstance(matches[0], dict) else None
-        found.append(_Asked(text, outcome, entry_id or best, bool(bad)))
+        found.append(_Asked(text, outcome, entry_id or best, bool(bad), normalized or ""))
     return found
 
 
@@ -145,8 +152,12 @@ def group(index: FaqIndex, asked: Sequence[_Asked]) -> list[list[int]]:
         return []
     keys: dict[str, list[int]] = {}
     docs: list[list[str]] = []
+    seen: dict[str, list[str]] = {}  # the same text is segmented once
     for n, item in enumerate(asked):
-        terms = features(index, item.text)
+        normalized = item.normalized or normalize(item.text)
+        terms = seen.get(normalized)
+        if terms is None:
+            terms = seen[normalized] = features(index, normalized)
         key = " ".join(terms) or f"\0{n}"  # a text without content stands alone
         if key not in keys:
             keys[key] = []
@@ -207,11 +218,11 @@ def describe(
     return clusters, len(found)
 
 
-@dataclass(slots=True)
 class ClusterCache:
     """The views computed lately, per scope and period and for one index."""
 
-    views: dict[tuple, tuple[float, FaqIndex, ClusterView]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self._recent: Recent[ClusterView] = Recent(CACHE_SECONDS, CACHE_SIZE)
 
     async def view(
         self,
@@ -226,13 +237,9 @@ class ClusterCache:
     ) -> ClusterView:
         """The clusters of the unsettled questions of `orgs` in `period` (cached)."""
         key = (None if orgs is None else tuple(sorted(orgs)), period.since, period.until, limit)
-        cached = self.views.get(key)
-        if (
-            cached is not None
-            and cached[1] is index
-            and time.monotonic() - cached[0] < CACHE_SECONDS
-        ):
-            return cached[2]
+        cached = self._recent.get(key, index)
+        if cached is not None:
+            return cached
         started = time.perf_counter()
         asked = await _read(db, orgs, period, limit)
         limited = len(asked) > limit
@@ -249,11 +256,8 @@ class ClusterCache:
             took_ms=round((time.perf_counter() - started) * 1000, 1),
             total_clusters=total,
         )
-        if len(self.views) >= CACHE_SIZE:
-            self.views.pop(next(iter(self.views)))
-        self.views[key] = (time.monotonic(), index, view)
-        return view
+        return self._recent.put(key, index, view)
 
     def clear(self) -> None:
         """Forget every view (after an edit of the FAQ)."""
-        self.views.clear()
+        self._recent.clear()

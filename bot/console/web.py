@@ -42,6 +42,7 @@ from bot.console.hittest import BAND_NAMES, hit_test
 from bot.console.models import AccountRole
 from bot.console.period import Period, PeriodError
 from bot.console.questions import KIND_NAMES, OUTCOME_NAMES, Kind, questions
+from bot.console.recent import Recent
 from bot.console.scope import ScopeError, Viewer
 from bot.console.sessions import COOKIE, Session, Sessions, sessions
 from bot.console.templates import render
@@ -119,6 +120,7 @@ class _Services:
     review: LearnedReview
     clusters: ClusterCache
     writer: FaqWriter
+    reports: Recent[MonthlyReport]
 
 
 _services: _Services | None = None
@@ -146,7 +148,9 @@ def services() -> _Services:
             cases.db, cases.faq, cases.grid_service, cases.settings, cases.clock, cases.channels
         )
         writer = FaqWriter(runtime.faq, runtime.settings.faq_dir)
-        _services = _Services(runtime, audit, accounts, review, ClusterCache(), writer)
+        _services = _Services(
+            runtime, audit, accounts, review, ClusterCache(), writer, Recent(PAST_REPORT_SECONDS)
+        )
     return _services
 
 
@@ -1512,6 +1516,11 @@ async def group_page(request: Request, group_id: int) -> Response:
 
 # ---- the monthly report ------------------------------------------------------------------
 
+REPORT_SECONDS = 60.0
+"""How long a report of the current month is shown as computed, before it is computed again."""
+PAST_REPORT_SECONDS = 600.0
+"""The same for a month that is over."""
+
 
 async def _monthly(ctx: _Context, request: Request) -> MonthlyReport | Response:
     """The report the query asks for (org in scope; a cadre's own org by default), or an
@@ -1532,19 +1541,27 @@ async def _monthly(ctx: _Context, request: Request) -> MonthlyReport | Response:
         # The page opens on the month under way (a new admin sees today's questions); the
         # selector picks any other. The chat's /月报 without a month is last month's review.
         asked = params.get("month", "").strip()
-        month = (
-            parse_month(asked, ctx.now(), ctx.zone) if asked else this_month(ctx.now(), ctx.zone)
-        )
-        return await build_monthly(
+        current_month = this_month(ctx.now(), ctx.zone)
+        month = parse_month(asked, ctx.now(), ctx.zone) if asked else current_month
+        # A month that is over changes little (a late 没用, an answer): kept longer.
+        index = ctx.runtime.faq.index
+        reports = services().reports
+        key = (org_id, month)
+        seconds = REPORT_SECONDS if month == current_month else PAST_REPORT_SECONDS
+        cached = reports.get(key, index, seconds)
+        if cached is not None:
+            return cached
+        made = await build_monthly(
             ctx.runtime.db,
             grid,
-            ctx.runtime.faq.index.entries,
+            index.entries,
             ctx.runtime.activities,
             ctx.now(),
             ctx.zone,
             month,
             org_id,
         )
+        return reports.put(key, index, made)
     except ReportError as exc:
         return ctx.page("error.html", status=400, title=str(exc))
 
