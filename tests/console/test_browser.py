@@ -226,3 +226,43 @@ async def test_the_monthly_report_and_the_new_pages_on_a_phone(
             ), section
             await page.screenshot(path=str(tmp_path / f"{section}.png"), full_page=True)
         await browser.close()
+
+
+async def test_unsettled_questions_become_an_faq_entry(
+    site: tuple[str, Path], tmp_path: Path
+) -> None:
+    """Two youths ask what the FAQ does not know; the admin finds them as one cluster on the
+    待补充 page, makes a new entry of it, and the bot answers that question directly."""
+    address, _ = site
+    asked = ("青年之家的打印机可以免费用吗", "青年之家打印机免费用吗？")
+    async with httpx.AsyncClient(base_url=address, timeout=30) as youth:
+        for text in asked:
+            reply = (await youth.post("/api/chat", json={"text": text})).json()
+            assert reply["kind"] != "answer", reply
+        async with playwright_api.async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            context = await browser.new_context(viewport={"width": 390, "height": 844})
+            page = await context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            await page.goto(f"{address}/console/login")
+            await page.fill("input[name=username]", ADMIN)
+            await page.fill("input[name=password]", PASSWORD)
+            await page.click("button[type=submit]")
+            await page.wait_for_url(f"{address}/console")
+
+            await page.click("header nav >> text=待补充")
+            cluster = page.locator("section[data-cluster]", has_text="打印机").first
+            assert await cluster.get_attribute("data-count") == "2"
+            assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            await page.screenshot(path=str(tmp_path / "clusters.png"), full_page=True)
+            await cluster.locator("summary").click()
+            await cluster.locator("textarea[name=answer]").fill("可以，每人每天免费打印十页。")
+            await cluster.locator("button:text('新建条目')").click()
+            assert "已新建条目 added-1" in await page.inner_text(".notice")
+            card = page.locator("section[data-cluster]", has_text="打印机").first
+            assert await card.locator("[data-band]").get_attribute("data-band") == "answer"
+            await page.click("header nav >> text=操作记录")
+            assert "新增问答条目" in await page.inner_text("main")
+            await browser.close()
+        again = (await youth.post("/api/chat", json={"text": asked[0]})).json()
+        assert again["kind"] == "answer" and "免费打印十页" in again["text"], again
