@@ -5,7 +5,7 @@
 Seeds a scratch database (SQLite, or a throwaway schema of PostgreSQL) with questions spread
 over 60 days and the orgs of the bundled grid (their texts are the bundled FAQ's questions and
 variants of them, with the outcomes chat gives: mostly answered, some menus and handovers, 没用
-on some), a case for every 20th, activities with sign-ups, and 微心愿. Then, for an admin
+on some), a case for every 20th, activities with sign-ups, 微心愿 and 微心愿活动. Then, for an admin
 (every org) and for a street cadre (their street and below), each logged in through the login
 form, it requests every console page through the real routes (an in-process ASGI client) and
 reports the median and 95th percentile in ms over `runs` requests after one warm-up.
@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from bot.activities.models import Activity, Signup
 from bot.cases.models import Case
@@ -42,7 +42,7 @@ from bot.runtime import Runtime, get_runtime, set_runtime
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.scratch import scratch_database
-from bot.wishes.models import Wish
+from bot.wishes.models import Wish, WishCampaign
 
 BUNDLED = Path(__file__).resolve().parents[2] / "faq_data"
 NOW = datetime(2026, 12, 1, 4, tzinfo=timezone.utc)
@@ -68,7 +68,7 @@ def _texts(runtime: Runtime) -> tuple[list[tuple[str, str]], list[str]]:
 
 async def seed(runtime: Runtime, count: int, rng: random.Random) -> None:
     """`count` questions (3% with feedback, a case for every 20th), 300 activities with
-    sign-ups, 2000 wishes."""
+    sign-ups, 20 wish campaigns and 2000 wishes (half of them in one campaign)."""
     db, grid = runtime.db, runtime.grid.grid
     asked, unknown = _texts(runtime)
     orgs = [*grid.orgs, None]
@@ -184,6 +184,20 @@ async def _seed_activities(db: Database, grid: Grid, rng: random.Random) -> None
         for start in range(0, len(signups), 5000):
             await session.execute(insert(Signup), signups[start : start + 5000])
         await session.execute(
+            insert(WishCampaign),
+            [
+                {
+                    "name": f"六一微心愿 {n}",
+                    "target_date": (NOW + timedelta(days=30)).date(),
+                    "orgs": orgs if n == 0 else rng.sample(orgs, 3),
+                    "created_by": "bench",
+                    "created_at": NOW - timedelta(days=30),
+                }
+                for n in range(20)
+            ],
+        )
+        campaigns = list((await session.scalars(select(WishCampaign.id))).all())
+        await session.execute(
             insert(Wish),
             [
                 {
@@ -193,9 +207,11 @@ async def _seed_activities(db: Database, grid: Grid, rng: random.Random) -> None
                     "nickname": "小红",
                     "for_whom": "自己",
                     "contact": "13812345678",
-                    "org_id": rng.choice(orgs),
+                    "org_id": (org := rng.choice(orgs)),
                     "status": rng.choice(("open", "claimed", "lit", "withdrawn")),
                     "claimed_by": None,
+                    "campaign_id": campaigns[0] if n % 2 else None,
+                    "campaign_org_id": org if n % 2 else None,
                     "created_at": NOW - timedelta(days=rng.randrange(60)),
                 }
                 for n in range(2000)
@@ -203,7 +219,7 @@ async def _seed_activities(db: Database, grid: Grid, rng: random.Random) -> None
         )
 
 
-def pages(activity_id: int, case_id: int) -> dict[str, str]:
+def pages(activity_id: int, case_id: int, campaign_id: int) -> dict[str, str]:
     """Every console page (GET) with the query a user would send: name -> path."""
     return {
         "dashboard": "/console",
@@ -218,6 +234,8 @@ def pages(activity_id: int, case_id: int) -> dict[str, str]:
         "report_cold": "/console/report?month=2026-11",
         "wishes": "/console/wishes",
         "wishes_lit": "/console/wishes?state=lit",
+        "campaigns": "/console/wishes/campaigns",
+        "campaign": f"/console/wishes/campaigns/{campaign_id}",
         "faq": "/console/faq",
         "faq_search": "/console/faq?q=团费",
         "hit_test": "/console/faq/test?q=团费怎么交",
@@ -332,7 +350,8 @@ async def _measure(runtime: Runtime, runs: int) -> dict[str, Any]:
             select(Activity.id).where(Activity.org_id.in_(street.orgs)).limit(1)
         )
         case_id = await session.scalar(select(Case.id).where(Case.org_id.in_(street.orgs)).limit(1))
-    paths = pages(activity_id or 1, case_id or 1)
+        campaign_id = await session.scalar(select(func.min(WishCampaign.id)))
+    paths = pages(activity_id or 1, case_id or 1, campaign_id or 1)
     found: dict[str, Any] = {}
     try:
         for name, client, is_admin in (("admin", admin, True), ("street", cadre, False)):
