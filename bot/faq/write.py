@@ -48,6 +48,8 @@ NEW_ID_PREFIX = "added-"
 MAX_QUESTION_CHARS = 200
 MAX_ANSWER_CHARS = 2000
 ISSUES_SHOWN = 3
+OWNER_CANDIDATES = 10
+"""Matches searched for an entry that already has a phrasing."""
 
 _ID = re.compile(rf"{NEW_ID_PREFIX}(\d+)")
 
@@ -286,11 +288,12 @@ class FaqWriter:
         self.faq_dir = faq_dir
 
     def _owner_of(self, phrasing: str) -> FaqEntry | None:
-        """The served entry that already has `phrasing` (normalised) as a question."""
+        """The served entry that already has `phrasing` (normalised) as a question: one of the
+        best matches of a search, so it stays cheap at 100k entries."""
         wanted = normalize(phrasing)
-        for entry in self.faq.index.entries.values():
-            if any(normalize(q) == wanted for q in entry.questions):
-                return entry
+        for match in self.faq.index.search(phrasing, OWNER_CANDIDATES):
+            if any(normalize(q) == wanted for q in match.entry.questions):
+                return match.entry
         return None
 
     async def add_similar(self, entry_id: str, phrasing: str) -> Written:

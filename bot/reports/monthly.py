@@ -11,6 +11,7 @@ examples are masked (phone numbers, ids).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
 from collections.abc import Collection, Mapping
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from bot.activities.models import Activity, ActivityStatus
 from bot.activities.service import ActivityService, SignupFigures
@@ -38,7 +39,9 @@ BAD_MONTH = "月份请写成 2026-11 或 11月"
 TOPICS_SHOWN = 10
 EXAMPLES = 3
 TEXTS_READ = 20000
-"""Most question texts read to find topics by words (the FAQ-matched ones are grouped in SQL)."""
+"""Most distinct texts read to find topics by words (those no tagged FAQ entry matched)."""
+EXAMPLE_ROWS = 1000
+"""The newest questions the examples are taken from."""
 
 
 class ReportError(ValueError):
@@ -160,9 +163,14 @@ async def _topic_counts(
     grid: Grid,
     examples: int,
 ) -> tuple[Counter[str], dict[str, list[str]]]:
+    """Questions by topic, and up to `examples` masked examples of each (from the newest
+    `EXAMPLE_ROWS`). Counted in SQL, by the entry that answered, else by the entry that matched
+    best; only the questions whose topic needs their words are read, one row per text."""
     where = [Question.created_at >= period.since, Question.created_at < period.until]
     if orgs is not None:
         where.append(Question.org_id.in_(orgs))
+    unanswered = [*where, Question.entry_id.is_(None)]
+    nearest = Question.matches[(0, "id")].as_string()
     counts: Counter[str] = Counter()
     shown: dict[str, list[str]] = {}
     async with db.session() as session:
@@ -175,20 +183,47 @@ async def _topic_counts(
             topic = topic_of(entries.get(entry_id), "", grid)
             if topic is not None:
                 counts[topic] += int(count)
-        rows = await session.execute(
-            select(Question.text, Question.entry_id, Question.matches, Question.risk_level)
-            .where(*where)
-            .order_by(Question.id.desc())
-            .limit(TEXTS_READ)
+        # Not answered from the FAQ: by the entry that matched best (its first tag), and the
+        # words where no tagged entry matched.
+        by_match = await session.execute(
+            select(nearest, func.count(Question.id)).where(*unanswered).group_by(nearest)
         )
-        for text, entry_id, matches, risk in rows.all():
-            nearest = entry_id or (matches[0].get("id") if matches else None)
-            topic = topic_of(entries.get(nearest or ""), text, grid)
-            if topic is None:
-                continue
-            if entry_id is None:
-                counts[topic] += 1
-            if examples and risk is None and len(shown.setdefault(topic, [])) < examples:
+        by_words = []
+        wordy: list[str] = []
+        for entry_id, count in by_match.all():
+            entry = entries.get(entry_id or "")
+            if entry is not None and (entry.kind is not EntryKind.FAQ or entry.tags):
+                topic = topic_of(entry, "", grid)
+                if topic is not None:
+                    counts[topic] += int(count)
+            elif entry_id:
+                wordy.append(entry_id)  # an untagged or removed entry: the words decide
+            else:
+                by_words.append(nearest.is_(None))
+        if wordy:
+            by_words.append(nearest.in_(wordy))
+        if by_words:
+            texts = await session.execute(
+                select(func.min(Question.text), func.count(Question.id))
+                .where(*unanswered, or_(*by_words))
+                .group_by(Question.normalized)
+                .order_by(func.count(Question.id).desc())
+                .limit(TEXTS_READ)
+            )
+            for text, count in texts.all():
+                counts[topic_of(None, text or "", grid) or OTHER] += int(count)
+        if not examples:
+            return counts, shown
+        rows = await session.execute(
+            select(Question.text, Question.entry_id, Question.matches)
+            .where(*where, Question.risk_level.is_(None), Question.text != "")
+            .order_by(Question.id.desc())
+            .limit(EXAMPLE_ROWS)
+        )
+        for text, entry_id, matches in rows.all():
+            best = matches[0].get("id") if matches and isinstance(matches[0], dict) else None
+            topic = topic_of(entries.get(entry_id or best or ""), text, grid)
+            if topic is not None and len(shown.setdefault(topic, [])) < examples:
                 example = mask_pii(text.strip())[:60]
                 if example not in shown[topic]:
                     shown[topic].append(example)
@@ -210,9 +245,13 @@ async def build(
         raise ReportError(f"没有编号为 {org_id} 的组织")
     orgs = grid.descendants(org_id) if org_id else None
     period, before = month_period(month, zone), month_period(_previous(month), zone)
-    this, last = await figures(db, now, orgs, period), await figures(db, now, orgs, before)
-    counts, shown = await _topic_counts(db, period, orgs, entries, grid, EXAMPLES)
-    previous_counts, _ = await _topic_counts(db, before, orgs, entries, grid, 0)
+    # Independent reads: at once where the database serves several connections (PostgreSQL).
+    this, last, (counts, shown), (previous_counts, _) = await asyncio.gather(
+        figures(db, now, orgs, period),
+        figures(db, now, orgs, before),
+        _topic_counts(db, period, orgs, entries, grid, EXAMPLES),
+        _topic_counts(db, before, orgs, entries, grid, 0),
+    )
     topics = [
         Topic(name, count, previous_counts.get(name, 0), tuple(shown.get(name, ())))
         for name, count in counts.most_common(TOPICS_SHOWN)
