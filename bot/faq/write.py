@@ -220,7 +220,11 @@ def add_similar_blocking(faq_dir: Path, entry: FaqEntry, phrasing: str) -> tuple
             if raw is None:
                 raise FaqWriteError(f"没有写入：在 {rel} 里找不到条目 {entry.id}")
             similar = raw.get("similar") or []
-            raw["similar"] = [*similar, phrasing] if isinstance(similar, list) else similar
+            if not isinstance(similar, list):
+                raise FaqWriteError(
+                    f"没有写入：条目 {entry.id} 的相似问题不是列表，请先在文件里改正"
+                )
+            raw["similar"] = [*similar, phrasing]
 
         old, new = _learned_edit(path, rel, change)
         return rel, old, new
@@ -352,8 +356,9 @@ class FaqWriter:
         undone = await loop.run_in_executor(None, restore_blocking, self.faq_dir / rel, new, old)
         if undone:
             await self.faq.reload(reason=f"console: undo {reason}")
-        log.warning("console FAQ edit %s undone: the reload was rejected", reason)
+        log.warning("console FAQ edit %s: the reload was rejected (undone: %s)", reason, undone)
+        what = "已撤销" if undone else f"{rel} 已被再次修改，没有撤销"
         raise FaqWriteError(
-            "没有生效，已撤销：问答库的其他文件有错误，重新加载被拒绝，机器人仍在用原来的问答库。"
+            f"没有生效，{what}：问答库的其他文件有错误，重新加载被拒绝，机器人仍在用原来的问答库。"
             + _issues_text(report.errors)
         )

@@ -123,10 +123,15 @@ async def test_a_new_entry_is_written_and_served(client: Client, console: Runtim
         assert "已新建条目 added-1" in (await admin.get(res.headers["location"])).text
         empty = await _post(admin, "new", question="青年之家有WiFi吗", answer=" ")
         assert empty.status_code == 400 and "答案不能为空" in empty.text
+        # The new entry takes more ways of asking, through the learned entries' writer.
+        more = await _post(admin, "similar", entry="added-1", question="青年之家礼拜天营业时间")
+        assert more.status_code == 303, more.text
     learned = (console.settings.faq_dir / "faq" / "learned.yaml").read_text(encoding="utf-8")
     assert "id: added-1" in learned and "待审核" not in learned.split("entries:")[1]
-    reply = await ask(console, OPENING[2], user="530")
-    assert reply.kind is ReplyKind.ANSWER and "下午五点" in reply.text
+    assert "青年之家礼拜天营业时间" in learned
+    for n, text in enumerate((OPENING[2], "青年之家礼拜天营业时间")):
+        reply = await ask(console, text, user=f"53{n}")
+        assert reply.kind is ReplyKind.ANSWER and "下午五点" in reply.text, text
     async with console.db.session() as session:
         actions = (await session.scalars(select(AuditEntry.action))).all()
     assert "faq_entry_added" in actions
