@@ -11,7 +11,8 @@ scikit-learn: TF-IDF of content words and character bigrams, cosine similarity, 
 cover: the question with the most neighbours at or above `SIMILARITY` founds a cluster of its
 unassigned neighbours, then the next. Each cluster shows its size, a few examples (phone and ID
 numbers masked), the entry its members most often matched (the suggested target for "add as a
-similar question"), and what the bot would do with its most typical question now.
+similar question"), and what the bot would do with its most typical question now (the clusters
+it now answers directly are listed last).
 """
 
 from __future__ import annotations
@@ -215,6 +216,8 @@ def describe(
                 band_now=band,
             )
         )
+    # What the bot now answers directly (an admin just added it) goes last: the rest is to do.
+    clusters.sort(key=lambda c: c.band_now is Band.ANSWER)
     return clusters, len(found)
 
 
