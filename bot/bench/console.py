@@ -5,9 +5,9 @@
 Seeds a scratch database (SQLite, or a throwaway schema of PostgreSQL) with questions spread
 over 60 days and the orgs of the bundled grid (their texts are the bundled FAQ's questions and
 variants of them, with the outcomes chat gives: mostly answered, some menus and handovers, 没用
-on some), a case for every 20th, activities with sign-ups, 微心愿 and 微心愿活动. Then, for an admin
-(every org) and for a street cadre (their street and below), each logged in through the login
-form, it requests every console page through the real routes (an in-process ASGI client) and
+on some), a case for every 20th, activities with sign-ups, 微心愿 and 微心愿活动, 团情日记.
+Then, for an admin (every org) and for a street cadre (their street and below), each logged in
+through the login form, it requests every console page through the real routes (an in-process ASGI client) and
 reports the median and 95th percentile in ms over `runs` requests after one warm-up.
 `clusters_cold` and `report_cold` are the cluster and report pages with their caches emptied
 before every request: what the first viewer of a scope and period (or month) waits.
@@ -34,6 +34,7 @@ from sqlalchemy import func, insert, select
 from bot.activities.models import Activity, Signup
 from bot.cases.models import Case
 from bot.console import web
+from bot.diary.models import Diary, FollowUp
 from bot.faq.model import EntryKind
 from bot.faq.normalize import normalize
 from bot.grid.model import Grid, OrgLevel
@@ -68,7 +69,8 @@ def _texts(runtime: Runtime) -> tuple[list[tuple[str, str]], list[str]]:
 
 async def seed(runtime: Runtime, count: int, rng: random.Random) -> None:
     """`count` questions (3% with feedback, a case for every 20th), 300 activities with
-    sign-ups, 20 wish campaigns and 2000 wishes (half of them in one campaign)."""
+    sign-ups, 20 wish campaigns and 2000 wishes (half of them in one campaign), 1000
+    团情日记."""
     db, grid = runtime.db, runtime.grid.grid
     asked, unknown = _texts(runtime)
     orgs = [*grid.orgs, None]
@@ -139,6 +141,40 @@ async def seed(runtime: Runtime, count: int, rng: random.Random) -> None:
         )
         await session.execute(insert(Case), cases)
     await _seed_activities(db, grid, rng)
+    await _seed_diaries(db, grid, rng)
+
+
+async def _seed_diaries(db: Database, grid: Grid, rng: random.Random) -> None:
+    """1000 团情日记 over 60 days by the grid's people, a follow-up on every 5th."""
+    people = [p for p in grid.people.values() if p.orgs]
+    diaries = []
+    for n in range(1000):
+        person = rng.choice(people)
+        diaries.append(
+            {
+                "author_id": person.id,
+                "author_name": person.name,
+                "platform": "qq",
+                "account": "",
+                "visited_on": (NOW - timedelta(days=rng.randrange(60))).date(),
+                "org_id": rng.choice(person.orgs),
+                "place": "社区青年之家",
+                "youths_met": rng.randrange(1, 20),
+                "heard": "青年反映篮球场晚上没有灯",
+                "problems": rng.choice(("就业", "学业", "心理", "")),
+                "deed": n % 3 == 0,
+                "research": n % 4 == 0,
+                "paired": n % 5 == 0,
+                "created_at": NOW - timedelta(days=rng.randrange(60)),
+            }
+        )
+    async with db.session() as session:
+        await session.execute(insert(Diary), diaries)
+        ids = list((await session.scalars(select(Diary.id))).all())
+        await session.execute(
+            insert(FollowUp),
+            [{"diary_id": i, "text": "联系街道装灯", "created_at": NOW} for i in ids[::5]],
+        )
 
 
 async def _seed_activities(db: Database, grid: Grid, rng: random.Random) -> None:
@@ -228,6 +264,7 @@ def pages(activity_id: int, case_id: int, campaign_id: int) -> dict[str, str]:
         "cases": "/console/cases",
         "cases_all": "/console/cases?state=all",
         "case": f"/console/cases/{case_id}",
+        "diaries": "/console/diaries?month=2026-11",
         "activities": "/console/activities",
         "activity": f"/console/activities/{activity_id}",
         "report": "/console/report?month=2026-11",
