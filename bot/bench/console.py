@@ -5,10 +5,11 @@
 Seeds a scratch database (SQLite, or a throwaway schema of PostgreSQL) with questions spread
 over 60 days and the orgs of the bundled grid (their texts are the bundled FAQ's questions and
 variants of them, with the outcomes chat gives: mostly answered, some menus and handovers, 没用
-on some), a case for every 20th, activities with sign-ups, 微心愿 and 微心愿活动, 团情日记.
-Then, for an admin (every org) and for a street cadre (their street and below), each logged in
-through the login form, it requests every console page through the real routes (an in-process ASGI client) and
-reports the median and 95th percentile in ms over `runs` requests after one warm-up.
+on some), a case for every 20th, activities with sign-ups, 微心愿 and 微心愿活动, 团情日记 and
+兴趣小组. Then, for an admin (every org) and for a street cadre (their street and below), each
+logged in through the login form, it requests every console page through the real routes (an
+in-process ASGI client) and reports the median and 95th percentile in ms over `runs` requests
+after one warm-up.
 `clusters_cold` and `report_cold` are the cluster and report pages with their caches emptied
 before every request: what the first viewer of a scope and period (or month) waits.
 """
@@ -38,6 +39,7 @@ from bot.diary.models import Diary, FollowUp
 from bot.faq.model import EntryKind
 from bot.faq.normalize import normalize
 from bot.grid.model import Grid, OrgLevel
+from bot.groups.models import GroupMember, GroupPoll, GroupProposal, GroupVote, InterestGroup
 from bot.qa.models import Feedback, Question
 from bot.runtime import Runtime, get_runtime, set_runtime
 from bot.settings import Settings
@@ -70,7 +72,7 @@ def _texts(runtime: Runtime) -> tuple[list[tuple[str, str]], list[str]]:
 async def seed(runtime: Runtime, count: int, rng: random.Random) -> None:
     """`count` questions (3% with feedback, a case for every 20th), 300 activities with
     sign-ups, 20 wish campaigns and 2000 wishes (half of them in one campaign), 1000
-    团情日记."""
+    团情日记, 30 兴趣小组 with votes."""
     db, grid = runtime.db, runtime.grid.grid
     asked, unknown = _texts(runtime)
     orgs = [*grid.orgs, None]
@@ -142,6 +144,66 @@ async def seed(runtime: Runtime, count: int, rng: random.Random) -> None:
         await session.execute(insert(Case), cases)
     await _seed_activities(db, grid, rng)
     await _seed_diaries(db, grid, rng)
+    await _seed_groups(db, grid, rng)
+
+
+async def _seed_groups(db: Database, grid: Grid, rng: random.Random) -> None:
+    """30 兴趣小组 of 100 members each, a vote in each among three proposals, half voting."""
+    orgs = list(grid.orgs)
+    async with db.session() as session:
+        await session.execute(
+            insert(InterestGroup),
+            [
+                {"name": f"兴趣小组{n}", "aliases": [], "org_id": orgs[n % len(orgs)]}
+                for n in range(30)
+            ],
+        )
+        groups = list((await session.scalars(select(InterestGroup.id))).all())
+        members = [
+            {"group_id": g, "platform": "qq", "user_id": str(u), "nickname": "小明"}
+            for g in groups
+            for u in range(100)
+        ]
+        await session.execute(insert(GroupMember), members)
+        await session.execute(
+            insert(GroupPoll),
+            [
+                {
+                    "group_id": g,
+                    "deadline": NOW + timedelta(days=3),
+                    "created_by": "bench",
+                    "creator_platform": "qq",
+                    "creator_account": "",
+                }
+                for g in groups
+            ],
+        )
+        polls = list((await session.scalars(select(GroupPoll.id))).all())
+        await session.execute(
+            insert(GroupProposal),
+            [
+                {"poll_id": p, "title": f"活动方案{k}", "starts_at": NOW + timedelta(days=7)}
+                for p in polls
+                for k in range(3)
+            ],
+        )
+        proposals = (await session.execute(select(GroupProposal.poll_id, GroupProposal.id))).all()
+        by_poll: dict[int, list[int]] = {}
+        for poll_id, proposal_id in proposals:
+            by_poll.setdefault(poll_id, []).append(proposal_id)
+        await session.execute(
+            insert(GroupVote),
+            [
+                {
+                    "poll_id": p,
+                    "proposal_id": rng.choice(by_poll[p]),
+                    "platform": "qq",
+                    "user_id": str(u),
+                }
+                for p in polls
+                for u in range(50)
+            ],
+        )
 
 
 async def _seed_diaries(db: Database, grid: Grid, rng: random.Random) -> None:
@@ -255,7 +317,7 @@ async def _seed_activities(db: Database, grid: Grid, rng: random.Random) -> None
         )
 
 
-def pages(activity_id: int, case_id: int, campaign_id: int) -> dict[str, str]:
+def pages(activity_id: int, case_id: int, campaign_id: int, group_id: int) -> dict[str, str]:
     """Every console page (GET) with the query a user would send: name -> path."""
     return {
         "dashboard": "/console",
@@ -265,6 +327,8 @@ def pages(activity_id: int, case_id: int, campaign_id: int) -> dict[str, str]:
         "cases_all": "/console/cases?state=all",
         "case": f"/console/cases/{case_id}",
         "diaries": "/console/diaries?month=2026-11",
+        "groups": "/console/groups",
+        "group": f"/console/groups/{group_id}",
         "activities": "/console/activities",
         "activity": f"/console/activities/{activity_id}",
         "report": "/console/report?month=2026-11",
@@ -388,7 +452,10 @@ async def _measure(runtime: Runtime, runs: int) -> dict[str, Any]:
         )
         case_id = await session.scalar(select(Case.id).where(Case.org_id.in_(street.orgs)).limit(1))
         campaign_id = await session.scalar(select(func.min(WishCampaign.id)))
-    paths = pages(activity_id or 1, case_id or 1, campaign_id or 1)
+        group_id = await session.scalar(
+            select(func.min(InterestGroup.id)).where(InterestGroup.org_id.in_(street.orgs))
+        )
+    paths = pages(activity_id or 1, case_id or 1, campaign_id or 1, group_id or 1)
     found: dict[str, Any] = {}
     try:
         for name, client, is_admin in (("admin", admin, True), ("street", cadre, False)):

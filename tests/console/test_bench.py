@@ -18,7 +18,7 @@ def _download(path: str) -> bool:
 
 
 def test_every_console_page_is_benchmarked() -> None:
-    paths = [path.split("?")[0] for path in pages(7, 9, 11).values()]
+    paths = [path.split("?")[0] for path in pages(7, 9, 11, 13).values()]
     routes = [
         route
         for route in router.routes
@@ -33,7 +33,7 @@ def test_every_console_page_is_benchmarked() -> None:
 async def test_benchmark_small_run() -> None:
     figures = await run(400, None, runs=2)
     assert figures["questions"] == 400 and figures["database"] == "sqlite"
-    names = set(pages(1, 1, 1))
+    names = set(pages(1, 1, 1, 1))
     assert set(figures["admin"]) == names
     assert set(figures["street"]) == names - ADMIN_ONLY
     for viewer in ("admin", "street"):
