@@ -214,7 +214,7 @@ async def test_the_monthly_report_and_the_new_pages_on_a_phone(
         saved = tmp_path / "report.xlsx"
         await download.save_as(saved)
         book = load_workbook(saved)
-        assert book.sheetnames == ["概况", "热点话题", "活动"]
+        assert book.sheetnames == ["概况", "热点话题", "活动", "团情日记", "反映问题", "待跟进"]
         rows = {row[0].value: row[1].value for row in book["概况"].iter_rows(min_row=2)}
         assert rows["收到问题"] == collected
 
