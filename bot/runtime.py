@@ -26,6 +26,7 @@ from bot.groups.sync import GroupFileSync
 from bot.privacy.service import PrivacyService
 from bot.qa.model import Incoming
 from bot.qa.service import QaService
+from bot.reports.image import painter
 from bot.safety.crisis import default_detector
 from bot.semantic.embedder import get_embedder
 from bot.semantic.faq import cache_for
@@ -83,6 +84,8 @@ class Runtime:
         await asyncio.get_running_loop().run_in_executor(None, default_detector)
         # The semantic layer (None: lexical only, logged once): loaded off the loop.
         embedder = await asyncio.get_running_loop().run_in_executor(None, get_embedder, settings)
+        # The report's PNG font is looked for once (none: text only, logged once).
+        await asyncio.get_running_loop().run_in_executor(None, painter, settings.report_font)
         faq = FaqService(
             settings.faq_dir,
             watch=settings.faq_watch,

@@ -31,6 +31,7 @@ from bot.ops.settings import OpsSettings
 from bot.privacy.settings import PrivacySettings
 from bot.qa.settings import QaSettings
 from bot.qqbot.settings import QQBotSettings
+from bot.reports.settings import ReportSettings
 from bot.safety.settings import SafetySettings
 from bot.semantic.settings import SemanticSettings
 from bot.storage.settings import StorageSettings
@@ -62,6 +63,7 @@ class Settings(
     QQBotSettings,
     ConsoleSettings,
     PrivacySettings,
+    ReportSettings,
 ):
     """青声's own settings: every feature's, and the few the whole bot shares."""
 

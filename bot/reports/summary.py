@@ -12,7 +12,8 @@ from bot.cases.texts import duration
 from bot.reports.monthly import MonthlyReport
 
 
-def _duration(value: timedelta | None) -> str:
+def response_time(value: timedelta | None) -> str:
+    """A response time as the report shows it (暂无 when there is none)."""
     return "暂无" if value is None else duration(value)
 
 
@@ -24,6 +25,7 @@ def _change(now: int, before: int) -> str:
 
 
 def month_name(report: MonthlyReport) -> str:
+    """2026年11月."""
     return f"{report.month.year}年{report.month.month}月"
 
 
@@ -34,7 +36,7 @@ def text(report: MonthlyReport, link: str = "") -> str:
         f"【团情分析 · {report.scope} · {month_name(report)}】",
         f"收到问题 {f.collected}{_change(f.collected, p.collected)}，"
         f"机器人答 {f.by_faq}，团干部答 {f.by_people}，答复率 {report.answer_rate:.0%}",
-        f"首次回复中位 {_duration(f.median_first_response)}；超时 {f.overdue}；"
+        f"首次回复中位 {response_time(f.median_first_response)}；超时 {f.overdue}；"
         f"点赞 {f.likes}，没用 {f.not_helpful}",
     ]
     if report.topics:
@@ -74,7 +76,11 @@ def workbook(report: MonthlyReport) -> bytes:
         ["机器人回答", f.by_faq, p.by_faq],
         ["团干部回答", f.by_people, p.by_people],
         ["答复率", f"{report.answer_rate:.0%}", ""],
-        ["首次回复中位", _duration(f.median_first_response), _duration(p.median_first_response)],
+        [
+            "首次回复中位",
+            response_time(f.median_first_response),
+            response_time(p.median_first_response),
+        ],
         ["超时工单", f.overdue, p.overdue],
         ["点赞", f.likes, p.likes],
         ["没用", f.not_helpful, p.not_helpful],
