@@ -6,7 +6,7 @@ decides who is speaking (`bot.chat.speaker`), runs a command of the registry
 (`bot.chat.registry`), a guided dialogue (`bot.chat.dialogue`: 微心愿, sign-up fields,
 /发布活动; a command said meanwhile ends it), an answer to a case notification, or the Q&A
 service, and says what to say as platform-neutral `Bubble`s
-(text, @ of the asker, quote, choices, links) that the surface renders. The one place for
+(text, @ of the asker, quote, choices, links, an image) that the surface renders. The one place for
 re-delivery checks of commands, the limits on youths' commands, `sent` after a Q&A reply, and
 the release of held answers.
 """
@@ -108,9 +108,21 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture a bubble carries (the /月报 summary), for the surfaces that can send one
+    without a media upload API: OneBot and the web page. They send `caption` with it in place
+    of the bubble's text; every other surface sends the bubble's text, which says it all."""
+
+    data: bytes
+    caption: str
+    media_type: str = "image/png"
+
+
+@dataclass(frozen=True, slots=True)
 class Bubble:
     """One message to send, as parts a surface renders: the text; in a group, the message it
-    quotes and the asker it @s; numbered choices (buttons where the surface has them); links."""
+    quotes and the asker it @s; numbered choices (buttons where the surface has them); links;
+    an image (see `Image`: the text still says everything without it)."""
 
     text: str
     kind: str = "command"
@@ -121,6 +133,7 @@ class Bubble:
     """The text where the surface shows `choices` as buttons, without their numbered list
     (`text` keeps it for surfaces of text only)."""
     links: tuple[Link, ...] = ()
+    image: Image | None = field(default=None, repr=False)
     private: bool = False
     """For the sender alone, in private chat (sent from a group: sign-up fields, export links)."""
     qa: Reply | None = field(default=None, compare=False, repr=False)

@@ -1,17 +1,22 @@
-"""/月报 [组织] [月份]: the monthly 团情分析 summary in chat, with a link to the full report."""
+"""/月报 [组织] [月份]: the monthly 团情分析 summary in chat, with a link to the full report: as
+a PNG with the link where a CJK font is found and the surface can send images, else as text."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from bot.chat.conversation import Image
 from bot.chat.registry import Command, Who
+from bot.reports.image import painter
 from bot.reports.monthly import MONTH, ReportError, build, parse_month
-from bot.reports.summary import text
+from bot.reports.summary import month_name, text
 
 if TYPE_CHECKING:
-    from bot.chat.conversation import Turn
+    from bot.chat.conversation import Result, Turn
 
 USAGE = "月报 [组织] [月份]：团情分析月报，例如“/月报 2026-11”“/月报 东湖街道团工委 11月”"
 NOT_YOURS = "只能查看你负责的组织及下级组织的月报。"
@@ -26,7 +31,7 @@ def _split(args: str) -> tuple[str, str]:
     return " ".join(words), ""
 
 
-async def _monthly(turn: Turn) -> str:
+async def _monthly(turn: Turn) -> Result:
     runtime, speaker = turn.runtime, turn.speaker
     grid = runtime.grid.grid
     org_words, month_word = _split(turn.args)
@@ -62,7 +67,15 @@ async def _monthly(turn: Turn) -> str:
         return str(exc)
     query = urlencode({"org": org_id or "", "month": month.strftime("%Y-%m")})
     link = f"{settings.public_url.rstrip('/')}/console/report?{query}"
-    return text(report, link)
+    summary = text(report, link)
+    loop = asyncio.get_running_loop()
+    drawer = await loop.run_in_executor(None, painter, settings.report_font)
+    if drawer is None:
+        return summary  # why was logged once, when the font was looked for
+    png = await loop.run_in_executor(None, drawer.render, report, now)
+    caption = f"团情分析 · {report.scope} · {month_name(report)}\n详细报告：{link}"
+    bubble = turn.conversation.to_asker(turn.message, summary, turn.command.kind)
+    return [replace(bubble, image=Image(png, caption))]
 
 
 def commands() -> list[Command]:

@@ -13,6 +13,7 @@ whole case loop can be tried without QQ.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import html
 import logging
@@ -25,7 +26,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from bot.chat.conversation import Bubble, Message, Quote
+from bot.chat.conversation import Bubble, Image, Message, Quote
 from bot.chat.features import conversation
 from bot.chat.speaker import speaker_of
 from bot.console.web import signed_in_viewer
@@ -71,6 +72,14 @@ class WebLink(BaseModel):
     url: str
 
 
+class WebImage(BaseModel):
+    """A picture in a reply (the /月报 summary), as a data: URL the page shows as an <img>."""
+
+    url: str
+    alt: str
+    """What the picture says, as text."""
+
+
 class ChatResponse(BaseModel):
     """The bot's reply; `message_id` can be quoted back as `reply_to`."""
 
@@ -82,6 +91,8 @@ class ChatResponse(BaseModel):
     choices: list[str] = Field(default_factory=list)
     """The offered questions of a “您是不是想问” reply: send its number (1, 2…) to pick one."""
     links: list[WebLink] = Field(default_factory=list)
+    images: list[WebImage] = Field(default_factory=list)
+    """Shown above the text (a bubble with an image says its caption as text)."""
 
 
 class Cadre(BaseModel):
@@ -299,16 +310,31 @@ def _response(said: list[tuple[Bubble, str | None]]) -> ChatResponse:
         return ChatResponse(text=None, kind=None, message_id=None, later=later)
     first, message_id = now[0]
     return ChatResponse(
-        # Choices are buttons here: their bubble's text without the numbered list.
-        text="\n\n".join(
-            b.with_buttons if b.choices and b.with_buttons is not None else b.text for b, _ in now
-        ),
+        # Choices are buttons here: their bubble's text without the numbered list; an image
+        # is shown: its caption instead of the text.
+        text="\n\n".join(_shown_text(b) for b, _ in now),
         kind=first.kind,
         message_id=message_id,
         later=later,
         choices=[c for b, _ in now for c in b.choices],
         links=[WebLink(label=x.label, url=x.url) for b, _ in now for x in b.links],
+        images=[_web_image(b.image, b.text) for b, _ in now if b.image is not None],
     )
+
+
+def _shown_text(bubble: Bubble) -> str:
+    if bubble.image is not None:
+        return bubble.image.caption
+    if bubble.choices and bubble.with_buttons is not None:
+        return bubble.with_buttons
+    return bubble.text
+
+
+def _web_image(image: Image, alt: str) -> WebImage:
+    """An image inline: the page needs no second request, and the picture is no more
+    reachable than the reply that carried it (whoever the page acts as)."""
+    encoded = base64.b64encode(image.data).decode("ascii")
+    return WebImage(url=f"data:{image.media_type};base64,{encoded}", alt=alt)
 
 
 @router.post("/api/chat/poll")

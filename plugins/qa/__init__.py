@@ -92,13 +92,19 @@ def to_message(bot: Bot, event: MessageEvent) -> ChatMessage:
 
 
 def render_bubble(bubble: Bubble) -> Message:
-    """A bubble as OneBot segments: the quote and the @ first, then the text as one text
-    segment, so nothing in it can ever become a CQ code or an @."""
+    """A bubble as OneBot segments: the quote and the @ first, then its image (sent as base64,
+    with its caption in place of the text), then the text as one text segment, so nothing in
+    it can ever become a CQ code or an @."""
     segments = []
     if bubble.quote is not None:
         segments.append(MessageSegment.reply(int(bubble.quote)))
     if bubble.at is not None:
         segments.append(MessageSegment.at(bubble.at))
+    if bubble.image is not None:
+        image = bubble.image
+        return Message(
+            [*segments, MessageSegment.image(image.data), MessageSegment.text(image.caption)]
+        )
     text = " " + bubble.text if segments else bubble.text
     return Message([*segments, MessageSegment.text(text)])
 

@@ -45,7 +45,7 @@ def test_months_as_people_write_them() -> None:
     assert (november.first, november.last) == (date(2026, 11, 1), date(2026, 11, 30))
 
 
-async def _seed(console: Runtime, clock: Clock) -> int:
+async def seed_month(console: Runtime, clock: Clock) -> int:
     """Two October questions, five November ones (one a crisis), a November activity with a
     sign-up checked in; the activity's id."""
     clock.now = datetime(2026, 10, 15, 2, 0, tzinfo=timezone.utc)
@@ -73,7 +73,7 @@ async def _seed(console: Runtime, clock: Clock) -> int:
 async def test_the_report_counts_what_the_dashboard_counts(
     client: Client, console: Runtime, clock: Clock
 ) -> None:
-    activity = await _seed(console, clock)
+    activity = await seed_month(console, clock)
     grid = console.grid.grid
     report = await build(
         console.db,
@@ -131,7 +131,10 @@ async def test_the_report_counts_what_the_dashboard_counts(
 async def test_monthly_in_chat_for_cadres_only(
     client: Client, console: Runtime, clock: Clock
 ) -> None:
-    await _seed(console, clock)
+    await seed_month(console, clock)
+    # No image here (REPORT_FONT=off): the text says it all (tests/reports/test_image.py has
+    # the picture).
+    console.settings = console.settings.model_copy(update={"report_font": "off"})
     async with signed_in(client) as admin:
         await make_cadre(admin, "jia", "street-a")
     # The try page acting as the cadre signed in to the console.
@@ -140,6 +143,7 @@ async def test_monthly_in_chat_for_cadres_only(
         async def say(text: str, cadre: str | None = None) -> str:
             res = await page.post("/api/chat", json={"text": text, "cadre": cadre})
             assert res.status_code == 200, res.text
+            assert res.json()["images"] == []
             return res.json()["text"]
 
         summary = await say("/月报 2026-11", cadre="street-a")
