@@ -54,6 +54,8 @@ from bot.faq.bands import decision_from
 from bot.faq.write import FaqWriteError, FaqWriter
 from bot.groups import texts as group_texts
 from bot.groups.service import GroupError
+from bot.reports.image import SummaryPainter
+from bot.reports.image import painter as report_painter
 from bot.reports.monthly import MonthlyReport, ReportError, parse_month, this_month
 from bot.reports.monthly import build as build_monthly
 from bot.reports.summary import month_name
@@ -90,6 +92,7 @@ SECURITY_HEADERS = {
 BAD_CSRF = "页面已过期或不是从本后台提交的，请刷新页面后重试。"
 NOT_FOUND = "没有这个工单，或不在你负责的组织范围内。"
 OUT_OF_SCOPE = "这个组织不在你负责的范围内。"
+NO_REPORT_FONT = "服务器上没有中文字体，暂时不能生成图片摘要；请下载 Excel 报告，或请管理员安装字体（见 REPORT_FONT）。"
 
 NO_PAGE = "没有这个页面。"
 
@@ -1568,7 +1571,7 @@ async def _monthly(ctx: _Context, request: Request) -> MonthlyReport | Response:
 
 @router.get("/report")
 async def report_page(request: Request) -> Response:
-    """The monthly 团情分析 report as a page, with the XLSX download."""
+    """The monthly 团情分析 report as a page, with the XLSX and PNG downloads."""
     ctx = await _context(request)
     if ctx.viewer is None:
         return _login_first(ctx)
@@ -1585,6 +1588,9 @@ async def report_page(request: Request) -> Response:
         orgs=ctx.viewer.visible_orgs(ctx.runtime.grid.grid),
         summary=summary_text(found),
         download=f"{PREFIX}/report.xlsx?{query}",
+        picture=(
+            f"{PREFIX}/report.png?{query}" if await _painter(ctx.runtime) is not None else None
+        ),
         share=charts.share_bar(
             found.figures.by_faq, found.figures.by_people, found.figures.collected
         ),
@@ -1606,6 +1612,38 @@ async def report_download(request: Request) -> Response:
         Response(
             content,
             media_type=MEDIA_TYPES["xlsx"],
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+        )
+    )
+
+
+async def _painter(runtime: Runtime) -> SummaryPainter | None:
+    """The report's PNG painter (None: no CJK font; looked for once, off the loop)."""
+    return await asyncio.get_running_loop().run_in_executor(
+        None, report_painter, runtime.settings.report_font
+    )
+
+
+@router.get("/report.png")
+async def report_picture(request: Request) -> Response:
+    """The monthly report's summary as a PNG to forward in chat."""
+    ctx = await _context(request)
+    if ctx.viewer is None:
+        return _login_first(ctx)
+    found = await _monthly(ctx, request)
+    if isinstance(found, Response):
+        return found
+    drawer = await _painter(ctx.runtime)
+    if drawer is None:
+        return ctx.page("error.html", status=503, title=NO_REPORT_FONT)
+    content = await asyncio.get_running_loop().run_in_executor(
+        None, drawer.render, found, ctx.now()
+    )
+    name = quote(f"团情分析-{found.scope}-{found.month.strftime('%Y-%m')}.png")
+    return ctx.finish(
+        Response(
+            content,
+            media_type="image/png",
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
         )
     )
