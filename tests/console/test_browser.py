@@ -18,8 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+from PIL import Image
 
 from bot.bench.e2e import REPO_ROOT, BotProcess, free_port
+from bot.reports.image import WIDTH, find_font
 from tests.onebot import STARTUP_TIMEOUT
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -174,7 +176,7 @@ async def test_the_monthly_report_and_the_new_pages_on_a_phone(
     site: tuple[str, Path], tmp_path: Path
 ) -> None:
     """An admin reads this month's 团情分析 (figures as the database holds them), downloads its
-    Excel file, and browses the FAQ and the activities, all without sideways scrolling."""
+    Excel file and its summary picture, and browses the FAQ and the activities, all without sideways scrolling."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -217,6 +219,16 @@ async def test_the_monthly_report_and_the_new_pages_on_a_phone(
         assert book.sheetnames == ["概况", "热点话题", "活动", "团情日记", "反映问题", "待跟进"]
         rows = {row[0].value: row[1].value for row in book["概况"].iter_rows(min_row=2)}
         assert rows["收到问题"] == collected
+        # The picture to forward in chat (the CI has a CJK font: fonts-wqy-microhei).
+        if await page.locator("text=下载图片摘要").count():
+            async with page.expect_download() as download_info:
+                await page.click("text=下载图片摘要")
+            picture = tmp_path / "summary.png"
+            await (await download_info.value).save_as(picture)
+            with Image.open(picture) as opened:
+                assert (opened.format, opened.width) == ("PNG", WIDTH)
+        else:
+            assert find_font()[0] is None, "no picture button although a CJK font is there"
 
         for section, marker in (("问答库", "li[data-entry]"), ("活动", "h1")):
             await page.click(f"header nav >> text={section}")
