@@ -169,6 +169,7 @@ class SummaryPainter:
         y = self._figures(draw, report, y + GAP * 2)
         y = self._topics(draw, report, y + GAP * 2)
         y = self._activities(draw, report, y + GAP * 2)
+        y = self._diaries(draw, report, y + GAP * 2)
         y = self._footer(draw, report, y + GAP * 2, generated)
         out = io.BytesIO()
         # 256 colours hold green, grey and their anti-aliasing: a third of the bytes to send.
@@ -322,6 +323,31 @@ class SummaryPainter:
             more = f"另有 {len(report.activities) - ACTIVITIES_DRAWN} 场，见详细报告"
             draw.text((MARGIN, y + 10), more, font=fonts.small, fill=GREY)
             y += 50
+        return y
+
+    def _diaries(self, draw: ImageDraw.ImageDraw, report: MonthlyReport, y: int) -> int:
+        d = report.diaries
+        if not (d.diaries or d.open_count):
+            return y - GAP * 2  # no section for a month without visits
+        fonts = self._fonts
+        y = self._section(draw, "团情日记", y)
+        lines = [
+            (
+                f"{d.diaries} 篇（{d.authors} 名团干部），走访 {len(d.by_org)} 个组织，"
+                f"见青年 {d.youths} 人",
+                fonts.body,
+                INK,
+            ),
+            (f"待跟进 {d.open_count} 件", fonts.body, ORANGE if d.open_count else INK),
+        ]
+        if d.recurring:
+            recurring = "、".join(f"{p.name} {p.diaries}" for p in d.recurring[:5])
+            lines.append((f"反映较多：{recurring}", fonts.small, GREY))
+        for line, font, colour in lines:
+            draw.text(
+                (MARGIN, y), self._fit(draw, line, font, WIDTH - 2 * MARGIN), font=font, fill=colour
+            )
+            y += 58
         return y
 
     def _footer(

@@ -20,6 +20,7 @@ from PIL import Image
 from bot.activities.models import Activity
 from bot.activities.service import SignupFigures
 from bot.console.dashboard import Figures
+from bot.diary.report import DiaryDigest, OrgVisits, ProblemTopic
 from bot.reports.image import GREEN, WIDTH, SummaryPainter, find_font, painter
 from bot.reports.monthly import HeldActivity, MonthlyReport, Topic
 from bot.runtime import Runtime
@@ -60,6 +61,15 @@ def a_report(**changes: object) -> MonthlyReport:
         "wishes_lit": 7,
         "wishes_open": 3,
         "zone": ZONE,
+        "diaries": DiaryDigest(
+            diaries=4,
+            authors=2,
+            youths=37,
+            by_org=[OrgVisits("street", "测试街道团工委", 4, 37)],
+            problems=[ProblemTopic("就业", 3, ()), ProblemTopic("学业", 1, ())],
+            open_followups=[],
+            open_count=2,
+        ),
     }
     values.update(changes)
     return MonthlyReport(**values)  # type: ignore[arg-type]
