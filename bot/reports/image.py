@@ -13,6 +13,7 @@ import io
 import logging
 import shutil
 import subprocess
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -160,9 +161,15 @@ class SummaryPainter:
         self._fonts = _Fonts(*(load_font(font, size) for size in (68, 38, 64, 30, 36, 26)))
         self._missing = _ink(self._fonts.small, _MISSING)
         self._drawable: dict[str, bool] = {}
+        self._lock = threading.Lock()
+        """One drawing at a time: a FreeType face is not for two threads at once."""
 
     def render(self, report: MonthlyReport, generated: datetime | None = None) -> bytes:
         """The summary of `report` as PNG bytes."""
+        with self._lock:
+            return self._render(report, generated)
+
+    def _render(self, report: MonthlyReport, generated: datetime | None) -> bytes:
         canvas = Image.new("RGB", (WIDTH, 4000), WHITE)
         draw = ImageDraw.Draw(canvas)
         y = self._header(draw, report)

@@ -284,7 +284,8 @@ class OaCallback:
         )
 
         async def send(bubble: Bubble) -> str | None:
-            # Passive replies have no id to remember; cadres are told of a case now.
+            # Passive replies have no id to remember; cadres are told of a case now. An image
+            # would need the media upload API: the text (which says it all) goes instead.
             out.append(bubble.text)
             return None
 

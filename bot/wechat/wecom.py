@@ -203,7 +203,7 @@ class WeComCallback:
         said: list[str] = []
 
         async def send(bubble: Bubble) -> str | None:
-            said.append(bubble.text)
+            said.append(bubble.text)  # no image: WeCom needs a media upload for one
             return None
 
         if not await chat.handle(message, send, qa=False):

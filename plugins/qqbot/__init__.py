@@ -78,7 +78,8 @@ def to_message(bot: Bot, event: GroupAtMessageCreateEvent | C2CMessageCreateEven
 
 def render(bubble: Bubble) -> str:
     """A bubble as the text of a passive reply (the platform quotes nothing and @s by itself;
-    numbered choices are already in the text; links are shown as their text)."""
+    numbered choices are already in the text; links are shown as their text; an image is left
+    out, since sending one needs the media upload API: the text says it all)."""
     return bubble.text
 
 

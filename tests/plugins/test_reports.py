@@ -88,3 +88,16 @@ async def test_monthly_without_a_font_is_text_and_a_link(app: App, runtime: Runt
             ),
             result={"message_id": 9002},
         )
+
+
+def test_surfaces_without_media_upload_send_the_text() -> None:
+    """The official QQ bot (and the WeChat 服务号 and WeCom, which append `bubble.text`) can
+    only send an image uploaded through their media APIs: the bubble's text says it all."""
+    from bot.chat.conversation import Bubble
+    from bot.chat.conversation import Image as Picture
+    from plugins.qqbot import render
+
+    bubble = Bubble(
+        "【团情分析 · 测试】\n收到问题 3\n详细报告：x", image=Picture(b"png", "caption")
+    )
+    assert render(bubble) == bubble.text
