@@ -13,8 +13,8 @@ NOT_PAGES = {
 
 
 def _download(path: str) -> bool:
-    """A file to download (report, sign-up sheet, template), not a page."""
-    return path.endswith(".xlsx") or path.endswith(".{suffix}")
+    """A file to download (report, its summary picture, sign-up sheet, template), not a page."""
+    return path.endswith((".xlsx", ".png", ".{suffix}"))
 
 
 def test_every_console_page_is_benchmarked() -> None:
