@@ -126,6 +126,7 @@ class Runtime:
         outbox.on_held.append(cases.note_held)
         outbox.on_sent.append(cases.outbox_sent)
         cases.outbox = outbox
+        links.outbox = outbox
         activities = ActivityService(db, grid, settings, outbox=outbox)
         activity_files = ActivityFileSync(activities, settings.faq_dir, watch=settings.faq_watch)
         privacy = PrivacyService(db, settings, activities)

@@ -60,11 +60,14 @@ async def _link(turn: Turn) -> str:
     if platform not in LINKABLE:
         return texts.LINK_ONLY_QQBOT
     code = turn.args.strip()
+    if turn.in_group:
+        # Never read here: voiding or testing what anyone sends in a group would let them void
+        # or guess codes uncounted. A code sent counts as a failed attempt of its sender.
+        if code:
+            await links.refuse_in_group(platform, turn.message.sender)
+        return texts.LINK_IN_GROUP
     if not code:
         return texts.LINK_USAGE
-    if turn.in_group:
-        burned = await links.burn(platform, code)
-        return texts.LINK_IN_GROUP.format(burned=texts.LINK_BURNED if burned else "")
     if turn.speaker.person is not None:
         return texts.ALREADY_LINKED.format(name=turn.speaker.person.name)
     try:

@@ -47,10 +47,15 @@ class LinkCode(Base):
 
 
 class LinkFailure(Base):
-    """A wrong, expired or used code sent from an account: too many lock it out for a while."""
+    """A failed attempt to redeem a code (a wrong, expired or used one, or one sent in a group):
+    too many from an account lock it out for a while; too many from all accounts together void
+    the codes outstanding meanwhile."""
 
     __tablename__ = "link_failures"
-    __table_args__ = (Index("ix_link_failures_account", "platform", "account", "at"),)
+    __table_args__ = (
+        Index("ix_link_failures_account", "platform", "account", "at"),
+        Index("ix_link_failures_at", "platform", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     platform: Mapped[str] = mapped_column(String(16))
