@@ -1,5 +1,5 @@
-"""The FAQ as the console lists it (to every signed-in account): entries by file and tag, with a
-text filter.
+"""The FAQ as the console lists it to a signed-in account: entries by file and tag, with a text
+filter; an entry scoped to orgs (`FaqEntry.orgs`) only to those who see one of them.
 
 It reads the index being served, so what the page lists is what chat answers from; learned
 entries still waiting for review are not served and are on the review page instead.
@@ -8,7 +8,7 @@ entries still waiting for review are not served and are on the review page inste
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from bot.faq.model import FaqEntry
@@ -34,10 +34,22 @@ def file_of(entry: FaqEntry) -> str:
     return entry.source.rsplit(":", 1)[0] if entry.source else ""
 
 
-def shelf(entries: Iterable[FaqEntry], file: str = "", tag: str = "", text: str = "") -> Shelf:
-    """Entries of `file` carrying `tag` whose id, question, similar questions or answer contain
-    `text` (each filter ignored when empty), in file order."""
-    every = list(entries)
+def shelf(
+    entries: Iterable[FaqEntry],
+    orgs: Collection[str] | None,
+    file: str = "",
+    tag: str = "",
+    text: str = "",
+) -> Shelf:
+    """Of the entries unscoped or scoped to one of `orgs` (None: all; see
+    `Viewer.answered_orgs`), those of `file` carrying `tag` whose id, question, similar
+    questions or answer contain `text` (each filter ignored when empty), in file order. Counts
+    and totals are of those `orgs` let through: the others are not hinted at."""
+    every = [
+        entry
+        for entry in entries
+        if orgs is None or not entry.orgs or any(org in orgs for org in entry.orgs)
+    ]
     files = Counter(file_of(entry) for entry in every)
     tags = Counter(tag for entry in every for tag in entry.tags)
     folded = text.casefold()

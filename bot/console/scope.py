@@ -72,6 +72,15 @@ class Viewer:
             return True
         return org_id is not None and org_id in self.orgs
 
+    def answered_orgs(self, grid: Grid) -> frozenset[str] | None:
+        """The orgs whose scoped FAQ entries the viewer sees (None: all, admins only): those in
+        scope and those above them, as an entry scoped to an org answers everywhere below it
+        (what chat serves the viewer's youths). Entries scoped elsewhere, e.g. to a sibling
+        street, are not theirs to read."""
+        if self.orgs is None:
+            return None
+        return self.orgs | {above.id for org in self.orgs for above in grid.ancestors(org)}
+
     def sees_case(self, case: Case) -> bool:
         """Whether the viewer sees `case`: its org now or where it came from is in scope, or
         it is given to the viewer's person."""

@@ -1654,19 +1654,27 @@ async def report_picture(request: Request) -> Response:
 
 @router.get("/faq")
 async def faq_page(request: Request) -> Response:
-    """The served FAQ by file and tag, with a text filter; each entry links to the hit test."""
+    """The served FAQ by file and tag, with a text filter; each entry links to the hit test.
+    A cadre sees the unscoped entries and those that answer in their orgs."""
     ctx = await _context(request)
     if ctx.viewer is None:
         return _login_first(ctx)
     params = request.query_params
     file, tag = params.get("file", "").strip(), params.get("tag", "").strip()
     text = clean_text(params.get("q", "")).strip()[: ctx.settings.max_question_chars]
-    found = faqbook.shelf(ctx.runtime.faq.index.entries.values(), file, tag, text)
+    found = faqbook.shelf(
+        ctx.runtime.faq.index.entries.values(),
+        ctx.viewer.answered_orgs(ctx.runtime.grid.grid),
+        file,
+        tag,
+        text,
+    )
     return ctx.page(
         "faq.html",
         title="问答库",
         section="faqbook",
         shelf=found,
+        scoped=not ctx.viewer.is_admin,
         file=file,
         tag=tag,
         q=text,
@@ -1684,7 +1692,9 @@ def _faq_link(params: Mapping[str, str]) -> str:
 
 @router.get("/faq/test")
 async def hit_test_page(request: Request) -> Response:
-    """Type a question, see what the served index finds, the scores and the band."""
+    """Type a question, see what the served index finds, the scores and the band. As asked in
+    an org the viewer sees (or in private chat: unscoped entries only), so it finds no entry
+    scoped outside the viewer's `Viewer.answered_orgs`."""
     ctx = await _context(request)
     viewer = ctx.viewer
     if viewer is None:
