@@ -56,7 +56,7 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_CODE_GUESSES = 20
 """Failed attempts, from all accounts together, that void every code outstanding meanwhile: a
-code is tried by at most this many guesses (a chance of 20 in a million), however many
+code is tried by at most this many guesses (a chance of 20 in a million each), however many
 accounts guess."""
 REPLACED = "replaced"
 """`LinkCode.used_by` of a code that a newer one made void."""
@@ -213,7 +213,7 @@ class AccountLinks:
         now = self.clock()
         if await self._attempt(platform, str(account), now) is not None:
             await self._void_guessed(platform, now)
-        log.info("%s link code sent in a group by %s: refused", platform, account)
+        log.info("%s: a link code sent in a group was refused unread", platform)
 
     async def _attempt(self, platform: str, account: str, now: datetime) -> int | None:
         """Write an attempt of `account` as a failure; its id, or None (the attempt forgotten)
