@@ -12,6 +12,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.storage.models import Base, Id, utcnow
 
 
+def nearest_of(matches: object) -> str | None:
+    """The entry id of the best match in `matches` (as the databases read `matches[0].id`)."""
+    if not isinstance(matches, list) or not matches or not isinstance(matches[0], dict):
+        return None
+    found = matches[0].get("id")
+    if found is None or isinstance(found, (dict, list)):
+        return None
+    return str(found)
+
+
+def _nearest_of(context: Any) -> str | None:
+    return nearest_of(context.get_current_parameters().get("matches"))
+
+
 class Question(Base):
     """One question a youth asked, recorded whether or not the FAQ answered it."""
 
@@ -20,6 +34,16 @@ class Question(Base):
         # Statistics (/统计, the console's dashboard) read only these three columns of a
         # period's questions: the index alone answers them.
         Index("ix_questions_created_org_outcome", "created_at", "org_id", "outcome"),
+        # The monthly report's topic counts (by the entry that answered, else the best match)
+        # and the count of questions of no org by platform: index-only too.
+        Index(
+            "ix_questions_created_org_entry_nearest",
+            "created_at",
+            "org_id",
+            "entry_id",
+            "nearest_id",
+        ),
+        Index("ix_questions_org_created_platform", "org_id", "created_at", "platform"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -33,6 +57,9 @@ class Question(Base):
     normalized: Mapped[str] = mapped_column(Text)
     matches: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     """Best matches at asking time: [{"id": entry id, "score": float}], best first."""
+    nearest_id: Mapped[str | None] = mapped_column(String(128), default=_nearest_of)
+    """The first of `matches` (its entry id), filled in from them on insert: what the report
+    counts topics by, without reading the JSON of every question."""
     band: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     """answered | suggested | chosen | unanswered | crisis (see bot.qa.outcome.Outcome)."""

@@ -98,3 +98,33 @@ async def test_message_rows_from_before_accounts_match_a_quote_through_any_accou
     assert await runtime.qa.handle(quote) is not None
     async with database.session() as session:
         assert (await session.scalars(select(Feedback.question_id))).all() == [question_id]
+
+
+async def test_questions_from_before_get_their_best_match_from_matches(database: Database) -> None:
+    def down(connection):
+        command.downgrade(alembic_config(connection), "question_topic@-1")
+
+    async with database.engine.begin() as conn:
+        await conn.run_sync(down)
+        for n, matches in enumerate(
+            (
+                '[{"id": "fee", "score": 0.8}, {"id": "join", "score": 0.5}]',
+                "[]",
+                '[{"score": 0.4}]',
+                '[{"id": null, "score": 0.4}]',
+            )
+        ):
+            await conn.execute(
+                text(
+                    "INSERT INTO questions (platform, user_id, message_id, account, text, "
+                    "normalized, matches, band, outcome, asker, created_at) VALUES ('qq', '7', "
+                    ":n, '', '团费', '团费', :matches, 'answer', 'unanswered', '', "
+                    "CURRENT_TIMESTAMP)"
+                ),
+                {"n": str(n), "matches": matches},
+            )
+    await database.migrate()
+
+    async with database.session() as session:
+        found = (await session.scalars(select(Question.nearest_id).order_by(Question.id))).all()
+    assert found == ["fee", None, None, None]
