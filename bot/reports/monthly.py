@@ -165,47 +165,48 @@ async def _topic_counts(
 ) -> tuple[Counter[str], dict[str, list[str]]]:
     """Questions by topic, and up to `examples` masked examples of each (from the newest
     `EXAMPLE_ROWS`). Counted in SQL, by the entry that answered, else by the entry that matched
-    best; only the questions whose topic needs their words are read, one row per text."""
+    best (`Question.nearest_id`), in one grouped read of the index of time, org, entry and best
+    match; only the questions whose topic needs their words are read, one row per text."""
     where = [Question.created_at >= period.since, Question.created_at < period.until]
     if orgs is not None:
         where.append(Question.org_id.in_(orgs))
-    unanswered = [*where, Question.entry_id.is_(None)]
-    nearest = Question.matches[(0, "id")].as_string()
+    nearest = Question.nearest_id
     counts: Counter[str] = Counter()
     shown: dict[str, list[str]] = {}
     async with db.session() as session:
-        by_entry = await session.execute(
-            select(Question.entry_id, func.count(Question.id))
-            .where(*where, Question.entry_id.is_not(None))
-            .group_by(Question.entry_id)
-        )
-        for entry_id, count in by_entry.all():
-            topic = topic_of(entries.get(entry_id), "", grid)
-            if topic is not None:
-                counts[topic] += int(count)
-        # Not answered from the FAQ: by the entry that matched best (its first tag), and the
-        # words where no tagged entry matched.
-        by_match = await session.execute(
-            select(nearest, func.count(Question.id)).where(*unanswered).group_by(nearest)
+        keys = await session.execute(
+            select(Question.entry_id, nearest, func.count())
+            .where(*where)
+            .group_by(Question.entry_id, nearest)
         )
         by_words = []
         wordy: list[str] = []
-        for entry_id, count in by_match.all():
-            entry = entries.get(entry_id or "")
+        unmatched = False
+        for entry_id, nearest_id, count in keys.all():
+            if entry_id is not None:
+                topic = topic_of(entries.get(entry_id), "", grid)
+                if topic is not None:
+                    counts[topic] += int(count)
+                continue
+            # Not answered from the FAQ: by the entry that matched best (its first tag), and
+            # the words where no tagged entry matched.
+            entry = entries.get(nearest_id or "")
             if entry is not None and (entry.kind is not EntryKind.FAQ or entry.tags):
                 topic = topic_of(entry, "", grid)
                 if topic is not None:
                     counts[topic] += int(count)
-            elif entry_id:
-                wordy.append(entry_id)  # an untagged or removed entry: the words decide
+            elif nearest_id:
+                wordy.append(nearest_id)  # an untagged or removed entry: the words decide
             else:
-                by_words.append(nearest.is_(None))
+                unmatched = True
+        if unmatched:
+            by_words.append(nearest.is_(None))
         if wordy:
             by_words.append(nearest.in_(wordy))
         if by_words:
             texts = await session.execute(
                 select(func.min(Question.text), func.count(Question.id))
-                .where(*unanswered, or_(*by_words))
+                .where(*where, Question.entry_id.is_(None), or_(*by_words))
                 .group_by(Question.normalized)
                 .order_by(func.count(Question.id).desc())
                 .limit(TEXTS_READ)
@@ -215,13 +216,14 @@ async def _topic_counts(
         if not examples:
             return counts, shown
         rows = await session.execute(
-            select(Question.text, Question.entry_id, Question.matches)
+            select(Question.text, Question.entry_id, nearest)
             .where(*where, Question.risk_level.is_(None), Question.text != "")
-            .order_by(Question.id.desc())
+            # Newest first along the index of time (ids break ties): the first rows found are
+            # the ones kept, where ordering by id alone sorted the month's rows first.
+            .order_by(Question.created_at.desc(), Question.id.desc())
             .limit(EXAMPLE_ROWS)
         )
-        for text, entry_id, matches in rows.all():
-            best = matches[0].get("id") if matches and isinstance(matches[0], dict) else None
+        for text, entry_id, best in rows.all():
             topic = topic_of(entries.get(entry_id or best or ""), text, grid)
             if topic is not None and len(shown.setdefault(topic, [])) < examples:
                 example = mask_pii(text.strip())[:60]
