@@ -7,7 +7,7 @@ of every question. A second index, of the org, time and platform, answers the co
 of no org by platform without reading the table.
 
 Branch: question_topic (bot/reports/monthly.py)
-Revision ID: 0021_question_topic
+Revision ID: 0022_question_topic
 Revises: 0002
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021_question_topic"
+revision: str = "0022_question_topic"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = ("question_topic",)
 depends_on: str | Sequence[str] | None = None
