@@ -11,6 +11,7 @@ from nonebug import App
 from bot.privacy import texts
 from bot.qa import texts as qa_texts
 from bot.runtime import Runtime
+from bot.web import chat as web_chat
 from tests.plugins.test_cases import say
 from tests.utils import SELF_ID, TextWith, private_message
 
@@ -71,14 +72,14 @@ async def test_data_commands_on_the_web_page_are_limited(runtime: Runtime) -> No
     transport = httpx.ASGITransport(app=nonebot.get_asgi(), client=("127.0.0.1", 50123))
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as page:
 
-        async def send(text: str) -> str | None:
+        async def send(text: str) -> tuple[int, str | None]:
             res = await page.post("/api/chat", json={"text": text})
-            assert res.status_code == 200
-            return res.json()["text"]
+            return res.status_code, res.json()["text"]
 
         assert runtime.settings.web_rate_address_per_minute > limit(runtime) + 2
         for _ in range(limit(runtime)):
-            assert await send("我的数据") == texts.NOTHING
-        assert await send("我的数据") == qa_texts.RATE_LIMITED
-        assert await send("删除我的数据") is None
-        assert await send("我的问题") is None
+            assert await send("我的数据") == (200, texts.NOTHING)
+        assert await send("我的数据") == (200, qa_texts.RATE_LIMITED)
+        # A chat app stays silent from then on; the page says so each time.
+        assert await send("删除我的数据") == (429, web_chat.TOO_FAST)
+        assert await send("我的问题") == (429, web_chat.TOO_FAST)
