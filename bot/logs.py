@@ -32,10 +32,23 @@ def _patcher(zone: ZoneInfo | None):
 ZERO = timezone.utc.utcoffset(None)
 
 
+_NONEBOT_PATCHER = getattr(nonebot, "_log_patcher", None)
+"""NoneBot's own patcher (plugin names in log lines), which `nonebot.init()` installs."""
+
+
 def log_times_in(zone: ZoneInfo | None) -> None:
     """Log times in `zone` from now on; call before `nonebot.init()`, whose first lines would
-    otherwise read in the machine's zone while the rest read in TIMEZONE."""
-    logger.configure(patcher=_patcher(zone))
+    otherwise read in the machine's zone while the rest read in TIMEZONE. `nonebot.init()`
+    installs its patcher by its module name: ours is put there, after NoneBot's own."""
+    patch = _patcher(zone)
+    logger.configure(patcher=patch)
+    if callable(_NONEBOT_PATCHER):
+
+        def both(record: Any) -> None:
+            _NONEBOT_PATCHER(record)
+            patch(record)
+
+        nonebot._log_patcher = both  # type: ignore[attr-defined]
 
 
 def setup_logging(level: int = logging.INFO, zone: ZoneInfo | None = None) -> None:
