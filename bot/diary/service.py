@@ -167,8 +167,8 @@ def parse_day(text: str, today: date) -> date:
             day = date(today.year, int(short.group(1)), int(short.group(2)))
             # 12-30 said on 1月2日 is the December just past; 12-05 said on 12-03 is a mistake.
             return day.replace(year=today.year - 1) if day > today + _AHEAD else day
-    except ValueError:
-        pass
+    except ValueError:  # a day the calendar lacks (2-30): as bad as no date at all
+        raise DiaryError(texts.BAD_DATE) from None
     raise DiaryError(texts.BAD_DATE)
 
 
@@ -408,15 +408,22 @@ class DiaryService:
 
     # ---- follow-ups ------------------------------------------------------------------------
 
+    async def _open_followup(
+        self, session: AsyncSession, speaker: Speaker, followup_id: int
+    ) -> tuple[FollowUp, Diary]:
+        """The follow-up `speaker` may act on, still open; else a DiaryError saying why."""
+        followup = await session.get(FollowUp, followup_id)
+        diary = await session.get(Diary, followup.diary_id) if followup else None
+        if followup is None or diary is None or not self.sees(speaker, diary):
+            raise DiaryError(texts.FOLLOWUP_NOT_FOUND.format(id=followup_id))
+        _refuse_if_settled(followup)
+        return followup, diary
+
     async def to_case(self, speaker: Speaker, followup_id: int) -> int:
         """Turn a follow-up into a case, routed like a youth's unanswered question from the
         visited org; the case's id. Whoever sees the diary may."""
         async with self.db.session() as session:
-            followup = await session.get(FollowUp, followup_id)
-            diary = await session.get(Diary, followup.diary_id) if followup else None
-            if followup is None or diary is None or not self.sees(speaker, diary):
-                raise DiaryError(texts.FOLLOWUP_NOT_FOUND.format(id=followup_id))
-            _refuse_if_settled(followup)
+            followup, diary = await self._open_followup(session, speaker, followup_id)
             # One case per follow-up, whoever asks at the same instant.
             won = await session.execute(
                 update(FollowUp)
@@ -480,11 +487,7 @@ class DiaryService:
     async def mark_done(self, speaker: Speaker, followup_id: int) -> None:
         """A follow-up without a case is done."""
         async with self.db.session() as session:
-            followup = await session.get(FollowUp, followup_id)
-            diary = await session.get(Diary, followup.diary_id) if followup else None
-            if followup is None or diary is None or not self.sees(speaker, diary):
-                raise DiaryError(texts.FOLLOWUP_NOT_FOUND.format(id=followup_id))
-            _refuse_if_settled(followup)
+            await self._open_followup(session, speaker, followup_id)
             won = await session.execute(
                 update(FollowUp)
                 .where(
