@@ -1434,10 +1434,7 @@ async def _groups_response(
         for row in await service.listing(active_only=False)
         if service.sees(viewer.orgs, person_id, row.group)
     ]
-    latest: dict[int, Any] = {}
-    for row in rows:
-        polls = await service.polls(row.group.id)
-        latest[row.group.id] = polls[0] if polls else None
+    latest = await service.latest([row.group.id for row in rows])
     return ctx.page(
         "groups.html",
         status=status,

@@ -575,7 +575,6 @@ class GroupService:
     async def open_views(self, platform: str, user_id: str) -> list[PollView]:
         """The open polls of the youth's groups, with their own vote."""
         groups = await self.mine(platform, user_id)
-        views = []
         async with self.db.session() as session:
             poll_ids = (
                 await session.scalars(
@@ -587,9 +586,7 @@ class GroupService:
                     .order_by(GroupPoll.id)
                 )
             ).all()
-        for poll_id in poll_ids:
-            views.append(await self.view(poll_id, platform, user_id))
-        return views
+        return await self.views(poll_ids, platform, user_id)
 
     async def polls(self, group_id: int) -> list[PollView]:
         """Every poll of the group, newest first."""
@@ -601,53 +598,112 @@ class GroupService:
                     .order_by(GroupPoll.id.desc())
                 )
             ).all()
-        return [await self.view(poll_id) for poll_id in ids]
+        return await self.views(ids)
+
+    async def latest(self, group_ids: Collection[int]) -> dict[int, PollView]:
+        """Group id -> its newest poll (groups that never voted are left out)."""
+        async with self.db.session() as session:
+            newest = (
+                await session.scalars(
+                    select(func.max(GroupPoll.id))
+                    .where(GroupPoll.group_id.in_(sorted(group_ids)))
+                    .group_by(GroupPoll.group_id)
+                )
+            ).all()
+        return {view.poll.group_id: view for view in await self.views(newest)}
 
     async def view(
         self, poll_id: int, platform: str | None = None, user_id: str | None = None
     ) -> PollView:
+        return (await self.views([poll_id], platform, user_id))[0]
+
+    async def views(
+        self, poll_ids: Sequence[int], platform: str | None = None, user_id: str | None = None
+    ) -> list[PollView]:
+        """The polls of `poll_ids`, in that order, read together (the same few reads for any
+        number of polls); with `platform` and `user_id`, each with that youth's vote."""
+        if not poll_ids:
+            return []
+        wanted = sorted(set(poll_ids))
+        proposals: dict[int, list[GroupProposal]] = {}
+        votes: dict[int, dict[int, int]] = {}
         async with self.db.session() as session:
-            poll = await session.get(GroupPoll, poll_id)
-            if poll is None:
-                raise GroupError(texts.NO_SUCH_PROPOSAL.format(id=poll_id))
-            group = await session.get(InterestGroup, poll.group_id)
-            assert group is not None
-            proposals = list(
-                (
+            polls = {
+                p.id: p
+                for p in (
+                    await session.scalars(select(GroupPoll).where(GroupPoll.id.in_(wanted)))
+                ).all()
+            }
+            missing = [poll_id for poll_id in poll_ids if poll_id not in polls]
+            if missing:
+                raise GroupError(texts.NO_SUCH_PROPOSAL.format(id=missing[0]))
+            group_ids = sorted({p.group_id for p in polls.values()})
+            groups = {
+                g.id: g
+                for g in (
                     await session.scalars(
-                        select(GroupProposal)
-                        .where(GroupProposal.poll_id == poll_id)
-                        .order_by(GroupProposal.id)
+                        select(InterestGroup).where(InterestGroup.id.in_(group_ids))
                     )
                 ).all()
-            )
-            votes = dict(
+            }
+            for proposal in (
+                await session.scalars(
+                    select(GroupProposal)
+                    .where(GroupProposal.poll_id.in_(wanted))
+                    .order_by(GroupProposal.id)
+                )
+            ).all():
+                proposals.setdefault(proposal.poll_id, []).append(proposal)
+            for poll_id, proposal_id, count in (
+                await session.execute(
+                    select(GroupVote.poll_id, GroupVote.proposal_id, func.count(GroupVote.id))
+                    .where(GroupVote.poll_id.in_(wanted))
+                    .group_by(GroupVote.poll_id, GroupVote.proposal_id)
+                )
+            ).all():
+                votes.setdefault(poll_id, {})[proposal_id] = int(count)
+            members = dict(
                 (
                     await session.execute(
-                        select(GroupVote.proposal_id, func.count(GroupVote.id))
-                        .where(GroupVote.poll_id == poll_id)
-                        .group_by(GroupVote.proposal_id)
+                        select(GroupMember.group_id, func.count(GroupMember.id))
+                        .where(GroupMember.group_id.in_(group_ids))
+                        .group_by(GroupMember.group_id)
                     )
                 ).all()
             )
-            members = await session.scalar(
-                select(func.count(GroupMember.id)).where(GroupMember.group_id == group.id)
-            )
-            mine = None
+            mine: dict[int, int] = {}
             if platform and user_id:
-                mine = await session.scalar(
-                    select(GroupVote.proposal_id).where(
-                        GroupVote.poll_id == poll_id,
-                        GroupVote.platform == platform,
-                        GroupVote.user_id == str(user_id),
-                    )
+                mine = dict(
+                    (
+                        await session.execute(
+                            select(GroupVote.poll_id, GroupVote.proposal_id).where(
+                                GroupVote.poll_id.in_(wanted),
+                                GroupVote.platform == platform,
+                                GroupVote.user_id == str(user_id),
+                            )
+                        )
+                    ).all()
                 )
-        counts = {pid: int(n) for pid, n in votes.items()}
-        if poll.members_at_close is not None:
-            members = poll.members_at_close  # turnout as it was at the deadline
-        return PollView(
-            poll, group, proposals, counts, sum(counts.values()), int(members or 0), mine
-        )
+        found = []
+        for poll_id in poll_ids:
+            poll = polls[poll_id]
+            counts = votes.get(poll_id, {})
+            # Turnout as it was at the deadline, once the poll has closed.
+            total = poll.members_at_close
+            if total is None:
+                total = members.get(poll.group_id, 0)
+            found.append(
+                PollView(
+                    poll,
+                    groups[poll.group_id],
+                    proposals.get(poll_id, []),
+                    counts,
+                    sum(counts.values()),
+                    int(total or 0),
+                    mine.get(poll_id),
+                )
+            )
+        return found
 
     def poll_text(self, view: PollView, *, with_how: bool = False, with_votes: bool = False) -> str:
         lines = [
