@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -44,12 +44,16 @@ async def report(
     until: datetime | None = None,
     *,
     unassigned_on: str | None = None,
+    by_outcome: Mapping[str, int] | None = None,
 ) -> Report:
     """Figures for questions asked in [since, until), in `orgs` (None: everywhere).
 
     `unassigned_on`: instead, the questions of that platform that belong to no org (the try
-    page's), and the cases they opened."""
-    questions = await question_stats(db, since, until, orgs, unassigned_on=unassigned_on)
+    page's), and the cases they opened. `by_outcome`: the questions' counts by outcome, where the
+    caller has them (see `question_stats`)."""
+    questions = await question_stats(
+        db, since, until, orgs, unassigned_on=unassigned_on, by_outcome=by_outcome
+    )
     opened = []
     if orgs is not None:
         opened.append(Case.origin_org_id.in_(orgs))

@@ -8,7 +8,7 @@ questions. Everything counts questions asked (cases opened) in the period, in th
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -74,10 +74,15 @@ def _question_filter(orgs: Collection[str] | None, period: Period) -> list:
 
 
 async def figures(
-    db: Database, now: datetime, orgs: Collection[str] | None, period: Period
+    db: Database,
+    now: datetime,
+    orgs: Collection[str] | None,
+    period: Period,
+    by_outcome: Mapping[str, int] | None = None,
 ) -> Figures:
-    """The totals of questions asked in `period` in `orgs` (None: everywhere)."""
-    cases = await report(db, now, orgs, period.since, period.until)
+    """The totals of questions asked in `period` in `orgs` (None: everywhere); `by_outcome`:
+    their counts by outcome, where the caller has read them already."""
+    cases = await report(db, now, orgs, period.since, period.until, by_outcome=by_outcome)
     where = [Case.status.in_(ACTIVE), Case.opened_at >= period.since, Case.opened_at < period.until]
     if orgs is not None:
         where.append(Case.origin_org_id.in_(orgs))

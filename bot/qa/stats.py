@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bot.qa.model import Outcome
 from bot.qa.models import Feedback, Question
 from bot.storage.database import Database
+from bot.storage.planner import unindexed
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,34 +35,44 @@ async def question_stats(
     orgs: Collection[str] | None = None,
     *,
     unassigned_on: str | None = None,
+    by_outcome: Mapping[str, int] | None = None,
 ) -> QuestionStats:
     """Questions by outcome and feedback counts, optionally within [since, until) and `orgs`.
 
     `unassigned_on`: only the questions of that platform that belong to no org (the try page's:
-    the bucket 网页（未归属组织）)."""
+    the bucket 网页（未归属组织）). `by_outcome`: those questions' counts by outcome, where the
+    caller has read them already (the monthly report, with its topics)."""
     where = []
     if orgs is not None:
         where.append(Question.org_id.in_(orgs))
     if unassigned_on is not None:
         where += [Question.org_id.is_(None), Question.platform == unassigned_on]
-    if since is not None:
-        where.append(Question.created_at >= since)
-    if until is not None:
-        where.append(Question.created_at < until)
+    rated = [*where]  # feedback's: read first, its questions looked up (few get feedback)
+    for conditions, at in (
+        (where, Question.created_at),
+        (rated, unindexed(Question.created_at, db.dialect)),
+    ):
+        if since is not None:
+            conditions.append(at >= since)
+        if until is not None:
+            conditions.append(at < until)
     async with db.session() as session:
-        by_outcome = dict(
-            (
-                await session.execute(
-                    select(Question.outcome, func.count()).where(*where).group_by(Question.outcome)
-                )
-            ).all()
-        )
+        if by_outcome is None:
+            by_outcome = dict(
+                (
+                    await session.execute(
+                        select(Question.outcome, func.count())
+                        .where(*where)
+                        .group_by(Question.outcome)
+                    )
+                ).all()
+            )
         by_feedback = dict(
             (
                 await session.execute(
                     select(Feedback.helpful, func.count())
                     .join(Question, Question.id == Feedback.question_id)
-                    .where(*where)
+                    .where(*rated)
                     .group_by(Feedback.helpful)
                 )
             ).all()

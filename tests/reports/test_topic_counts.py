@@ -1,7 +1,7 @@
-"""The report's hot topics counted in SQL equal a plain count over the same questions, read
-row by row: each question's topic is the first tag of the entry that answered it, else of the
-entry that matched it best, else the grid topic its words name, else 其他 (none for small
-talk), in two months, for everywhere and for one street."""
+"""The report's hot topics and outcomes counted in SQL (one grouped read of two months) equal a
+plain count over the same questions, read row by row: each question's topic is the first tag of
+the entry that answered it, else of the entry that matched it best, else the grid topic its
+words name, else 其他 (none for small talk), in two months, for everywhere and for one street."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from bot.faq.model import SMALL_TALK_TAG, FaqEntry
 from bot.grid.model import Grid
 from bot.qa.models import Question
-from bot.reports.monthly import _topic_counts, month_period, topic_of
+from bot.reports.monthly import _examples, _months, month_period, topic_of
 from bot.runtime import Runtime
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -83,8 +83,8 @@ async def test_topic_counts_equal_a_plain_count_of_the_rows(console: Runtime) ->
     november, october = month_period(date(2026, 11, 1), ZONE), month_period(date(2026, 10, 1), ZONE)
     for org in (None, "street"):
         orgs = grid.descendants(org) if org else None
-        for period in (november, october):
-            counted, shown = await _topic_counts(console.db, period, orgs, ENTRIES, grid, 3)
+        months = await _months(console.db, october, november, orgs, ENTRIES, grid)
+        for period, month in zip((october, november), months, strict=True):
             picked = [
                 q
                 for q in stored
@@ -93,5 +93,8 @@ async def test_topic_counts_equal_a_plain_count_of_the_rows(console: Runtime) ->
             ]
             expected = plain_count(picked, ENTRIES, grid)
             assert sum(expected.values()) > 40 and len(expected) >= 4
-            assert counted == expected, (org, period.first)
-            assert set(shown) <= set(counted) and all(0 < len(e) <= 3 for e in shown.values())
+            assert month.topics == expected, (org, period.first)
+            assert month.by_outcome() == Counter(q.outcome for q in picked), (org, period.first)
+        shown = await _examples(console.db, november, orgs, ENTRIES, grid)
+        assert set(shown) <= set(months[1].topics)
+        assert shown and all(0 < len(e) <= 3 for e in shown.values())
