@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import ipaddress
 
 import nonebot
 
+from bot.common.heap import freeze_startup_objects
 from bot.delivery.onebot import OneBotChannel
 from bot.onebot import Adapter as OneBotV11Adapter
 from bot.ops import metrics
@@ -37,11 +37,7 @@ def setup(settings: Settings | None = None) -> None:
         runtime.outbox.on_failure.append(metrics.outbox_failed)
         set_runtime(runtime)
         wechat.start(settings, wechat_channels)
-        # Millions of long-lived objects (jieba's dictionary, pinyin tables, the FAQ index) made
-        # each full garbage collection stall every chat for ~0.3 s. Freezing what start-up built
-        # keeps the collector to what is new; the objects still go when nothing refers to them.
-        gc.collect()
-        gc.freeze()
+        freeze_startup_objects()
 
     @driver.on_shutdown
     async def _stop() -> None:
