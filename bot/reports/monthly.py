@@ -312,14 +312,22 @@ async def build(
     orgs = grid.descendants(org_id) if org_id else None
     period, before = month_period(month, zone), month_period(_previous(month), zone)
     # Independent reads: at once where the database serves several connections (PostgreSQL).
-    (earlier, current), shown = await asyncio.gather(
-        _months(db, before, period, orgs, entries, grid),
-        _examples(db, period, orgs, entries, grid),
-    )
-    this, last = await asyncio.gather(
-        figures(db, now, orgs, period, current.by_outcome()),
-        figures(db, now, orgs, before, earlier.by_outcome()),
-    )
+    if db.dialect == "sqlite":  # one read at a time: the figures reuse the grouped read's outcomes
+        (earlier, current), shown = await asyncio.gather(
+            _months(db, before, period, orgs, entries, grid),
+            _examples(db, period, orgs, entries, grid),
+        )
+        this, last = await asyncio.gather(
+            figures(db, now, orgs, period, current.by_outcome()),
+            figures(db, now, orgs, before, earlier.by_outcome()),
+        )
+    else:  # several connections: everything at once, each figure with its own count
+        (earlier, current), shown, this, last = await asyncio.gather(
+            _months(db, before, period, orgs, entries, grid),
+            _examples(db, period, orgs, entries, grid),
+            figures(db, now, orgs, period),
+            figures(db, now, orgs, before),
+        )
     topics = [
         Topic(name, count, earlier.topics.get(name, 0), tuple(shown.get(name, ())))
         for name, count in current.topics.most_common(TOPICS_SHOWN)
