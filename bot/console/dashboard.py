@@ -67,8 +67,12 @@ class Tally:
         )
 
 
-def _question_filter(orgs: Collection[str] | None, period: Period) -> list:
-    where = [Question.created_at >= period.since, Question.created_at < period.until]
+def questions_in(
+    period: Period, orgs: Collection[str] | None, time: Any = Question.created_at
+) -> list:
+    """The conditions of "questions asked in `period` in `orgs`" (None: everywhere); `time`:
+    the creation time as the query should read it (e.g. `bot.storage.planner.unindexed`)."""
+    where = [time >= period.since, time < period.until]
     if orgs is not None:
         where.append(Question.org_id.in_(orgs))
     return where
@@ -151,7 +155,7 @@ async def breakdown(
             Question.org_id.label("org_id"),
             Question.outcome.label("outcome"),
         )
-        .where(*_question_filter(orgs, period))
+        .where(*questions_in(period, orgs))
         .subquery()
     )
     query = select(inner.c.day, inner.c.org_id, inner.c.outcome, func.count()).group_by(

@@ -17,14 +17,13 @@ from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, or_, select
 
 from bot.activities.models import Activity, ActivityStatus
 from bot.activities.service import ActivityService, SignupFigures
-from bot.console.dashboard import Figures, figures
+from bot.console.dashboard import Figures, figures, questions_in
 from bot.console.period import Period
 from bot.diary.report import DiaryDigest, digest
 from bot.faq.model import EntryKind, FaqEntry
@@ -175,13 +174,6 @@ class _Month:
         return dict(counts)
 
 
-def _where(period: Period, orgs: Collection[str] | None, time: Any = Question.created_at) -> list:
-    where = [time >= period.since, time < period.until]
-    if orgs is not None:
-        where.append(Question.org_id.in_(orgs))
-    return where
-
-
 async def _keys(
     db: Database, before: Period, period: Period, orgs: Collection[str] | None
 ) -> tuple[Counter[Key], Counter[Key]]:
@@ -200,7 +192,9 @@ async def _keys(
     this: Counter[Key] = Counter()
     async with db.session() as session:
         rows = await session.execute(
-            select(*key, earlier, func.count()).where(*_where(both, orgs, time)).group_by(*key)
+            select(*key, earlier, func.count())
+            .where(*questions_in(both, orgs, time))
+            .group_by(*key)
         )
         for outcome, entry_id, nearest_id, early, count in rows.all():
             if early:
@@ -253,7 +247,7 @@ async def _months(
         async with db.session() as session:
             texts = await session.execute(
                 select(func.min(Question.text), earlier, func.count(Question.id))
-                .where(*_where(both, orgs), Question.entry_id.is_(None), or_(*by_words))
+                .where(*questions_in(both, orgs), Question.entry_id.is_(None), or_(*by_words))
                 .group_by(Question.normalized)
                 .order_by(func.count(Question.id).desc())
                 .limit(TEXTS_READ)
@@ -281,7 +275,7 @@ async def _examples(
     async with db.session() as session:
         rows = await session.execute(
             select(Question.text, Question.entry_id, Question.nearest_id)
-            .where(*_where(period, orgs), Question.risk_level.is_(None), Question.text != "")
+            .where(*questions_in(period, orgs), Question.risk_level.is_(None), Question.text != "")
             # Newest first along the index of time (ids break ties): the first rows found are
             # the ones kept, where ordering by id alone sorted the month's rows first.
             .order_by(Question.created_at.desc(), Question.id.desc())
