@@ -70,10 +70,10 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-DATA_FILES = ("crisis.yaml", "youth.yaml", "youth2.yaml")
-"""The crisis screen's training data in bot/safety/data: the team's set, then two sets of youth
-messages written apart from it (their held-out twins: tests/safety/data/youth_heldout.yaml and
-youth2_heldout.yaml)."""
+DATA_FILES = ("crisis.yaml", "youth.yaml", "youth2.yaml", "youth3.yaml")
+"""The crisis screen's training data in bot/safety/data: the team's set, then three sets of youth
+messages written apart from it (their held-out twins: tests/safety/data/youth_heldout.yaml,
+youth2_heldout.yaml and youth3_heldout.yaml)."""
 
 
 def data_texts() -> list[str]:
