@@ -61,6 +61,8 @@ def test_away_is_not_a_negation(text: str) -> None:
         "我们方言里整死你其实是逗你玩的意思",
         "同学学我说话 我们都笑疯了",
         "我把旧书送给学弟了 毕业前再见一面吧",
+        "我奶奶不在了 她把镯子留给了我",
+        "我弟打游戏打得手都肿了",
     ],
 )
 def test_abstract_talk_errands_and_jokes_are_not_a_crisis(text: str) -> None:
